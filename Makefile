@@ -22,6 +22,9 @@ PG_CONFIG ?= pg_config
 # for functions that spend their time inside the C++ core.
 override with_llvm = no
 
+# Rebuild objects when a header they include changes.
+override autodepend = yes
+
 PG_CXXFLAGS = -std=c++17 -fvisibility=hidden -fvisibility-inlines-hidden \
               -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
               -I$(srcdir)/src -isystem /usr/include/eigen3
