@@ -14,7 +14,7 @@ OBJS = $(CORE_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
 # pg_regress: one test/sql/X.sql and expected/X.out per concern.
 # test/expected is a link to the top-level expected/ directory.
 REGRESS = $(sort $(notdir $(basename $(wildcard test/sql/*.sql))))
-REGRESS_OPTS = --inputdir=test --outputdir=test --dbname=leadscore_regress
+REGRESS_OPTS = --inputdir=test --outputdir=test
 
 PG_CONFIG ?= pg_config
 

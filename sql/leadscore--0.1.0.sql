@@ -114,6 +114,8 @@ INSERT INTO leadscore.reason_codes (code, polarity, description) VALUES
   ('price_shopping',    'neutral', 'collecting quotes without intent to hire soon'),
   ('follow_up_later',   'neutral', 'asked to be contacted again later');
 
+COMMENT ON FUNCTION leadscore.replace_on_insert() IS
+  'Trigger: an INSERT of an existing key replaces that row (vocabulary tables).';
 CREATE TRIGGER replace_on_insert BEFORE INSERT ON leadscore.rating_labels
   FOR EACH ROW EXECUTE FUNCTION leadscore.replace_on_insert('rating');
 CREATE TRIGGER replace_on_insert BEFORE INSERT ON leadscore.deal_bands
@@ -146,6 +148,7 @@ CREATE TABLE leadscore.leads (
 );
 COMMENT ON TABLE leadscore.leads IS
   'The feature snapshot of each lead that training and scoring read. attributes holds any further fields (numbers, strings, booleans).';
+COMMENT ON FUNCTION leadscore.touch_updated_at() IS 'Trigger: sets updated_at on every update.';
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON leadscore.leads
   FOR EACH ROW EXECUTE FUNCTION leadscore.touch_updated_at();
 
@@ -210,7 +213,7 @@ COMMENT ON VIEW leadscore.derived_win_labels IS
 -- outcome row's lock; the statement after the lock takes a fresh snapshot
 -- (READ COMMITTED), so it sees every rating committed before it.
 CREATE FUNCTION leadscore.refresh_win_label(p_lead_id bigint) RETURNS void
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   INSERT INTO leadscore.lead_outcomes (lead_id) VALUES (p_lead_id)
@@ -243,6 +246,8 @@ BEGIN
   RETURN NULL;
 END
 $$;
+COMMENT ON FUNCTION leadscore.feedback_label_trigger() IS
+  'Trigger: re-derives the win_label of the leads whose feedback changed.';
 CREATE TRIGGER keep_win_label_current
   AFTER INSERT OR UPDATE OF lead_id, rating OR DELETE ON leadscore.lead_feedback
   FOR EACH ROW EXECUTE FUNCTION leadscore.feedback_label_trigger();
@@ -274,6 +279,8 @@ BEGIN
   RETURN NULL;
 END
 $$;
+COMMENT ON FUNCTION leadscore.rating_labels_trigger() IS
+  'Trigger: re-derives every win_label when the operator changes rating_labels.';
 CREATE TRIGGER rederive_win_labels
   AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON leadscore.rating_labels
   FOR EACH STATEMENT EXECUTE FUNCTION leadscore.rating_labels_trigger();
@@ -417,7 +424,7 @@ CREATE FUNCTION leadscore.get_feedback(
   max_rows int         DEFAULT 100,
   after_id bigint      DEFAULT NULL
 ) RETURNS SETOF leadscore.lead_feedback
-  LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+  LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 BEGIN
