@@ -26,7 +26,7 @@ override with_llvm = no
 override autodepend = yes
 
 PG_CXXFLAGS = -std=c++17 -fvisibility=hidden -fvisibility-inlines-hidden \
-              -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+              -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-register \
               -I$(srcdir)/src -isystem /usr/include/eigen3
 SHLIB_LINK = -lstdc++ -lpthread
 

@@ -6,7 +6,7 @@ set -euo pipefail
 
 LEADSCORE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=${PG_MAJOR:-15}
-PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/$PG_MAJOR/bin}
 
 # Debian packages the build, the tests and the demo need.
 LEADSCORE_PACKAGES=(

@@ -1,6 +1,28 @@
 // The one place the glue includes Postgres headers from C++.
-// Core headers must come before this file (they refuse to compile after it).
+//
+// Postgres' headers redefine printf, snprintf and friends as macros, which
+// breaks C++ standard headers included after them; so every C++ header the glue
+// uses is included here first: the core's API and, through it, the standard
+// library. (core/errors.hpp refuses to compile if Postgres came first.)
 #pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/json.hpp"
+#include "core/lead.hpp"
+#include "core/model.hpp"
+#include "core/model_format.hpp"
+#include "core/params.hpp"
+#include "core/rules.hpp"
 
 extern "C" {
 #include "postgres.h"

@@ -1,0 +1,179 @@
+// Reading leadscore.leads rows for the core; see lead_row.hpp.
+#include "pg/lead_row.hpp"
+
+#include <cmath>
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+}
+
+namespace leadscore::pg {
+namespace {
+
+// Seconds between the Unix epoch and the PostgreSQL epoch (2000-01-01).
+constexpr double kPostgresEpochOffset = 946684800.0;
+
+double numeric_to_double(Numeric n) {
+  return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(n)));
+}
+
+int column_index(TupleDesc desc, const char* name) {
+  for (int i = 0; i < desc->natts; i++) {
+    Form_pg_attribute att = TupleDescAttr(desc, i);
+    if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0) return i;
+  }
+  ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                  errmsg("leadscore: the lead row has no column \"%s\"", name)));
+  return -1;
+}
+
+void read_attributes(Jsonb* jb, FlatLead* out) {
+  out->n_attributes = 0;
+  out->attributes = nullptr;
+  if (!JB_ROOT_IS_OBJECT(jb)) return;
+  int capacity = JB_ROOT_COUNT(jb);
+  if (capacity == 0) return;
+  out->attributes = static_cast<FlatAttribute*>(palloc(sizeof(FlatAttribute) * capacity));
+
+  JsonbIterator* it = JsonbIteratorInit(&jb->root);
+  JsonbValue v;
+  JsonbIteratorToken token;
+  int depth = 0;
+  const char* key = nullptr;
+  int key_len = 0;
+  while ((token = JsonbIteratorNext(&it, &v, false)) != WJB_DONE) {
+    switch (token) {
+      case WJB_BEGIN_OBJECT:
+      case WJB_BEGIN_ARRAY:
+        depth++;
+        break;
+      case WJB_END_OBJECT:
+      case WJB_END_ARRAY:
+        depth--;
+        break;
+      case WJB_KEY:
+        if (depth == 1) key = v.val.string.val, key_len = v.val.string.len;
+        break;
+      case WJB_VALUE: {
+        if (depth != 1 || out->n_attributes >= capacity) break;
+        FlatAttribute& a = out->attributes[out->n_attributes];
+        a.key = key;
+        a.key_len = key_len;
+        switch (v.type) {
+          case jbvNull: a.kind = FlatAttribute::Null; break;
+          case jbvNumeric: a.kind = FlatAttribute::Number; a.number = numeric_to_double(v.val.numeric); break;
+          case jbvString:
+            a.kind = FlatAttribute::String;
+            a.text = v.val.string.val;
+            a.text_len = v.val.string.len;
+            break;
+          case jbvBool: a.kind = FlatAttribute::Bool; a.boolean = v.val.boolean; break;
+          default: continue;  // a nested container: not a feature
+        }
+        out->n_attributes++;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+bool timestamptz_to_epoch(TimestampTz t, double* seconds) {
+  if (TIMESTAMP_NOT_FINITE(t)) return false;
+  *seconds = static_cast<double>(t) / USECS_PER_SEC + kPostgresEpochOffset;
+  return true;
+}
+
+LeadColumns lead_columns(HeapTupleHeader row) {
+  TupleDesc desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(row), HeapTupleHeaderGetTypMod(row));
+  LeadColumns c;
+  c.natts = desc->natts;
+  c.id = column_index(desc, "id");
+  c.address = column_index(desc, "address");
+  c.permit_value = column_index(desc, "permit_value");
+  c.trade_tags = column_index(desc, "trade_tags");
+  c.created_at = column_index(desc, "created_at");
+  c.attributes = column_index(desc, "attributes");
+  ReleaseTupleDesc(desc);
+  return c;
+}
+
+void read_lead_row(HeapTupleHeader row, const LeadColumns& c, FlatLead* out) {
+  TupleDesc desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(row), HeapTupleHeaderGetTypMod(row));
+  HeapTupleData tuple;
+  tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+  ItemPointerSetInvalid(&tuple.t_self);
+  tuple.t_tableOid = InvalidOid;
+  tuple.t_data = row;
+  Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * desc->natts));
+  bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * desc->natts));
+  heap_deform_tuple(&tuple, desc, values, nulls);
+  ReleaseTupleDesc(desc);
+
+  memset(out, 0, sizeof(*out));
+  out->id = nulls[c.id] ? 0 : DatumGetInt64(values[c.id]);
+
+  if (!nulls[c.address]) {
+    text* t = DatumGetTextPP(values[c.address]);
+    out->address = VARDATA_ANY(t);
+    out->address_len = VARSIZE_ANY_EXHDR(t);
+  }
+  if (!nulls[c.permit_value]) {
+    double v = numeric_to_double(DatumGetNumeric(values[c.permit_value]));
+    out->has_permit_value = std::isfinite(v) && v >= 0;
+    out->permit_value = v;
+  }
+  if (!nulls[c.trade_tags]) {
+    ArrayType* arr = DatumGetArrayTypeP(values[c.trade_tags]);
+    Datum* elems;
+    bool* elem_nulls;
+    int n;
+    deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &elem_nulls, &n);
+    out->tags = static_cast<const char**>(palloc(sizeof(char*) * (n + 1)));
+    out->tag_lens = static_cast<int*>(palloc(sizeof(int) * (n + 1)));
+    for (int i = 0; i < n; i++) {
+      if (elem_nulls[i]) continue;
+      text* t = DatumGetTextPP(elems[i]);
+      out->tags[out->n_tags] = VARDATA_ANY(t);
+      out->tag_lens[out->n_tags] = VARSIZE_ANY_EXHDR(t);
+      out->n_tags++;
+    }
+  }
+  if (!nulls[c.created_at])
+    out->has_created_at = timestamptz_to_epoch(DatumGetTimestampTz(values[c.created_at]), &out->created_at);
+  if (!nulls[c.attributes]) read_attributes(DatumGetJsonbP(values[c.attributes]), out);
+}
+
+void to_lead(const FlatLead& flat, Lead* lead) {
+  lead->id = flat.id;
+  lead->permit_value.reset();
+  if (flat.has_permit_value) lead->permit_value = flat.permit_value;
+  lead->trade_tags.resize(flat.n_tags);
+  for (int i = 0; i < flat.n_tags; i++) lead->trade_tags[i].assign(flat.tags[i], flat.tag_lens[i]);
+  lead->created_at.reset();
+  if (flat.has_created_at) lead->created_at = flat.created_at;
+  lead->address.assign(flat.address ? flat.address : "", flat.address_len);
+  lead->attributes.clear();
+  for (int i = 0; i < flat.n_attributes; i++) {
+    const FlatAttribute& a = flat.attributes[i];
+    AttrValue value;
+    switch (a.kind) {
+      case FlatAttribute::Null: break;
+      case FlatAttribute::Number: value = a.number; break;
+      case FlatAttribute::String: value = std::string(a.text, a.text_len); break;
+      case FlatAttribute::Bool: value = a.boolean; break;
+    }
+    lead->attributes.emplace(std::string(a.key, a.key_len), std::move(value));
+  }
+}
+
+}  // namespace leadscore::pg

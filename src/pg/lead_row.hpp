@@ -1,0 +1,57 @@
+// A row of leadscore.leads, read in two steps so that no Postgres error can
+// longjmp past a live C++ object:
+//   1. read_lead_row() (Postgres side): deform the row, detoast, walk the jsonb,
+//      and keep plain pointers into palloc'd memory;
+//   2. to_lead() (C++ side): copy those values into a core Lead; no Postgres call.
+#pragma once
+
+#include "core/lead.hpp"
+#include "pg/postgres.hpp"
+
+namespace leadscore::pg {
+
+struct FlatAttribute {
+  const char* key;
+  int key_len;
+  enum Kind { Null, Number, String, Bool } kind;
+  double number;
+  const char* text;
+  int text_len;
+  bool boolean;
+};
+
+struct FlatLead {
+  int64 id;
+  bool has_permit_value;
+  double permit_value;
+  int n_tags;
+  const char** tags;
+  int* tag_lens;
+  bool has_created_at;
+  double created_at;  // seconds since the Unix epoch
+  const char* address;
+  int address_len;
+  int n_attributes;
+  FlatAttribute* attributes;
+};
+
+// Where each column of leadscore.leads is in the row type; found once per call site.
+struct LeadColumns {
+  int id, address, permit_value, trade_tags, created_at, attributes;
+  int natts;
+};
+
+// Looks up the columns of the row type of the given tuple (a leadscore.leads row).
+LeadColumns lead_columns(HeapTupleHeader row);
+
+// Step 1: the row's values in palloc'd memory of the current context.
+// Nested objects and arrays inside attributes are skipped (they are not features).
+void read_lead_row(HeapTupleHeader row, const LeadColumns& columns, FlatLead* out);
+
+// Step 2: the same values as a core Lead (reusing lead's buffers).
+void to_lead(const FlatLead& flat, Lead* lead);
+
+// Seconds since the Unix epoch of a timestamptz, or false for +/-infinity.
+bool timestamptz_to_epoch(TimestampTz t, double* seconds);
+
+}  // namespace leadscore::pg

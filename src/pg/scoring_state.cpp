@@ -1,0 +1,108 @@
+// See scoring_state.hpp.
+#include "pg/scoring_state.hpp"
+
+#include "pg/guard.hpp"
+#include "pg/gucs.hpp"
+#include "pg/spi_owner.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "utils/memutils.h"
+}
+
+namespace leadscore::pg {
+namespace {
+
+void delete_state(void* arg) { delete static_cast<ScoringState*>(arg); }
+
+struct FlatRule {
+  char* factor;
+  char* key;
+  double points;
+};
+
+// Postgres side: the rows of leadscore.rule_weights, palloc'd in the caller's context.
+void fetch_rules(FlatRule** rows, int* n) {
+  MemoryContext caller = CurrentMemoryContext;
+  SPI_connect();
+  spi_read_as_owner("SELECT factor, key, points FROM leadscore.rule_weights", 0, nullptr, nullptr, 0);
+  MemoryContext spi = MemoryContextSwitchTo(caller);
+  *n = static_cast<int>(SPI_processed);
+  *rows = static_cast<FlatRule*>(palloc(sizeof(FlatRule) * (*n + 1)));
+  for (int i = 0; i < *n; i++) {
+    HeapTuple t = SPI_tuptable->vals[i];
+    bool isnull;
+    (*rows)[i].factor = SPI_getvalue(t, SPI_tuptable->tupdesc, 1);
+    (*rows)[i].key = SPI_getvalue(t, SPI_tuptable->tupdesc, 2);
+    (*rows)[i].points = DatumGetFloat8(SPI_getbinval(t, SPI_tuptable->tupdesc, 3, &isnull));
+  }
+  MemoryContextSwitchTo(spi);
+  SPI_finish();
+}
+
+}  // namespace
+
+ScoringState& scoring_state(FunctionCallInfo fcinfo) {
+  FmgrInfo* flinfo = fcinfo->flinfo;
+  if (flinfo->fn_extra) return *static_cast<ScoringState*>(flinfo->fn_extra);
+  MemoryContextCallback* cb = nullptr;
+  pg_call([&] {
+    cb = static_cast<MemoryContextCallback*>(MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(*cb)));
+  });
+  auto* state = new ScoringState();
+  cb->func = delete_state;
+  cb->arg = state;
+  MemoryContextRegisterResetCallback(flinfo->fn_mcxt, cb);
+  flinfo->fn_extra = state;
+  timestamptz_to_epoch(GetCurrentTransactionStartTimestamp(), &state->now);
+  return *state;
+}
+
+bool wants_ml(FunctionCallInfo fcinfo, int use_ml_arg) {
+  if (PG_NARGS() > use_ml_arg && !PG_ARGISNULL(use_ml_arg)) return PG_GETARG_BOOL(use_ml_arg);
+  return enable_ml_scoring;
+}
+
+void load_lead_argument(FunctionCallInfo fcinfo, ScoringState& state) {
+  FlatLead flat;
+  pg_call([&] {
+    HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(0);
+    if (!state.columns_known) {
+      state.columns = lead_columns(row);
+      state.columns_known = true;
+    }
+    read_lead_row(row, state.columns, &flat);
+  });
+  to_lead(flat, &state.lead);
+}
+
+const ServingModel& serving_model(ScoringState& state) {
+  if (!state.model_looked_up) {
+    state.serving = active_model();
+    state.model_looked_up = true;
+  }
+  return state.serving;
+}
+
+const RuleWeights& rule_weights(ScoringState& state) {
+  if (!state.rules_loaded) {
+    FlatRule* rows = nullptr;
+    int n = 0;
+    pg_call([&] { fetch_rules(&rows, &n); });
+    RuleWeights weights;
+    for (int i = 0; i < n; i++) weights.add(rows[i].factor, rows[i].key ? rows[i].key : "", rows[i].points);
+    state.rules = std::move(weights);
+    state.rules_loaded = true;
+  }
+  return state.rules;
+}
+
+const char* grade_of(int score) {
+  if (score >= 70) return "A";
+  if (score >= 50) return "B";
+  if (score >= 30) return "C";
+  return "D";
+}
+
+}  // namespace leadscore::pg

@@ -1,0 +1,40 @@
+// See spi_owner.hpp.
+#include "pg/spi_owner.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "executor/spi.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+}
+
+namespace leadscore::pg {
+
+Oid registry_owner() {
+  Oid relid = get_relname_relid("models", get_namespace_oid("leadscore", false));
+  if (!OidIsValid(relid))
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("leadscore: the model registry leadscore.models does not exist"),
+                    errhint("Run ALTER EXTENSION leadscore UPDATE.")));
+  HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+  if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for relation %u", relid);
+  Oid owner = ((Form_pg_class)GETSTRUCT(tuple))->relowner;
+  ReleaseSysCache(tuple);
+  return owner;
+}
+
+int spi_read_as_owner(const char* sql, int nargs, Oid* argtypes, Datum* values, long max_rows) {
+  Oid saved_user;
+  int saved_context;
+  GetUserIdAndSecContext(&saved_user, &saved_context);
+  SetUserIdAndSecContext(registry_owner(), saved_context | SECURITY_LOCAL_USERID_CHANGE);
+  // On error, transaction (or subtransaction) abort restores the user id.
+  int rc = SPI_execute_with_args(sql, nargs, argtypes, values, nullptr, true, max_rows);
+  SetUserIdAndSecContext(saved_user, saved_context);
+  if (rc != SPI_OK_SELECT) elog(ERROR, "leadscore: SPI query failed: %s", SPI_result_code_string(rc));
+  return rc;
+}
+
+}  // namespace leadscore::pg
