@@ -8,7 +8,7 @@ set -uo pipefail
 
 COMPAT_SQL="$(pg_config --sharedir)/extension/leadscore_auth_compat.sql"
 E2E_NAME=$(basename "$0" .t | tr -c 'a-z0-9_\n' '_')
-E2E_TMP=$(mktemp -d "/tmp/leadscore-e2e.XXXXXX")
+E2E_TMP=$(mktemp -d -t leadscore-e2e.XXXXXX)
 _tap_planned=0
 _tap_run=0
 _tap_failed=0
