@@ -9,6 +9,10 @@ plan 17
 db=$(new_leadscore_db main) || { echo "Bail out! cannot create a leadscore database"; exit 1; }
 q "$db" "INSERT INTO auth.users (id) VALUES ('$ALICE'), ('$BOB')"
 
+# A session that stopped on an error must fail its checks, not kill the
+# script with SIGPIPE when it is sent more input.
+trap '' PIPE
+
 # open_session NAME: a psql session that reads its statements from a fifo,
 # so that its transaction stays open between send calls.
 declare -A session_fd session_pid
