@@ -3,6 +3,7 @@
 # first holds its transaction open until the second is seen waiting on a
 # lock, then commits; the outcome must be as if they had run one after the
 # other.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 plan 17
 
@@ -43,8 +44,7 @@ as() {
 # wait_for SQL_CONDITION: polls pg_stat_activity of this database for up to
 # 10 seconds until a row matches.
 wait_for() {
-  local i
-  for i in $(seq 200); do
+  for _ in $(seq 200); do
     [ "$(q "$db" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND $1")" != 0 ] && return 0
     sleep 0.05
   done

@@ -5,6 +5,7 @@
 #   1. a new database, with leadscore_auth_compat.sql run in it;
 #   2. pg_dump --data-only --schema=auth SRC | psql NEW
 #   3. pg_dump --exclude-schema=auth SRC | psql -v ON_ERROR_STOP=1 NEW
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 plan 16
 

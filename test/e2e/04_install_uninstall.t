@@ -3,6 +3,7 @@
 # without the Supabase stand-ins the install stops with a clear error; the
 # stand-in step is idempotent and leaves an existing (Supabase-like) auth
 # schema alone.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 plan 16
 

@@ -3,6 +3,7 @@
 # from fresh sessions: the library is not loaded yet when an API caller first
 # tries to turn the flag back on, so the setting exists only as a placeholder
 # at that moment. The caller's value must not win when the library loads.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 plan 7
 
