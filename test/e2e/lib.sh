@@ -122,5 +122,4 @@ trap _e2e_cleanup EXIT
 
 # The accounts the scenarios use.
 # shellcheck disable=SC2034
-ALICE=aaaaaaaa-0000-4000-8000-000000000001
-BOB=bbbbbbbb-0000-4000-8000-000000000002
+ALICE=aaaaaaaa-0000-4000-8000-000000000001 BOB=bbbbbbbb-0000-4000-8000-000000000002
