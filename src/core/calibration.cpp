@@ -74,7 +74,32 @@ Calibrator Calibrator::fit_isotonic(const std::vector<double>& x, const std::vec
       st.pop_back();
     }
   }
+  // Merge neighbouring blocks until each holds at least 1% of the rows (and
+  // 10 at least): tiny blocks at the ends are all-0 or all-1 by chance and
+  // would make the extremes overconfident. Merging neighbours of a monotone
+  // sequence keeps it monotone.
+  const double min_w = std::max(10.0, static_cast<double>(n) / 100.0);
+  std::vector<Block> merged;
+  Block cur{0, 0, 0};
   for (const Block& b : st) {
+    cur.w += b.w;
+    cur.sx += b.sx;
+    cur.sy += b.sy;
+    if (cur.w >= min_w) {
+      merged.push_back(cur);
+      cur = Block{0, 0, 0};
+    }
+  }
+  if (cur.w > 0) {
+    if (merged.empty()) {
+      merged.push_back(cur);
+    } else {
+      merged.back().w += cur.w;
+      merged.back().sx += cur.sx;
+      merged.back().sy += cur.sy;
+    }
+  }
+  for (const Block& b : merged) {
     c.xs.push_back(b.sx / b.w);
     c.ys.push_back(b.sy / b.w);
   }

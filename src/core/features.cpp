@@ -93,6 +93,13 @@ struct KeyStats {
   size_t numbers = 0, strings = 0, bools = 0;
 };
 
+// FNV-1a: short level strings hash fast and the table stays half empty.
+uint64_t text_hash(const std::string& s) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  return h ^ (h >> 29);
+}
+
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
@@ -322,14 +329,24 @@ FeatureSpec FeatureSpec::from_defs(std::vector<FeatureDef> defs) {
 }
 
 void FeatureSpec::build_index() {
-  level_bins_.assign(defs_.size(), {});
+  level_index_.assign(defs_.size(), {});
   tag_feature_.clear();
   attr_features_.clear();
   permit_ = month_ = weekday_ = age_ = address_ = -1;
   for (size_t f = 0; f < defs_.size(); ++f) {
     const FeatureDef& d = defs_[f];
-    for (size_t i = 0; i < d.levels.size(); ++i)
-      level_bins_[f].emplace(d.levels[i], static_cast<uint8_t>(2 + i));
+    if (!d.levels.empty()) {
+      LevelIndex& li = level_index_[f];
+      size_t cap = 4;
+      while (cap < 2 * d.levels.size()) cap *= 2;
+      li.slots.assign(cap, 0);
+      li.mask = cap - 1;
+      for (size_t i = 0; i < d.levels.size(); ++i) {
+        uint64_t h = text_hash(d.levels[i]) & li.mask;
+        while (li.slots[h] != 0) h = (h + 1) & li.mask;
+        li.slots[h] = static_cast<uint16_t>(i + 1);
+      }
+    }
     switch (d.source) {
       case FeatureSource::PermitValue: permit_ = static_cast<int>(f); break;
       case FeatureSource::TradeTag: tag_feature_[d.key] = static_cast<uint32_t>(f); break;
@@ -344,6 +361,17 @@ void FeatureSpec::build_index() {
             [&](uint32_t a, uint32_t b) { return defs_[a].key < defs_[b].key; });
 }
 
+uint8_t FeatureSpec::level_bin(size_t f, const std::string& text) const {
+  const LevelIndex& li = level_index_[f];
+  if (li.slots.empty()) return kOtherBin;
+  const std::vector<std::string>& levels = defs_[f].levels;
+  for (uint64_t h = text_hash(text) & li.mask;; h = (h + 1) & li.mask) {
+    const uint16_t s = li.slots[h];
+    if (s == 0) return kOtherBin;
+    if (levels[s - 1] == text) return static_cast<uint8_t>(2 + (s - 1));
+  }
+}
+
 void FeatureSpec::encode(const Lead& lead, double now, uint8_t* out, size_t stride,
                          uint8_t* novel) const {
   const size_t nf = defs_.size();
@@ -356,11 +384,7 @@ void FeatureSpec::encode(const Lead& lead, double now, uint8_t* out, size_t stri
                  (b != kMissingBin && (v < d.lo || v > d.hi));
   };
   auto put_cat = [&](size_t f, const std::string& text) {
-    uint8_t b = kMissingBin;
-    if (!text.empty()) {
-      auto it = level_bins_[f].find(text);
-      b = it == level_bins_[f].end() ? kOtherBin : it->second;
-    }
+    const uint8_t b = text.empty() ? kMissingBin : level_bin(f, text);
     out[f * stride] = b;
     if (novel) novel[f] = !defs_[f].bin_counts.empty() && defs_[f].bin_counts[b] == 0;
   };
@@ -386,8 +410,9 @@ void FeatureSpec::encode(const Lead& lead, double now, uint8_t* out, size_t stri
   const auto end = lead.attributes.end();
   for (uint32_t f : attr_features_) {
     const FeatureDef& d = defs_[f];
-    while (it != end && it->first < d.key) ++it;
-    const AttrValue* v = (it != end && it->first == d.key) ? &it->second : nullptr;
+    int c = 1;
+    while (it != end && (c = it->first.compare(d.key)) < 0) ++it;
+    const AttrValue* v = (it != end && c == 0) ? &it->second : nullptr;
     if (d.kind == FeatureKind::Numeric) {
       put_num(f, v ? attr_number(*v) : kNaN);
     } else if (v && std::holds_alternative<std::string>(*v)) {

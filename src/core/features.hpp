@@ -82,7 +82,14 @@ class FeatureSpec {
   void build_index();
   std::vector<FeatureDef> defs_;
   // Lookup tables rebuilt from defs_; not serialized.
-  std::vector<std::unordered_map<std::string, uint8_t>> level_bins_;  // per feature
+  // Open-addressing table per categorical feature: slot holds level index + 1.
+  struct LevelIndex {
+    std::vector<uint16_t> slots;
+    uint64_t mask = 0;
+  };
+  // Bin of a categorical value of feature f: its level's bin or "other".
+  uint8_t level_bin(size_t f, const std::string& text) const;
+  std::vector<LevelIndex> level_index_;
   std::unordered_map<std::string, uint32_t> tag_feature_;
   std::vector<uint32_t> attr_features_;  // attribute features, sorted by key
   int permit_ = -1, month_ = -1, weekday_ = -1, age_ = -1, address_ = -1;

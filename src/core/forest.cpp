@@ -390,7 +390,9 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
     w_neg = static_cast<double>(n) / (2.0 * static_cast<double>(n - npos));
   }
 
-  const size_t T = static_cast<size_t>(params.n_trees);
+  // Trees past n_trees are grown only for their out-of-bag votes (see params.hpp).
+  const size_t T_keep = static_cast<size_t>(params.n_trees);
+  const size_t T = std::max(T_keep, oob ? static_cast<size_t>(params.calibration_trees) : size_t{0});
   std::vector<TreeOut> trees(T);
   std::atomic<size_t> next{0};
   std::atomic<bool> abort{false};
@@ -435,6 +437,31 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
   if (err) std::rethrow_exception(err);
   if (should_stop && should_stop()) throw Cancelled();
 
+  // Out-of-bag means over all grown trees, summed in tree order so the result
+  // is deterministic. Each tree's bootstrap is regenerated from its seed.
+  if (oob) {
+    std::vector<double> sum(n, 0.0);
+    std::vector<uint32_t> cntv(n, 0), boot;
+    for (size_t t = 0; t < T; ++t) {
+      if (should_stop && (t & 7) == 0 && should_stop()) throw Cancelled();
+      bootstrap(tree_seed(params.seed, t), n, boot);
+      const std::vector<Node>& ns = trees[t].nodes;
+      const CatSet* cs = trees[t].cats.data();
+      for (size_t r = 0; r < n; ++r) {
+        if (boot[r]) continue;
+        uint32_t i = 0;
+        while (ns[i].kind != kLeaf)
+          i = goes_left(ns[i], cs, data.cols[static_cast<size_t>(ns[i].feature) * n + r]) ? i + 1 : ns[i].right;
+        sum[r] += ns[i].value;
+        cntv[r]++;
+      }
+    }
+    oob->assign(n, std::numeric_limits<double>::quiet_NaN());
+    for (size_t r = 0; r < n; ++r)
+      if (cntv[r]) (*oob)[r] = sum[r] / cntv[r];
+  }
+  trees.resize(T_keep);
+
   Forest f;
   f.n_features = static_cast<uint32_t>(data.n_features);
   f.importance.assign(data.n_features, 0.0);
@@ -460,29 +487,6 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
   if (imp_sum > 0)
     for (double& v : f.importance) v /= imp_sum;
   f.index();
-
-  if (oob) {
-    // Out-of-bag means, summed in tree order so the result is deterministic.
-    std::vector<double> sum(n, 0.0);
-    std::vector<uint32_t> cntv(n, 0), boot;
-    for (size_t t = 0; t < T; ++t) {
-      if (should_stop && (t & 7) == 0 && should_stop()) throw Cancelled();
-      bootstrap(tree_seed(params.seed, t), n, boot);
-      const Node* ns = f.nodes.data();
-      const CatSet* cs = f.catsets.data();
-      for (size_t r = 0; r < n; ++r) {
-        if (boot[r]) continue;
-        uint32_t i = f.roots[t];
-        while (ns[i].kind != kLeaf)
-          i = goes_left(ns[i], cs, data.cols[static_cast<size_t>(ns[i].feature) * n + r]) ? i + 1 : ns[i].right;
-        sum[r] += ns[i].value;
-        cntv[r]++;
-      }
-    }
-    oob->assign(n, std::numeric_limits<double>::quiet_NaN());
-    for (size_t r = 0; r < n; ++r)
-      if (cntv[r]) (*oob)[r] = sum[r] / cntv[r];
-  }
   return f;
 }
 

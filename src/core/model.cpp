@@ -149,19 +149,21 @@ void Model::score_batch(const Lead* leads, size_t n, double now, Score* out) con
   constexpr size_t kBlock = 32;
   const size_t nf = spec_.size();
   const double k = 2.0 * params_.min_samples_leaf;
-  std::vector<uint8_t> rows(std::min(n, kBlock) * nf), novel(std::min(n, kBlock) * nf);
+  RowBuffer buf(2 * std::min(n, kBlock) * nf);
+  uint8_t* const rows = buf.data();
+  uint8_t* const novel = rows + std::min(n, kBlock) * nf;
   double sv[kBlock], sv2[kBlock], ss[kBlock];
   const Node* ns = forest_.nodes.data();
   for (size_t b0 = 0; b0 < n; b0 += kBlock) {
     const size_t m = std::min(kBlock, n - b0);
     for (size_t i = 0; i < m; ++i) {
-      spec_.encode(leads[b0 + i], now, rows.data() + i * nf, 1, novel.data() + i * nf);
+      spec_.encode(leads[b0 + i], now, rows + i * nf, 1, novel + i * nf);
       sv[i] = sv2[i] = ss[i] = 0;
     }
     // Tree-outer, so each tree stays in cache while the block walks it.
     uint32_t leaves[kBlock];
     for (size_t t = 0; t < forest_.n_trees(); ++t) {
-      forest_.walk_block(t, rows.data(), m, nf, leaves);
+      forest_.walk_block(t, rows, m, nf, leaves);
       for (size_t i = 0; i < m; ++i) {
         const Node& leaf = ns[leaves[i]];
         const double v = leaf.value, c = leaf.aux;
@@ -170,7 +172,7 @@ void Model::score_batch(const Lead* leads, size_t n, double now, Score* out) con
         ss[i] += c / (c + k);
       }
     }
-    for (size_t i = 0; i < m; ++i) out[b0 + i] = finish(sv[i], sv2[i], ss[i], novel.data() + i * nf);
+    for (size_t i = 0; i < m; ++i) out[b0 + i] = finish(sv[i], sv2[i], ss[i], novel + i * nf);
   }
 }
 

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "core/calibration.hpp"
+#include "core/errors.hpp"
 #include "core/features.hpp"
 #include "core/forest.hpp"
 #include "core/lead.hpp"

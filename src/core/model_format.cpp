@@ -121,6 +121,7 @@ void write_params(Writer& w, const TrainParams& p) {
   std::string json = p.to_json();
   w.str(json);
   w.u32(static_cast<uint32_t>(p.n_trees));
+  w.u32(static_cast<uint32_t>(p.calibration_trees));
   w.u32(static_cast<uint32_t>(p.max_depth));
   w.u32(static_cast<uint32_t>(p.min_samples_leaf));
   w.f64(p.max_features);
@@ -141,6 +142,7 @@ TrainParams read_params(Reader& r) {
   TrainParams p;
   (void)r.str();  // human-readable copy; the typed fields below are authoritative
   p.n_trees = static_cast<int>(r.u32());
+  p.calibration_trees = static_cast<int>(r.u32());
   p.max_depth = static_cast<int>(r.u32());
   p.min_samples_leaf = static_cast<int>(r.u32());
   p.max_features = r.f64();

@@ -61,7 +61,7 @@ const char* to_string(ClassWeight w) { return w == ClassWeight::Balanced ? "bala
 std::vector<std::string> TrainParams::keys() {
   // A plain array: no static object with a destructor may outlive the backend.
   static const char* const names[] = {
-      "n_trees", "max_depth", "min_samples_leaf", "max_features", "class_weight",
+      "n_trees", "calibration_trees", "max_depth", "min_samples_leaf", "max_features", "class_weight",
       "calibration", "platt_below", "holdout_fraction", "refit_full", "max_bins",
       "min_category_count", "max_categories", "max_trade_tags", "seed", "threads"};
   return std::vector<std::string>(std::begin(names), std::end(names));
@@ -69,6 +69,7 @@ std::vector<std::string> TrainParams::keys() {
 
 void TrainParams::set(const std::string& key, const std::string& v) {
   if (key == "n_trees") n_trees = static_cast<int>(parse_int(key, v, 1, 5000));
+  else if (key == "calibration_trees") calibration_trees = static_cast<int>(parse_int(key, v, 0, 5000));
   else if (key == "max_depth") max_depth = static_cast<int>(parse_int(key, v, 1, 64));
   else if (key == "min_samples_leaf") min_samples_leaf = static_cast<int>(parse_int(key, v, 1, 1000000));
   else if (key == "max_features") {
@@ -103,6 +104,7 @@ void TrainParams::set(const std::string& key, const std::string& v) {
 
 void TrainParams::validate() const {
   if (n_trees < 1 || n_trees > 5000) out_of_range("n_trees", "in [1, 5000]");
+  if (calibration_trees < 0 || calibration_trees > 5000) out_of_range("calibration_trees", "in [0, 5000]");
   if (max_depth < 1 || max_depth > 64) out_of_range("max_depth", "in [1, 64]");
   if (min_samples_leaf < 1) out_of_range("min_samples_leaf", "at least 1");
   if (!(max_features >= 0.0) || !std::isfinite(max_features) ||
@@ -129,6 +131,7 @@ std::string TrainParams::to_json() const {
   JsonWriter w;
   w.begin_object();
   w.key("n_trees").value(n_trees);
+  w.key("calibration_trees").value(calibration_trees);
   w.key("max_depth").value(max_depth);
   w.key("min_samples_leaf").value(min_samples_leaf);
   if (max_features == 0.0) w.key("max_features").value("sqrt");
