@@ -360,6 +360,8 @@ void Forest::validate() const {
     if (begin >= end || end > nodes.size()) throw CorruptModel("forest tree bounds are out of range");
     for (size_t i = begin; i < end; ++i) {
       const Node& nd = nodes[i];
+      // Leaves too: the branch-free walk reads a leaf's feature before masking it.
+      if (nd.feature >= n_features) throw CorruptModel("forest node names a feature out of range");
       if (nd.kind == kLeaf) {
         if (!(nd.value >= 0.0f && nd.value <= 1.0f)) throw CorruptModel("forest leaf value outside [0, 1]");
         if (nd.right != i) throw CorruptModel("forest leaf does not point to itself");
