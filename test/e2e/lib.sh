@@ -53,17 +53,6 @@ isnt() {
   fi
 }
 
-# todo_is GOT EXPECTED DESCRIPTION REASON: a check of a known bug. TAP
-# reports it, but it does not fail the run until REASON is fixed.
-todo_is() {
-  _tap_run=$((_tap_run + 1))
-  if [ "$1" == "$2" ]; then
-    echo "ok $_tap_run - $3 # TODO $4"
-  else
-    echo "not ok $_tap_run - $3 # TODO $4"
-    diag "     got: $1" "expected: $2"
-  fi
-}
 
 # like GOT EXTENDED_REGEX DESCRIPTION
 like() {
