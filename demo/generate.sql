@@ -1,7 +1,7 @@
 -- Synthetic building-permit leads and contractors' feedback, for the demo and
 -- for benchmarks that need many leads. Deterministic for a given seed.
 --
---   psql -v leads=5000 -v accounts=5 -v seed=42 -f demo/generate.sql
+--   psql -v leads=5000 -v accounts=5 -v seed=42 [-v feedback=0] -f demo/generate.sql
 --
 -- Every lead has an address, a permit value, one or two trade tags, a creation
 -- date in the last 400 days, and attributes (property_type, owner_occupied,
@@ -36,6 +36,10 @@
 \if :{?seed}
 \else
   \set seed 42
+\endif
+\if :{?feedback}
+\else
+  \set feedback 1
 \endif
 
 SET client_min_messages = warning;
@@ -122,6 +126,7 @@ ON CONFLICT (id) DO UPDATE
        trade_tags = excluded.trade_tags, created_at = excluded.created_at,
        attributes = excluded.attributes;
 
+\if :feedback
 -- Who rated what: 1 to 3 distinct accounts per rated lead; the first says 'won'
 -- when the lead was won.
 CREATE TEMP TABLE demo_feedback AS
@@ -170,5 +175,6 @@ SELECT count(*) AS feedback_submitted
   FROM demo_feedback f,
        LATERAL leadscore.submit_feedback(f.lead_id, f.rating, f.deal_band, f.reason_codes,
                                          f.notes, f.account_id) s;
+\endif
 
 RESET client_min_messages;

@@ -62,14 +62,10 @@ cluster_start() {
   chmod 755 "$CLUSTER_DIR"
   [ "$(id -u)" -eq 0 ] && chown postgres: "$CLUSTER_DIR"
   trap cluster_stop EXIT
-  PGPORT=$(free_port)
-  export PGHOST=$CLUSTER_DIR PGPORT PGUSER=postgres PGDATABASE=postgres
-  say "starting a throwaway PostgreSQL $PG_MAJOR cluster on port $PGPORT"
   as_cluster_owner "$PG_BIN/initdb" -D "$CLUSTER_DIR/data" -U postgres --auth=trust \
     --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
   cat >>"$CLUSTER_DIR/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
-port = $PGPORT
 unix_socket_directories = '$CLUSTER_DIR'
 shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
@@ -77,7 +73,19 @@ fsync = off
 max_connections = 50
 wal_level = replica
 CONF
-  as_cluster_owner "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w start >/dev/null
+  # Another cluster (a concurrent run) may take the free port before this one
+  # binds it; then try the next free one.
+  for _ in 1 2 3 4 5; do
+    PGPORT=$(free_port)
+    export PGHOST=$CLUSTER_DIR PGPORT PGUSER=postgres PGDATABASE=postgres
+    say "starting a throwaway PostgreSQL $PG_MAJOR cluster on port $PGPORT"
+    if as_cluster_owner "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" \
+         -o "-p $PGPORT" -w start >/dev/null; then
+      return 0
+    fi
+    tail -n 3 "$CLUSTER_DIR/server.log" >&2
+  done
+  return 1
 }
 
 cluster_stop() {

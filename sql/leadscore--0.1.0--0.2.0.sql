@@ -7,21 +7,6 @@
 
 \echo Use "ALTER EXTENSION leadscore UPDATE TO '0.2.0'" to load this file. \quit
 
--- replace_on_insert learns keys of several columns (rule_weights has one).
-CREATE OR REPLACE FUNCTION leadscore.replace_on_insert() RETURNS trigger
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  key_match text;
-BEGIN
-  SELECT string_agg(format('%I = $1.%I', k, k), ' AND ') INTO key_match
-    FROM unnest(TG_ARGV) AS k;
-  EXECUTE format('DELETE FROM %I.%I WHERE %s', TG_TABLE_SCHEMA, TG_TABLE_NAME, key_match)
-    USING NEW;
-  RETURN NEW;
-END
-$$;
-
 ---------------------------------------------------------------------------
 -- Registry
 ---------------------------------------------------------------------------

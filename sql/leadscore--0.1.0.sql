@@ -44,15 +44,28 @@ COMMENT ON TYPE leadscore.lead_rating IS
 -- dumped rows then replace them (see replace_on_insert below). To retire a
 -- default row, set active = false rather than deleting it.
 
--- Makes INSERT of an existing key replace that row, so that a restored dump's
--- rows win over the defaults that CREATE EXTENSION has just inserted.
+-- Makes INSERT of an existing key update that row in place (and insert
+-- nothing), so that a restored dump's rows win over the defaults that CREATE
+-- EXTENSION has just inserted. The arguments name the key columns.
 CREATE FUNCTION leadscore.replace_on_insert() RETURNS trigger
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  key_match   text;
+  assignments text;
+  replaced    bigint;
 BEGIN
-  EXECUTE format('DELETE FROM %I.%I WHERE %I = $1.%I',
-                 TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0], TG_ARGV[0])
+  SELECT string_agg(format('%I = $1.%I', k, k), ' AND ') INTO key_match FROM unnest(TG_ARGV) AS k;
+  SELECT string_agg(format('%I = $1.%I', a.attname, a.attname), ', ' ORDER BY a.attnum) INTO assignments
+    FROM pg_attribute a
+   WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped
+     AND NOT a.attname = ANY (TG_ARGV);
+  EXECUTE format('UPDATE %I.%I SET %s WHERE %s', TG_TABLE_SCHEMA, TG_TABLE_NAME, assignments, key_match)
     USING NEW;
+  GET DIAGNOSTICS replaced = ROW_COUNT;
+  IF replaced > 0 THEN
+    RETURN NULL;
+  END IF;
   RETURN NEW;
 END
 $$;
@@ -177,11 +190,13 @@ CREATE TABLE leadscore.lead_feedback (
   created_at   timestamptz DEFAULT now(),
   updated_at   timestamptz NOT NULL DEFAULT now(),
   UNIQUE (account_id, lead_id),
-  -- Every rated lead has an outcome row (the trigger below creates it). Besides
-  -- stating that, the key makes pg_dump restore lead_outcomes before
-  -- lead_feedback, so the trigger's rows never collide with the dumped ones.
+  -- Every rated lead has an outcome row (the trigger below creates it), and
+  -- every rating has a label mapping. Besides stating that, these keys make
+  -- pg_dump restore lead_outcomes and rating_labels before lead_feedback, so a
+  -- restore re-derives every label from complete data and changes none.
   FOREIGN KEY (lead_id) REFERENCES leadscore.lead_outcomes (lead_id)
-    DEFERRABLE INITIALLY DEFERRED
+    DEFERRABLE INITIALLY DEFERRED,
+  FOREIGN KEY (rating) REFERENCES leadscore.rating_labels (rating)
 );
 COMMENT ON TABLE leadscore.lead_feedback IS
   'One rating per contractor account and lead; resubmitting replaces it. Written through submit_feedback().';
@@ -209,48 +224,63 @@ CREATE VIEW leadscore.derived_win_labels AS
 COMMENT ON VIEW leadscore.derived_win_labels IS
   'win_label of every rated lead, derived from lead_feedback and rating_labels.';
 
--- Re-derives one lead's label. Concurrent raters of the same lead queue on the
--- outcome row's lock; the statement after the lock takes a fresh snapshot
--- (READ COMMITTED), so it sees every rating committed before it.
-CREATE FUNCTION leadscore.refresh_win_label(p_lead_id bigint) RETURNS void
+-- Re-derives the labels of the given leads. Concurrent raters of a lead queue
+-- on its outcome row's lock (taken in lead order, so batches cannot deadlock);
+-- the statement after the lock takes a fresh snapshot (READ COMMITTED), so it
+-- sees every rating committed before it.
+CREATE FUNCTION leadscore.refresh_win_labels(lead_ids bigint[]) RETURNS void
   LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  INSERT INTO leadscore.lead_outcomes (lead_id) VALUES (p_lead_id)
-    ON CONFLICT (lead_id) DO NOTHING;
-  PERFORM 1 FROM leadscore.lead_outcomes WHERE lead_id = p_lead_id FOR UPDATE;
+  INSERT INTO leadscore.lead_outcomes (lead_id)
+  SELECT DISTINCT id FROM unnest(lead_ids) AS id ORDER BY id
+  ON CONFLICT (lead_id) DO NOTHING;
+  PERFORM 1 FROM leadscore.lead_outcomes
+   WHERE lead_id = ANY (lead_ids) ORDER BY lead_id FOR UPDATE;
   UPDATE leadscore.lead_outcomes o
      SET win_label = d.win_label, updated_at = now()
-    FROM (SELECT (SELECT win_label FROM leadscore.derived_win_labels
-                   WHERE lead_id = p_lead_id) AS win_label) d
-   WHERE o.lead_id = p_lead_id AND o.win_label IS DISTINCT FROM d.win_label;
+    FROM (SELECT i.id AS lead_id, dl.win_label
+            FROM unnest(lead_ids) AS i(id)
+            LEFT JOIN LATERAL (SELECT win_label FROM leadscore.derived_win_labels
+                                WHERE lead_id = i.id) dl ON true) d
+   WHERE o.lead_id = d.lead_id AND o.win_label IS DISTINCT FROM d.win_label;
 END
 $$;
-COMMENT ON FUNCTION leadscore.refresh_win_label(bigint) IS
-  'Re-derives lead_outcomes.win_label of one lead from its feedback (internal).';
+COMMENT ON FUNCTION leadscore.refresh_win_labels(bigint[]) IS
+  'Re-derives lead_outcomes.win_label of the given leads from their feedback (internal).';
 
+-- Once per statement, over every lead the statement touched: a bulk load (or a
+-- restore) of feedback derives each label once, from the complete ratings.
 CREATE FUNCTION leadscore.feedback_label_trigger() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF TG_OP = 'DELETE' THEN
-    PERFORM leadscore.refresh_win_label(OLD.lead_id);
-  ELSIF TG_OP = 'INSERT' THEN
-    PERFORM leadscore.refresh_win_label(NEW.lead_id);
-  ELSIF NEW.lead_id IS DISTINCT FROM OLD.lead_id THEN
-    PERFORM leadscore.refresh_win_label(OLD.lead_id);
-    PERFORM leadscore.refresh_win_label(NEW.lead_id);
-  ELSIF NEW.rating IS DISTINCT FROM OLD.rating THEN
-    PERFORM leadscore.refresh_win_label(NEW.lead_id);
+  IF TG_OP = 'INSERT' THEN
+    PERFORM leadscore.refresh_win_labels(ARRAY(SELECT DISTINCT lead_id FROM new_rows));
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM leadscore.refresh_win_labels(ARRAY(SELECT DISTINCT lead_id FROM old_rows));
+  ELSE
+    PERFORM leadscore.refresh_win_labels(ARRAY(
+      SELECT o.lead_id FROM old_rows o JOIN new_rows n USING (id)
+       WHERE o.lead_id <> n.lead_id OR o.rating <> n.rating
+      UNION
+      SELECT n.lead_id FROM old_rows o JOIN new_rows n USING (id)
+       WHERE o.lead_id <> n.lead_id OR o.rating <> n.rating));
   END IF;
   RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION leadscore.feedback_label_trigger() IS
-  'Trigger: re-derives the win_label of the leads whose feedback changed.';
-CREATE TRIGGER keep_win_label_current
-  AFTER INSERT OR UPDATE OF lead_id, rating OR DELETE ON leadscore.lead_feedback
-  FOR EACH ROW EXECUTE FUNCTION leadscore.feedback_label_trigger();
+  'Trigger: re-derives the win_label of the leads whose feedback a statement changed.';
+CREATE TRIGGER keep_win_label_current_on_insert AFTER INSERT ON leadscore.lead_feedback
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION leadscore.feedback_label_trigger();
+CREATE TRIGGER keep_win_label_current_on_update AFTER UPDATE ON leadscore.lead_feedback
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION leadscore.feedback_label_trigger();
+CREATE TRIGGER keep_win_label_current_on_delete AFTER DELETE ON leadscore.lead_feedback
+  REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION leadscore.feedback_label_trigger();
 
 CREATE FUNCTION leadscore.rederive_win_labels() RETURNS bigint
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -258,11 +288,11 @@ AS $$
 DECLARE
   changed bigint;
 BEGIN
+  -- Leads without feedback are unresolved already (the feedback trigger saw
+  -- their last rating go), so only rated leads can change.
   UPDATE leadscore.lead_outcomes o
      SET win_label = d.win_label, updated_at = now()
-    FROM (SELECT o2.lead_id, dl.win_label
-            FROM leadscore.lead_outcomes o2
-            LEFT JOIN leadscore.derived_win_labels dl USING (lead_id)) d
+    FROM leadscore.derived_win_labels d
    WHERE o.lead_id = d.lead_id AND o.win_label IS DISTINCT FROM d.win_label;
   GET DIAGNOSTICS changed = ROW_COUNT;
   RETURN changed;
@@ -282,7 +312,7 @@ $$;
 COMMENT ON FUNCTION leadscore.rating_labels_trigger() IS
   'Trigger: re-derives every win_label when the operator changes rating_labels.';
 CREATE TRIGGER rederive_win_labels
-  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON leadscore.rating_labels
+  AFTER INSERT OR UPDATE OR DELETE ON leadscore.rating_labels
   FOR EACH STATEMENT EXECUTE FUNCTION leadscore.rating_labels_trigger();
 
 ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 # The README's example, sent as PostgREST sends an RPC call: one transaction
 # that takes the caller's role, publishes the JWT claims, reads the arguments
 # from the JSON body and calls the function, then reads back.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 plan 12
 

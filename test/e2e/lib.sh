@@ -8,7 +8,7 @@ set -uo pipefail
 
 COMPAT_SQL="$(pg_config --sharedir)/extension/leadscore_auth_compat.sql"
 E2E_NAME=$(basename "$0" .t | tr -c 'a-z0-9_\n' '_')
-E2E_TMP=$(mktemp -d "/tmp/leadscore-e2e.XXXXXX")
+E2E_TMP=$(mktemp -d -t leadscore-e2e.XXXXXX)
 _tap_planned=0
 _tap_run=0
 _tap_failed=0
@@ -52,6 +52,7 @@ isnt() {
     diag "     got: $1" "expected anything else"
   fi
 }
+
 
 # like GOT EXTENDED_REGEX DESCRIPTION
 like() {
@@ -109,5 +110,5 @@ _e2e_cleanup() {
 trap _e2e_cleanup EXIT
 
 # The accounts the scenarios use.
-ALICE=aaaaaaaa-0000-4000-8000-000000000001
-BOB=bbbbbbbb-0000-4000-8000-000000000002
+# shellcheck disable=SC2034
+ALICE=aaaaaaaa-0000-4000-8000-000000000001 BOB=bbbbbbbb-0000-4000-8000-000000000002

@@ -143,12 +143,9 @@ SELECT set_eq(
   $$SELECT lead_id, win_label FROM leadscore.lead_outcomes WHERE lead_id > 1000$$,
   $$SELECT lead_id, pg_temp.expected_label(ratings, '{won,quoted}', '{}') FROM cases$$,
   'and re-derived every label');
-DELETE FROM leadscore.rating_labels WHERE rating = 'won';
-SELECT set_eq(
-  $$SELECT lead_id, win_label FROM leadscore.lead_outcomes WHERE lead_id > 1000$$,
-  $$SELECT lead_id, pg_temp.expected_label(ratings, '{quoted}', '{won}') FROM cases$$,
-  'a rating without a row in rating_labels counts as unresolved');
-INSERT INTO leadscore.rating_labels (rating, win_label) VALUES ('won', true), ('quoted', NULL);
+SELECT throws_ok($$DELETE FROM leadscore.rating_labels WHERE rating = 'won'$$, '23503', NULL,
+  'a rating in use keeps its row in rating_labels (change its win_label instead)');
+UPDATE leadscore.rating_labels SET win_label = NULL WHERE rating = 'quoted';
 SELECT set_eq(
   $$SELECT lead_id, win_label FROM leadscore.lead_outcomes WHERE lead_id > 1000$$,
   $$SELECT lead_id, pg_temp.expected_label(ratings, '{won}', '{quoted}') FROM cases$$,

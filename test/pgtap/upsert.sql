@@ -112,7 +112,7 @@ SELECT results_eq(
   $$SELECT id FROM leadscore.lead_feedback ORDER BY id DESC$$,
   'walking every page of two yields each of the caller''s rows once, in order');
 SELECT results_eq(
-  $$SELECT lead_id FROM leadscore.get_feedback(since => '2025-01-01 00:00+00') ORDER BY lead_id$$,
+  $$SELECT lead_id FROM leadscore.get_feedback(since => now() - interval '1 day') ORDER BY lead_id$$,
   $$VALUES (500::bigint), (603), (604), (605), (606), (607)$$,
   'since leaves out rows last changed before it');
 SELECT results_eq(
@@ -127,7 +127,7 @@ SELECT results_eq(
   $$VALUES (500::bigint, 'won')$$,
   'lead_id returns the caller''s row for that lead only');
 SELECT results_eq(
-  $$SELECT lead_id FROM leadscore.get_feedback(lead_id => 603, since => '2025-01-01 00:00+00')$$,
+  $$SELECT lead_id FROM leadscore.get_feedback(lead_id => 603, since => now() - interval '1 day')$$,
   $$VALUES (603::bigint)$$,
   'filters combine');
 SELECT is((SELECT count(*) FROM leadscore.get_feedback(max_rows => 1)), 1::bigint, 'max_rows => 1 returns one row');

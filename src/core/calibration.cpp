@@ -1,0 +1,155 @@
+// Isotonic and Platt calibration; see calibration.hpp.
+#include "core/calibration.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/eigen.hpp"
+#include "core/errors.hpp"
+
+namespace leadscore {
+
+namespace {
+
+double clamp_prob(double p) { return std::min(1.0 - kProbFloor, std::max(kProbFloor, p)); }
+
+}  // namespace
+
+Calibrator Calibrator::identity() {
+  Calibrator c;
+  c.method = Calibration::None;
+  return c;
+}
+
+double Calibrator::apply(double raw) const {
+  if (std::isnan(raw)) raw = 0.5;
+  switch (method) {
+    case Calibration::Isotonic: {
+      if (xs.empty()) return clamp_prob(raw);
+      if (raw <= xs.front()) return clamp_prob(ys.front());
+      if (raw >= xs.back()) return clamp_prob(ys.back());
+      size_t i = static_cast<size_t>(std::upper_bound(xs.begin(), xs.end(), raw) - xs.begin());
+      double x0 = xs[i - 1], x1 = xs[i], y0 = ys[i - 1], y1 = ys[i];
+      double t = x1 > x0 ? (raw - x0) / (x1 - x0) : 1.0;
+      return clamp_prob(y0 + t * (y1 - y0));
+    }
+    case Calibration::Platt:
+      return clamp_prob(1.0 / (1.0 + std::exp(a * raw + b)));
+    default:
+      return clamp_prob(raw);
+  }
+}
+
+Calibrator Calibrator::fit_isotonic(const std::vector<double>& x, const std::vector<uint8_t>& y) {
+  Calibrator c;
+  c.method = Calibration::Isotonic;
+  const size_t n = x.size();
+  if (n == 0) return c;
+  std::vector<size_t> ord(n);
+  std::iota(ord.begin(), ord.end(), size_t{0});
+  std::sort(ord.begin(), ord.end(), [&](size_t i, size_t j) { return x[i] != x[j] ? x[i] < x[j] : i < j; });
+  // Blocks of (weight, Σx, Σy); equal raw scores start in one block.
+  struct Block { double w, sx, sy; };
+  std::vector<Block> st;
+  for (size_t k = 0; k < n;) {
+    size_t j = k;
+    Block b{0, 0, 0};
+    while (j < n && x[ord[j]] == x[ord[k]]) {
+      b.w += 1;
+      b.sx += x[ord[j]];
+      b.sy += y[ord[j]];
+      ++j;
+    }
+    k = j;
+    st.push_back(b);
+    // Pool while the previous block's mean is not below this one's.
+    while (st.size() > 1) {
+      Block& hi = st.back();
+      Block& lo = st[st.size() - 2];
+      if (lo.sy * hi.w < hi.sy * lo.w) break;
+      lo.w += hi.w;
+      lo.sx += hi.sx;
+      lo.sy += hi.sy;
+      st.pop_back();
+    }
+  }
+  // Merge neighbouring blocks until each holds at least 1% of the rows (and
+  // 10 at least): tiny blocks at the ends are all-0 or all-1 by chance and
+  // would make the extremes overconfident. Merging neighbours of a monotone
+  // sequence keeps it monotone.
+  const double min_w = std::max(10.0, static_cast<double>(n) / 100.0);
+  std::vector<Block> merged;
+  Block cur{0, 0, 0};
+  for (const Block& b : st) {
+    cur.w += b.w;
+    cur.sx += b.sx;
+    cur.sy += b.sy;
+    if (cur.w >= min_w) {
+      merged.push_back(cur);
+      cur = Block{0, 0, 0};
+    }
+  }
+  if (cur.w > 0) {
+    if (merged.empty()) {
+      merged.push_back(cur);
+    } else {
+      merged.back().w += cur.w;
+      merged.back().sx += cur.sx;
+      merged.back().sy += cur.sy;
+    }
+  }
+  for (const Block& b : merged) {
+    c.xs.push_back(b.sx / b.w);
+    c.ys.push_back(b.sy / b.w);
+  }
+  return c;
+}
+
+Calibrator Calibrator::fit_platt(const std::vector<double>& x, const std::vector<uint8_t>& y) {
+  // Newton's method on the regularised targets of Platt (1999), which keep the
+  // fit finite when the classes separate perfectly.
+  Calibrator c;
+  c.method = Calibration::Platt;
+  const size_t n = x.size();
+  double npos = 0;
+  for (uint8_t v : y) npos += v;
+  const double nneg = static_cast<double>(n) - npos;
+  const double t_pos = (npos + 1) / (npos + 2), t_neg = 1 / (nneg + 2);
+  Eigen::Vector2d theta(0.0, std::log((nneg + 1) / (npos + 1)));  // (a, b)
+  for (int iter = 0; iter < 100; ++iter) {
+    Eigen::Matrix2d H = Eigen::Matrix2d::Identity() * 1e-12;
+    Eigen::Vector2d g = Eigen::Vector2d::Zero();
+    for (size_t i = 0; i < n; ++i) {
+      double f = theta(0) * x[i] + theta(1);
+      double p = 1.0 / (1.0 + std::exp(f));  // predicted P(y = 1)
+      double t = y[i] ? t_pos : t_neg;
+      Eigen::Vector2d d(x[i], 1.0);
+      g += (t - p) * d;  // gradient of the negative log likelihood in (a, b)
+      H += p * (1 - p) * d * d.transpose();
+    }
+    Eigen::Vector2d step = H.ldlt().solve(g);
+    theta -= step;
+    if (step.cwiseAbs().maxCoeff() < 1e-10) break;
+  }
+  c.a = theta(0);
+  c.b = theta(1);
+  if (!std::isfinite(c.a) || !std::isfinite(c.b)) return identity();
+  return c;
+}
+
+void Calibrator::validate() const {
+  if (static_cast<uint8_t>(method) > static_cast<uint8_t>(Calibration::None))
+    throw CorruptModel("calibration map has an unknown method");
+  if (xs.size() != ys.size()) throw CorruptModel("calibration map has mismatched knots");
+  for (size_t i = 0; i < xs.size(); ++i) {
+    if (!std::isfinite(xs[i]) || !(ys[i] >= 0.0 && ys[i] <= 1.0))
+      throw CorruptModel("calibration map has a knot out of range");
+    if (i > 0 && (xs[i] < xs[i - 1] || ys[i] < ys[i - 1]))
+      throw CorruptModel("calibration map is not monotonic");
+  }
+  if (method == Calibration::Platt && (!std::isfinite(a) || !std::isfinite(b)))
+    throw CorruptModel("calibration map has non-finite Platt parameters");
+}
+
+}  // namespace leadscore

@@ -1,0 +1,40 @@
+// Probability calibration of the raw forest output.
+//
+// The map is fitted on out-of-bag predictions: each training lead is scored
+// only by the trees that did not see it, so one forest serves both fitting and
+// calibration. Isotonic regression (pool adjacent violators) is the default;
+// its block means are joined by straight lines so that distinct raw scores
+// keep distinct calibrated values wherever the data allow. Platt scaling (a
+// two-parameter logistic fit) takes over when data are too few for isotonic.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/params.hpp"
+
+namespace leadscore {
+
+// Calibrated probabilities stay inside [kProbFloor, 1 - kProbFloor], so log loss
+// stays bounded even where a block of training leads was all one class.
+constexpr double kProbFloor = 1e-3;
+
+class Calibrator {
+ public:
+  Calibration method = Calibration::None;
+  std::vector<double> xs, ys;  // isotonic knots: raw score -> probability, both non-decreasing
+  double a = 0, b = 0;         // Platt: p = 1 / (1 + exp(a * raw + b))
+
+  // Calibrated probability for a raw forest probability.
+  double apply(double raw) const;
+
+  // Fit on (raw score, label) pairs; labels are 0/1.
+  static Calibrator fit_isotonic(const std::vector<double>& x, const std::vector<uint8_t>& y);
+  static Calibrator fit_platt(const std::vector<double>& x, const std::vector<uint8_t>& y);
+  static Calibrator identity();
+
+  // Checks for a deserialized map; throws CorruptModel.
+  void validate() const;
+};
+
+}  // namespace leadscore

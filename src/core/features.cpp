@@ -1,0 +1,450 @@
+// Learning and applying the feature specification; see features.hpp.
+#include "core/features.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <map>
+
+#include "core/errors.hpp"
+#include "core/json.hpp"
+
+namespace leadscore {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Number from an attribute value: numbers as is, booleans 0/1, numeric text parsed.
+double attr_number(const AttrValue& v) {
+  if (auto d = std::get_if<double>(&v)) return *d;
+  if (auto b = std::get_if<bool>(&v)) return *b ? 1.0 : 0.0;
+  if (auto s = std::get_if<std::string>(&v)) {
+    if (s->empty()) return kNaN;
+    char* end = nullptr;
+    double d = std::strtod(s->c_str(), &end);
+    if (end != s->c_str() && *end == '\0') return d;
+  }
+  return kNaN;
+}
+
+// Numeric value of a non-attribute, non-tag feature, NaN when missing.
+double builtin_number(FeatureSource src, const Lead& lead, double now) {
+  switch (src) {
+    case FeatureSource::PermitValue:
+      if (lead.permit_value && *lead.permit_value >= 0.0 && std::isfinite(*lead.permit_value))
+        return std::log1p(*lead.permit_value);
+      return kNaN;
+    case FeatureSource::CreatedMonth:
+    case FeatureSource::CreatedWeekday: {
+      if (!lead.created_at || !std::isfinite(*lead.created_at)) return kNaN;
+      int m, wd;
+      civil_month_weekday(*lead.created_at, &m, &wd);
+      return src == FeatureSource::CreatedMonth ? m : wd;
+    }
+    case FeatureSource::CreatedAgeDays:
+      if (!lead.created_at || !std::isfinite(*lead.created_at) || !std::isfinite(now)) return kNaN;
+      return (now - *lead.created_at) / 86400.0;
+    default:
+      return kNaN;
+  }
+}
+
+// Bin of a numeric value under the given edges; NaN is the missing bin.
+inline uint8_t numeric_bin(const std::vector<double>& edges, double v) {
+  if (std::isnan(v)) return kMissingBin;
+  return static_cast<uint8_t>(1 + (std::lower_bound(edges.begin(), edges.end(), v) - edges.begin()));
+}
+
+// Bin edges from training values: midpoints between distinct values when there
+// are few, otherwise approximate quantiles that never split a run of equal values.
+std::vector<double> learn_edges(std::vector<double>& vals, int max_value_bins) {
+  std::vector<double> edges;
+  if (vals.empty()) return edges;
+  std::sort(vals.begin(), vals.end());
+  std::vector<std::pair<double, size_t>> distinct;
+  for (double v : vals) {
+    if (distinct.empty() || distinct.back().first != v) distinct.push_back({v, 0});
+    distinct.back().second++;
+  }
+  auto mid = [](double a, double b) { return a + (b - a) / 2; };
+  if (distinct.size() <= static_cast<size_t>(max_value_bins)) {
+    for (size_t i = 0; i + 1 < distinct.size(); ++i)
+      edges.push_back(mid(distinct[i].first, distinct[i + 1].first));
+    return edges;
+  }
+  const double per_bin = static_cast<double>(vals.size()) / max_value_bins;
+  double acc = 0;
+  for (size_t i = 0; i + 1 < distinct.size(); ++i) {
+    acc += static_cast<double>(distinct[i].second);
+    if (acc >= per_bin * static_cast<double>(edges.size() + 1)) {
+      edges.push_back(mid(distinct[i].first, distinct[i + 1].first));
+      if (edges.size() + 1 >= static_cast<size_t>(max_value_bins)) break;
+    }
+  }
+  return edges;
+}
+
+// How the non-null values of one attribute key are distributed over types.
+struct KeyStats {
+  size_t numbers = 0, strings = 0, bools = 0;
+};
+
+// FNV-1a: short level strings hash fast and the table stays half empty.
+uint64_t text_hash(const std::string& s) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  return h ^ (h >> 29);
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+}  // namespace
+
+void civil_month_weekday(double epoch_seconds, int* month, int* weekday) {
+  // Days-from-civil inverse (H. Hinnant's algorithm), valid far beyond any lead date.
+  long long days = static_cast<long long>(std::floor(epoch_seconds / 86400.0));
+  *weekday = static_cast<int>(((days + 3) % 7 + 7) % 7);  // 1970-01-01 was a Thursday
+  long long z = days + 719468;
+  long long era = (z >= 0 ? z : z - 146096) / 146097;
+  long long doe = z - era * 146097;
+  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long long mp = (5 * doy + 2) / 153;
+  *month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+}
+
+std::string value_text(const AttrValue& v) {
+  if (auto s = std::get_if<std::string>(&v)) return *s;
+  if (auto b = std::get_if<bool>(&v)) return *b ? "true" : "false";
+  if (auto d = std::get_if<double>(&v)) {
+    if (std::isnan(*d)) return "";
+    char buf[32];
+    if (*d == std::floor(*d) && std::fabs(*d) < 1e15)
+      std::snprintf(buf, sizeof buf, "%.0f", *d);
+    else
+      std::snprintf(buf, sizeof buf, "%.17g", *d);
+    return buf;
+  }
+  return "";
+}
+
+std::string address_token(const std::string& a) {
+  const size_t n = a.size();
+  // US ZIP: the last run of exactly five digits that is not the leading street number.
+  std::string zip;
+  for (size_t i = 0; i < n;) {
+    if (!is_digit(a[i])) { ++i; continue; }
+    size_t j = i;
+    while (j < n && is_digit(a[j])) ++j;
+    bool leading = a.find_first_not_of(" \t") == i;
+    if (j - i == 5 && !leading) zip = a.substr(i, 5);
+    i = j;
+  }
+  if (!zip.empty()) return "zip:" + zip;
+  // Canadian postal code (A1A 1A1): keep the forward sortation area.
+  for (size_t i = 0; i + 6 < n + 1; ++i) {
+    if (i + 6 <= n && is_alpha(a[i]) && is_digit(a[i + 1]) && is_alpha(a[i + 2])) {
+      size_t k = i + 3;
+      if (k < n && a[k] == ' ') ++k;
+      if (k + 3 <= n && is_digit(a[k]) && is_alpha(a[k + 1]) && is_digit(a[k + 2]) &&
+          (i == 0 || !is_alpha(a[i - 1]))) {
+        std::string fsa = a.substr(i, 3);
+        for (auto& c : fsa) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        return "fsa:" + fsa;
+      }
+    }
+  }
+  // City: the second comma-separated part ("12 Main St, Springfield, IL").
+  size_t c1 = a.find(',');
+  if (c1 == std::string::npos) return "";
+  size_t c2 = a.find(',', c1 + 1);
+  std::string city = a.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1);
+  std::string out;
+  for (char c : city) {
+    if (is_alpha(c)) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    else if ((c == ' ' || c == '-' || c == '.') && !out.empty() && out.back() != ' ') out.push_back(' ');
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out.empty() ? "" : "city:" + out;
+}
+
+FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector<uint32_t>& rows,
+                               const TrainParams& params, double now) {
+  const int max_value_bins = params.max_bins - 1;
+  std::vector<FeatureDef> defs;
+
+  // Survey the training leads: which sources appear, tag and key statistics.
+  bool any_permit = false, any_created = false;
+  std::map<std::string, size_t> tag_counts;
+  std::map<std::string, size_t> address_counts;
+  std::map<std::string, KeyStats> keys;
+  for (uint32_t r : rows) {
+    const Lead& l = leads[r];
+    if (!std::isnan(builtin_number(FeatureSource::PermitValue, l, now))) any_permit = true;
+    if (l.created_at && std::isfinite(*l.created_at)) any_created = true;
+    for (const auto& t : l.trade_tags) tag_counts[t]++;
+    if (!l.address.empty()) {
+      std::string tok = address_token(l.address);
+      if (!tok.empty()) address_counts[tok]++;
+    }
+    for (const auto& [k, v] : l.attributes) {
+      KeyStats& s = keys[k];
+      if (std::holds_alternative<double>(v) && !std::isnan(std::get<double>(v))) s.numbers++;
+      else if (std::holds_alternative<bool>(v)) s.bools++;
+      else if (std::holds_alternative<std::string>(v)) s.strings++;
+    }
+  }
+
+  auto numeric_def = [&](std::string name, FeatureSource src, std::string key) {
+    FeatureDef d;
+    d.name = std::move(name);
+    d.source = src;
+    d.kind = FeatureKind::Numeric;
+    d.key = std::move(key);
+    return d;
+  };
+
+  if (any_permit) defs.push_back(numeric_def("permit_value", FeatureSource::PermitValue, ""));
+  {
+    // Most frequent tags first, ties by name, then kept in name order.
+    std::vector<std::pair<size_t, std::string>> tags;
+    for (const auto& [t, c] : tag_counts)
+      if (c >= static_cast<size_t>(params.min_category_count)) tags.push_back({c, t});
+    std::sort(tags.begin(), tags.end(),
+              [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    if (tags.size() > static_cast<size_t>(params.max_trade_tags)) tags.resize(params.max_trade_tags);
+    std::sort(tags.begin(), tags.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+    for (const auto& [c, t] : tags) {
+      FeatureDef d = numeric_def("trade_tags:" + t, FeatureSource::TradeTag, t);
+      d.edges = {0.5};
+      defs.push_back(std::move(d));
+    }
+  }
+  if (any_created) {
+    defs.push_back(numeric_def("created_at.month", FeatureSource::CreatedMonth, ""));
+    defs.push_back(numeric_def("created_at.weekday", FeatureSource::CreatedWeekday, ""));
+    defs.push_back(numeric_def("created_at.age_days", FeatureSource::CreatedAgeDays, ""));
+  }
+  auto learn_levels = [&](FeatureDef& d, const std::map<std::string, size_t>& counts) {
+    std::vector<std::pair<size_t, std::string>> lv;
+    for (const auto& [s, c] : counts)
+      if (c >= static_cast<size_t>(params.min_category_count) && !s.empty()) lv.push_back({c, s});
+    std::sort(lv.begin(), lv.end(),
+              [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    size_t cap = std::min<size_t>(params.max_categories, static_cast<size_t>(max_value_bins - 1));
+    if (lv.size() > cap) lv.resize(cap);
+    for (auto& [c, s] : lv) d.levels.push_back(std::move(s));
+  };
+  if (!address_counts.empty()) {
+    FeatureDef d;
+    d.name = "address";
+    d.source = FeatureSource::Address;
+    d.kind = FeatureKind::Categorical;
+    learn_levels(d, address_counts);
+    defs.push_back(std::move(d));
+  }
+  for (const auto& [k, s] : keys) {
+    if (s.numbers + s.strings + s.bools == 0) continue;
+    FeatureDef d;
+    d.name = "attributes." + k;
+    d.source = FeatureSource::Attribute;
+    d.key = k;
+    // Mostly text means categorical; numbers and booleans are numeric.
+    if (s.strings > s.numbers + s.bools) {
+      d.kind = FeatureKind::Categorical;
+      std::map<std::string, size_t> counts;
+      for (uint32_t r : rows) {
+        auto it = leads[r].attributes.find(k);
+        if (it != leads[r].attributes.end()) {
+          std::string t = value_text(it->second);
+          if (!t.empty()) counts[t]++;
+        }
+      }
+      learn_levels(d, counts);
+    } else {
+      d.kind = FeatureKind::Numeric;
+    }
+    defs.push_back(std::move(d));
+  }
+
+  // Numeric edges and ranges from the training values.
+  for (auto& d : defs) {
+    if (d.kind != FeatureKind::Numeric || d.source == FeatureSource::TradeTag) continue;
+    std::vector<double> vals;
+    vals.reserve(rows.size());
+    for (uint32_t r : rows) {
+      double v = kNaN;
+      if (d.source == FeatureSource::Attribute) {
+        auto it = leads[r].attributes.find(d.key);
+        if (it != leads[r].attributes.end()) v = attr_number(it->second);
+      } else {
+        v = builtin_number(d.source, leads[r], now);
+      }
+      if (!std::isnan(v)) vals.push_back(v);
+    }
+    if (!vals.empty()) {
+      auto [mn, mx] = std::minmax_element(vals.begin(), vals.end());
+      d.lo = *mn;
+      d.hi = *mx;
+    }
+    d.edges = learn_edges(vals, max_value_bins);
+  }
+  for (auto& d : defs)
+    if (d.source == FeatureSource::TradeTag) { d.lo = 0; d.hi = 1; }
+
+  FeatureSpec spec = from_defs(std::move(defs));
+  // Training leads per bin, for the confidence measure.
+  std::vector<uint8_t> row(spec.size());
+  for (auto& d : spec.defs_) d.bin_counts.assign(d.n_bins(), 0);
+  for (uint32_t r : rows) {
+    spec.encode(leads[r], now, row.data(), 1);
+    for (size_t f = 0; f < spec.size(); ++f) spec.defs_[f].bin_counts[row[f]]++;
+  }
+  return spec;
+}
+
+FeatureSpec FeatureSpec::from_defs(std::vector<FeatureDef> defs) {
+  if (defs.size() > 65535) throw CorruptModel("feature spec has too many features");
+  for (const auto& d : defs) {
+    if (d.n_bins() > 255) throw CorruptModel("feature \"" + d.name + "\" has more than 255 bins");
+    if (static_cast<uint8_t>(d.source) > static_cast<uint8_t>(FeatureSource::Attribute))
+      throw CorruptModel("feature \"" + d.name + "\" has an unknown source");
+    for (size_t i = 1; i < d.edges.size(); ++i)
+      if (d.edges[i] < d.edges[i - 1])
+        throw CorruptModel("feature \"" + d.name + "\" has unordered bin edges");
+    for (double e : d.edges)
+      if (std::isnan(e)) throw CorruptModel("feature \"" + d.name + "\" has a NaN bin edge");
+    if (!d.bin_counts.empty() && d.bin_counts.size() != static_cast<size_t>(d.n_bins()))
+      throw CorruptModel("feature \"" + d.name + "\" has a bin count table of the wrong size");
+  }
+  FeatureSpec s;
+  s.defs_ = std::move(defs);
+  s.build_index();
+  return s;
+}
+
+void FeatureSpec::build_index() {
+  level_index_.assign(defs_.size(), {});
+  tag_feature_.clear();
+  attr_features_.clear();
+  permit_ = month_ = weekday_ = age_ = address_ = -1;
+  for (size_t f = 0; f < defs_.size(); ++f) {
+    const FeatureDef& d = defs_[f];
+    if (!d.levels.empty()) {
+      LevelIndex& li = level_index_[f];
+      size_t cap = 4;
+      while (cap < 2 * d.levels.size()) cap *= 2;
+      li.slots.assign(cap, 0);
+      li.mask = cap - 1;
+      for (size_t i = 0; i < d.levels.size(); ++i) {
+        uint64_t h = text_hash(d.levels[i]) & li.mask;
+        while (li.slots[h] != 0) h = (h + 1) & li.mask;
+        li.slots[h] = static_cast<uint16_t>(i + 1);
+      }
+    }
+    switch (d.source) {
+      case FeatureSource::PermitValue: permit_ = static_cast<int>(f); break;
+      case FeatureSource::TradeTag: tag_feature_[d.key] = static_cast<uint32_t>(f); break;
+      case FeatureSource::CreatedMonth: month_ = static_cast<int>(f); break;
+      case FeatureSource::CreatedWeekday: weekday_ = static_cast<int>(f); break;
+      case FeatureSource::CreatedAgeDays: age_ = static_cast<int>(f); break;
+      case FeatureSource::Address: address_ = static_cast<int>(f); break;
+      case FeatureSource::Attribute: attr_features_.push_back(static_cast<uint32_t>(f)); break;
+    }
+  }
+  std::sort(attr_features_.begin(), attr_features_.end(),
+            [&](uint32_t a, uint32_t b) { return defs_[a].key < defs_[b].key; });
+}
+
+uint8_t FeatureSpec::level_bin(size_t f, const std::string& text) const {
+  const LevelIndex& li = level_index_[f];
+  if (li.slots.empty()) return kOtherBin;
+  const std::vector<std::string>& levels = defs_[f].levels;
+  for (uint64_t h = text_hash(text) & li.mask;; h = (h + 1) & li.mask) {
+    const uint16_t s = li.slots[h];
+    if (s == 0) return kOtherBin;
+    if (levels[s - 1] == text) return static_cast<uint8_t>(2 + (s - 1));
+  }
+}
+
+void FeatureSpec::encode(const Lead& lead, double now, uint8_t* out, size_t stride,
+                         uint8_t* novel) const {
+  const size_t nf = defs_.size();
+  auto put_num = [&](size_t f, double v) {
+    const FeatureDef& d = defs_[f];
+    uint8_t b = numeric_bin(d.edges, v);
+    out[f * stride] = b;
+    if (novel)
+      novel[f] = (!d.bin_counts.empty() && d.bin_counts[b] == 0) ||
+                 (b != kMissingBin && (v < d.lo || v > d.hi));
+  };
+  auto put_cat = [&](size_t f, const std::string& text) {
+    const uint8_t b = text.empty() ? kMissingBin : level_bin(f, text);
+    out[f * stride] = b;
+    if (novel) novel[f] = !defs_[f].bin_counts.empty() && defs_[f].bin_counts[b] == 0;
+  };
+
+  // Trade tags: absent unless listed.
+  for (const auto& [t, f] : tag_feature_) {
+    (void)t;
+    out[f * stride] = 1;  // value 0 falls in bin 1 under edge 0.5
+    if (novel) novel[f] = 0;
+  }
+  for (const auto& t : lead.trade_tags) {
+    auto it = tag_feature_.find(t);
+    if (it != tag_feature_.end()) out[it->second * stride] = 2;
+  }
+  if (permit_ >= 0) put_num(permit_, builtin_number(FeatureSource::PermitValue, lead, now));
+  if (month_ >= 0) put_num(month_, builtin_number(FeatureSource::CreatedMonth, lead, now));
+  if (weekday_ >= 0) put_num(weekday_, builtin_number(FeatureSource::CreatedWeekday, lead, now));
+  if (age_ >= 0) put_num(age_, builtin_number(FeatureSource::CreatedAgeDays, lead, now));
+  if (address_ >= 0) put_cat(address_, lead.address.empty() ? std::string() : address_token(lead.address));
+
+  // Attributes: merge the lead's sorted map with the spec's sorted keys.
+  auto it = lead.attributes.begin();
+  const auto end = lead.attributes.end();
+  for (uint32_t f : attr_features_) {
+    const FeatureDef& d = defs_[f];
+    int c = 1;
+    while (it != end && (c = it->first.compare(d.key)) < 0) ++it;
+    const AttrValue* v = (it != end && c == 0) ? &it->second : nullptr;
+    if (d.kind == FeatureKind::Numeric) {
+      put_num(f, v ? attr_number(*v) : kNaN);
+    } else if (v && std::holds_alternative<std::string>(*v)) {
+      put_cat(f, std::get<std::string>(*v));
+    } else {
+      put_cat(f, v ? value_text(*v) : std::string());
+    }
+  }
+  (void)nf;
+}
+
+std::string FeatureSpec::to_json() const {
+  JsonWriter w;
+  w.begin_object();
+  w.key("n_features").value(defs_.size());
+  w.key("features").begin_array();
+  for (const auto& d : defs_) {
+    w.begin_object();
+    w.key("name").value(d.name);
+    w.key("kind").value(d.kind == FeatureKind::Numeric ? "numeric" : "categorical");
+    w.key("bins").value(d.n_bins());
+    if (d.kind == FeatureKind::Categorical) {
+      w.key("levels").value(d.levels.size());
+    } else {
+      w.key("min").value(d.lo);
+      w.key("max").value(d.hi);
+    }
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return w.str();
+}
+
+}  // namespace leadscore

@@ -1,0 +1,495 @@
+// Tree growing and forest prediction; see forest.hpp.
+//
+// Each tree draws a bootstrap sample (as integer row weights), then grows depth
+// first. At each node a random subset of features is examined through per-node
+// histograms of weighted class counts over the node's rows, and the best Gini
+// split is taken: numeric features scan thresholds with missing values tried on
+// each side; categorical features sort their bins by class-1 rate (optimal for
+// two classes, Breiman 1984) and scan the sorted prefixes. Out-of-bag rows are
+// scored afterwards by regenerating each tree's bootstrap from its seed.
+#include "core/forest.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <thread>
+
+#include "core/errors.hpp"
+#include "core/hash.hpp"
+
+namespace leadscore {
+
+namespace {
+
+// The seed of tree t; the bootstrap and the feature draws use separate streams.
+uint64_t tree_seed(uint64_t seed, size_t t) { return mix64(seed * 0x9e3779b97f4a7c15ULL + t + 1); }
+
+// Bootstrap multiplicities of one tree: n draws with replacement.
+void bootstrap(uint64_t seed, size_t n, std::vector<uint32_t>& cnt) {
+  cnt.assign(n, 0);
+  Rng rng(seed ^ 0x626f6f74ULL);
+  for (size_t i = 0; i < n; ++i) cnt[rng.below(static_cast<uint32_t>(n))]++;
+}
+
+// A candidate split with its Gini gain.
+struct Split {
+  double gain = 0;
+  int feature = -1;
+  uint8_t kind = kLeaf;
+  uint8_t threshold = 0;
+  CatSet set;
+  double lw = 0, lp = 0;  // weighted rows and class-1 weight going left
+};
+
+// One tree's nodes before they are concatenated into the forest.
+struct TreeOut {
+  std::vector<Node> nodes;
+  std::vector<CatSet> cats;
+  std::vector<double> importance;
+};
+
+// Σ over classes of (class weight)^2 / total: the part of weighted Gini that a
+// split wants to maximise.
+inline double purity(double w, double p) { return w > 0 ? (p * p + (w - p) * (w - p)) / w : 0.0; }
+
+class TreeBuilder {
+ public:
+  TreeBuilder(const BinnedData& d, const TrainParams& p, double w_pos, double w_neg)
+      : d_(d), p_(p), w_pos_(w_pos), w_neg_(w_neg) {
+    const size_t nf = d.n_features;
+    if (p.max_features == 0.0) mtry_ = static_cast<size_t>(std::max(1.0, std::floor(std::sqrt(double(nf)))));
+    else if (p.max_features < 1.0) mtry_ = static_cast<size_t>(std::max(1.0, std::floor(p.max_features * double(nf))));
+    else mtry_ = static_cast<size_t>(p.max_features);
+    mtry_ = std::min(mtry_, nf);
+    order_.resize(nf);
+  }
+
+  // Grow tree t; poll() is consulted once per node and true aborts with Cancelled.
+  template <class Poll>
+  TreeOut build(size_t t, Poll&& poll) {
+    const size_t n = d_.n_rows;
+    const uint64_t seed = tree_seed(p_.seed, t);
+    bootstrap(seed, n, cnt_);
+    Rng rng(seed ^ 0x73706c6974ULL);
+    w_.assign(n, 0.0);
+    wy_.assign(n, 0.0);
+    idx_.clear();
+    double W0 = 0, P0 = 0;
+    for (size_t r = 0; r < n; ++r) {
+      if (cnt_[r] == 0) continue;
+      w_[r] = cnt_[r] * (d_.y[r] ? w_pos_ : w_neg_);
+      wy_[r] = d_.y[r] ? w_[r] : 0.0;
+      W0 += w_[r];
+      P0 += wy_[r];
+      idx_.push_back(static_cast<uint32_t>(r));
+    }
+    tmp_.resize(idx_.size());
+    gw_.resize(idx_.size());
+    gwy_.resize(idx_.size());
+    for (size_t f = 0; f < order_.size(); ++f) order_[f] = static_cast<uint32_t>(f);
+
+    TreeOut out;
+    out.importance.assign(d_.n_features, 0.0);
+    // W and P are the node's weighted row count and weighted class-1 count.
+    struct Item { uint32_t lo, hi; int depth; int64_t parent; double W, P; };
+    std::vector<Item> stack;
+    stack.push_back({0, static_cast<uint32_t>(idx_.size()), 0, -1, W0, P0});
+    const double msl = p_.min_samples_leaf * std::min(w_pos_, w_neg_);
+    while (!stack.empty()) {
+      if (poll()) throw Cancelled();
+      const Item it = stack.back();
+      stack.pop_back();
+      const uint32_t self = static_cast<uint32_t>(out.nodes.size());
+      if (it.parent >= 0) out.nodes[it.parent].right = self;  // only right children are patched
+      const double W = it.W, P = it.P;
+      Node node;
+      node.value = W > 0 ? static_cast<float>(std::min(1.0, std::max(0.0, P / W))) : 0.0f;
+      Split s;
+      const double eps = 1e-9 * (W + 1);
+      if (it.depth < p_.max_depth && W >= 2 * msl && P > eps && W - P > eps) s = best_split(it.lo, it.hi, W, P, rng);
+      if (s.feature < 0) {
+        uint64_t count = 0;
+        for (uint32_t k = it.lo; k < it.hi; ++k) count += cnt_[idx_[k]];
+        node.kind = kLeaf;
+        node.aux = static_cast<uint32_t>(std::min<uint64_t>(count, UINT32_MAX));
+        out.nodes.push_back(node);
+        continue;
+      }
+      out.importance[s.feature] += s.gain;
+      node.feature = static_cast<uint16_t>(s.feature);
+      node.kind = s.kind;
+      node.threshold = s.threshold;
+      if (s.kind == kCategorical) {
+        node.aux = static_cast<uint32_t>(out.cats.size());
+        out.cats.push_back(s.set);
+      }
+      out.nodes.push_back(node);
+      // Stable partition of the node's rows into left then right.
+      const uint8_t* col = d_.cols.data() + static_cast<size_t>(s.feature) * d_.n_rows;
+      const CatSet* cs = out.cats.data();
+      uint32_t nl = 0, nr = 0;
+      for (uint32_t k = it.lo; k < it.hi; ++k) {
+        uint32_t r = idx_[k];
+        if (goes_left(node, cs, col[r])) idx_[it.lo + nl++] = r;
+        else tmp_[nr++] = r;
+      }
+      std::copy(tmp_.begin(), tmp_.begin() + nr, idx_.begin() + it.lo + nl);
+      // Right first so that the left child comes next in preorder; the right
+      // child's index is patched into this node when it is popped.
+      stack.push_back({it.lo + nl, it.hi, it.depth + 1, self, W - s.lw, P - s.lp});
+      stack.push_back({it.lo, it.lo + nl, it.depth + 1, -1, s.lw, s.lp});
+    }
+    return out;
+  }
+
+ private:
+  // Best split of rows idx_[lo, hi) over a random subset of non-constant features.
+  Split best_split(uint32_t lo, uint32_t hi, double W, double P, Rng& rng) {
+    Split best;
+    const double parent = purity(W, P);
+    const double msl = p_.min_samples_leaf * std::min(w_pos_, w_neg_) - 1e-9;
+    const size_t nf = order_.size();
+    // Node-local copies of the weights: one random access per row, not one per row and feature.
+    for (uint32_t q = lo; q < hi; ++q) {
+      gw_[q - lo] = w_[idx_[q]];
+      gwy_[q - lo] = wy_[idx_[q]];
+    }
+    size_t tried = 0;
+    for (size_t k = 0; k < nf && tried < mtry_; ++k) {
+      size_t j = k + rng.below(static_cast<uint32_t>(nf - k));
+      std::swap(order_[k], order_[j]);
+      const uint32_t f = order_[k];
+      const int nb = d_.n_bins[f];
+      // Histogram over the node's rows, remembering which bins were touched so
+      // that small nodes cost O(rows), not O(bins).
+      const uint8_t* col = d_.cols.data() + static_cast<size_t>(f) * d_.n_rows;
+      int m = 0;
+      for (uint32_t q = lo; q < hi; ++q) {
+        uint8_t b = col[idx_[q]];
+        if (hw_[b] == 0) touched_[m++] = b;
+        hw_[b] += gw_[q - lo];
+        hp_[b] += gwy_[q - lo];
+      }
+      if (m >= 2) {
+        ++tried;  // constant features do not count towards mtry
+        if (d_.categorical[f]) {
+          categorical_split(f, nb, m, W, P, parent, msl, best);
+        } else {
+          std::sort(touched_, touched_ + m);
+          numeric_split(f, nb, m, W, P, parent, msl, best);
+        }
+      }
+      for (int i = 0; i < m; ++i) hw_[touched_[i]] = hp_[touched_[i]] = 0;
+    }
+    if (best.gain <= 1e-12 * W) best.feature = -1;
+    return best;
+  }
+
+  // Scan thresholds between the present bins (touched_, sorted); missing values
+  // (bin 0) are tried on both sides. Thresholds fall halfway between present
+  // bins, so values unseen in this node are split evenly.
+  void numeric_split(uint32_t f, int nb, int m, double W, double P, double parent, double msl, Split& best) {
+    const double mw = hw_[0], mp = hp_[0];
+    const int first = touched_[0] == 0 ? 1 : 0;  // skip the missing bin
+    if (mw > 0 && mw >= msl && W - mw >= msl) {   // missing alone on the left
+      double g = purity(mw, mp) + purity(W - mw, P - mp) - parent;
+      if (g > best.gain) set_best(best, g, f, kNumMissingLeft, 0, mw, mp);
+    }
+    double cw = 0, cp = 0;
+    for (int i = first; i < m - 1; ++i) {
+      const int b = touched_[i];
+      cw += hw_[b];
+      cp += hp_[b];
+      const int t = b + (touched_[i + 1] - b - 1) / 2;
+      double lw = cw + mw, lp = cp + mp;  // missing left
+      if (lw >= msl && W - lw >= msl) {
+        double g = purity(lw, lp) + purity(W - lw, P - lp) - parent;
+        if (g > best.gain) set_best(best, g, f, kNumMissingLeft, static_cast<uint8_t>(t), lw, lp);
+      }
+      if (mw > 0 && cw >= msl && W - cw >= msl) {  // missing right
+        double g = purity(cw, cp) + purity(W - cw, P - cp) - parent;
+        if (g > best.gain) set_best(best, g, f, kNumMissingRight, static_cast<uint8_t>(t - 1), cw, cp);
+      }
+    }
+    if (mw > 0 && first < m && mw >= msl && W - mw >= msl) {  // everything present left, missing right
+      double g = purity(W - mw, P - mp) + purity(mw, mp) - parent;
+      if (g > best.gain) set_best(best, g, f, kNumMissingRight, static_cast<uint8_t>(nb - 2), W - mw, P - mp);
+    }
+  }
+
+  // Sort present bins by class-1 rate and scan the prefixes.
+  void categorical_split(uint32_t f, int nb, int m, double W, double P, double parent, double msl, Split& best) {
+    std::copy(touched_, touched_ + m, sorted_);
+    std::sort(sorted_, sorted_ + m, [&](uint8_t a, uint8_t b) {
+      double ra = hp_[a] / hw_[a], rb = hp_[b] / hw_[b];
+      return ra != rb ? ra < rb : a < b;
+    });
+    double lw = 0, lp = 0;
+    int best_k = -1;
+    double best_g = best.gain;
+    for (int k = 0; k < m - 1; ++k) {
+      lw += hw_[sorted_[k]];
+      lp += hp_[sorted_[k]];
+      if (lw < msl || W - lw < msl) continue;
+      double g = purity(lw, lp) + purity(W - lw, P - lp) - parent;
+      if (g > best_g) { best_g = g; best_k = k; }
+    }
+    if (best_k < 0) return;
+    best.set = CatSet{};
+    double left_w = 0, left_p = 0;
+    for (int k = 0; k <= best_k; ++k) {
+      best.set.add(sorted_[k]);
+      left_w += hw_[sorted_[k]];
+      left_p += hp_[sorted_[k]];
+    }
+    set_best(best, best_g, f, kCategorical, 0, left_w, left_p);
+    // Bins absent from this node (unseen levels, "other") follow the larger side.
+    if (left_w >= W - left_w)
+      for (int b = 0; b < 256; ++b)
+        if (b >= nb || hw_[b] <= 0) best.set.add(static_cast<uint8_t>(b));
+  }
+
+  static void set_best(Split& s, double g, uint32_t f, uint8_t kind, uint8_t thr, double lw, double lp) {
+    s.lw = lw;
+    s.lp = lp;
+    s.gain = g;
+    s.feature = static_cast<int>(f);
+    s.kind = kind;
+    s.threshold = thr;
+  }
+
+  const BinnedData& d_;
+  const TrainParams& p_;
+  double w_pos_, w_neg_;
+  size_t mtry_ = 1;
+  std::vector<uint32_t> order_, cnt_, idx_, tmp_;
+  std::vector<double> w_, wy_, gw_, gwy_;
+  double hw_[256] = {0}, hp_[256] = {0};  // zero between uses
+  uint8_t touched_[256], sorted_[256];
+};
+
+// Joins worker threads on every exit path, including exceptions.
+struct ThreadJoiner {
+  std::vector<std::thread>& ts;
+  ~ThreadJoiner() {
+    for (auto& t : ts)
+      if (t.joinable()) t.join();
+  }
+};
+
+}  // namespace
+
+double Forest::predict(const uint8_t* row) const {
+  double s = 0;
+  for (size_t t = 0; t < roots.size(); ++t) s += nodes[leaf(t, row)].value;
+  return roots.empty() ? 0.0 : s / static_cast<double>(roots.size());
+}
+
+void Forest::predict_batch(const uint8_t* rows, size_t n, double* out) const {
+  // Tree-outer over small blocks of rows keeps each tree hot in cache.
+  constexpr size_t kBlock = 256;
+  const size_t nf = n_features;
+  for (size_t b0 = 0; b0 < n; b0 += kBlock) {
+    const size_t m = std::min(kBlock, n - b0);
+    double acc[kBlock] = {0};
+    for (size_t t = 0; t < roots.size(); ++t)
+      for (size_t i = 0; i < m; ++i) acc[i] += nodes[leaf(t, rows + (b0 + i) * nf)].value;
+    const double inv = roots.empty() ? 0.0 : 1.0 / static_cast<double>(roots.size());
+    for (size_t i = 0; i < m; ++i) out[b0 + i] = acc[i] * inv;
+  }
+}
+
+void Forest::index() {
+  depth.assign(roots.size(), 0);
+  std::vector<uint8_t> d(nodes.size(), 0);
+  for (size_t t = 0; t < roots.size(); ++t) {
+    const size_t begin = roots[t], end = t + 1 < roots.size() ? roots[t + 1] : nodes.size();
+    uint8_t mx = 0;
+    // Children follow their parent in the array, so one forward pass suffices.
+    for (size_t i = begin; i < end; ++i) {
+      mx = std::max(mx, d[i]);
+      if (nodes[i].kind == kLeaf) continue;
+      uint8_t c = static_cast<uint8_t>(std::min(255, d[i] + 1));
+      d[i + 1] = c;
+      d[nodes[i].right] = c;
+    }
+    depth[t] = mx;
+  }
+}
+
+void Forest::walk_block(size_t tree, const uint8_t* rows, size_t m, size_t nf, uint32_t* leaves) const {
+  const Node* ns = nodes.data();
+  const CatSet zero;
+  const CatSet* cs = catsets.empty() ? &zero : catsets.data();
+  const uint32_t root = roots[tree];
+  for (size_t i = 0; i < m; ++i) leaves[i] = root;
+  for (int level = 0; level < depth[tree]; ++level) {
+    uint32_t moved = 0;  // one predictable branch per level: stop once all rows sit in leaves
+    for (size_t i = 0; i < m; ++i) {
+      // Integer masks instead of conditionals: the compiler keeps this loop
+      // free of branches that depend on the data.
+      const uint32_t at = leaves[i];
+      const Node& nd = ns[at];
+      const uint32_t b = rows[i * nf + nd.feature];
+      const uint32_t kind = nd.kind;
+      const uint32_t is_cat = static_cast<uint32_t>(kind == kCategorical);
+      const uint32_t is_split = static_cast<uint32_t>(kind != kLeaf);
+      const uint32_t num_left = static_cast<uint32_t>(((b - (kind - 1)) & 0xffu) <= nd.threshold);
+      const uint32_t set = nd.aux & (0u - is_cat);
+      const uint32_t cat_left = static_cast<uint32_t>(cs[set].bits[b >> 6] >> (b & 63)) & 1u;
+      const uint32_t left = ((cat_left & is_cat) | (num_left & (is_cat ^ 1u))) & is_split;
+      const uint32_t right = nd.right;  // a leaf's right is itself, so leaves stay put
+      const uint32_t lmask = 0u - left;
+      leaves[i] = ((at + 1) & lmask) | (right & ~lmask);
+      moved |= is_split;
+    }
+    if (!moved) break;
+  }
+}
+
+void Forest::validate() const {
+  if (roots.empty()) throw CorruptModel("forest has no trees");
+  if (n_features == 0 || n_features > 65535) throw CorruptModel("forest has a bad feature count");
+  if (importance.size() != n_features) throw CorruptModel("forest importance table has the wrong size");
+  for (size_t t = 0; t < roots.size(); ++t) {
+    const size_t begin = roots[t];
+    const size_t end = t + 1 < roots.size() ? roots[t + 1] : nodes.size();
+    if (begin >= end || end > nodes.size()) throw CorruptModel("forest tree bounds are out of range");
+    for (size_t i = begin; i < end; ++i) {
+      const Node& nd = nodes[i];
+      // Leaves too: the branch-free walk reads a leaf's feature before masking it.
+      if (nd.feature >= n_features) throw CorruptModel("forest node names a feature out of range");
+      if (nd.kind == kLeaf) {
+        if (!(nd.value >= 0.0f && nd.value <= 1.0f)) throw CorruptModel("forest leaf value outside [0, 1]");
+        if (nd.right != i) throw CorruptModel("forest leaf does not point to itself");
+        continue;
+      }
+      if (nd.kind > kCategorical) throw CorruptModel("forest node has an unknown kind");
+      if (nd.feature >= n_features) throw CorruptModel("forest node names a feature out of range");
+      // Children must lie after the node inside the same tree: walks always end.
+      if (i + 1 >= end || nd.right <= i + 1 || nd.right >= end)
+        throw CorruptModel("forest node has a child out of range");
+      if (nd.kind == kCategorical && nd.aux >= catsets.size())
+        throw CorruptModel("forest node names a category set out of range");
+      if (!(nd.value >= 0.0f && nd.value <= 1.0f)) throw CorruptModel("forest node value outside [0, 1]");
+    }
+  }
+}
+
+Forest train_forest(const BinnedData& data, const TrainParams& params, const ShouldStop& should_stop,
+                    std::vector<double>* oob) {
+  const size_t n = data.n_rows;
+  if (n == 0) throw InvalidInput("no training rows");
+  if (data.n_features == 0) throw InvalidInput("no features: the training leads carry no usable values");
+  size_t npos = 0;
+  for (uint8_t v : data.y) npos += v;
+  double w_pos = 1.0, w_neg = 1.0;
+  if (params.class_weight == ClassWeight::Balanced && npos > 0 && npos < n) {
+    w_pos = static_cast<double>(n) / (2.0 * static_cast<double>(npos));
+    w_neg = static_cast<double>(n) / (2.0 * static_cast<double>(n - npos));
+  }
+
+  // Trees past n_trees are grown only for their out-of-bag votes (see params.hpp).
+  const size_t T_keep = static_cast<size_t>(params.n_trees);
+  const size_t T = std::max(T_keep, oob ? static_cast<size_t>(params.calibration_trees) : size_t{0});
+  std::vector<TreeOut> trees(T);
+  std::atomic<size_t> next{0};
+  std::atomic<bool> abort{false};
+  std::mutex err_mu;
+  std::exception_ptr err;
+
+  auto work = [&](bool caller) {
+    try {
+      TreeBuilder b(data, params, w_pos, w_neg);
+      auto poll = [&]() {
+        if (abort.load(std::memory_order_relaxed)) return true;
+        if (caller && should_stop && should_stop()) {
+          abort = true;
+          return true;
+        }
+        return false;
+      };
+      for (;;) {
+        size_t t = next.fetch_add(1);
+        if (t >= T || abort.load()) break;
+        trees[t] = b.build(t, poll);
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> g(err_mu);
+      if (!err) err = std::current_exception();
+      abort = true;
+    }
+  };
+
+  {
+    std::vector<std::thread> workers;
+    ThreadJoiner joiner{workers};
+    for (int i = 1; i < params.threads; ++i) {
+      try {
+        workers.emplace_back(work, false);
+      } catch (const std::system_error&) {
+        break;  // fewer threads only costs time
+      }
+    }
+    work(true);
+  }
+  if (err) std::rethrow_exception(err);
+  if (should_stop && should_stop()) throw Cancelled();
+
+  // Out-of-bag means over all grown trees, summed in tree order so the result
+  // is deterministic. Each tree's bootstrap is regenerated from its seed.
+  if (oob) {
+    std::vector<double> sum(n, 0.0);
+    std::vector<uint32_t> cntv(n, 0), boot;
+    for (size_t t = 0; t < T; ++t) {
+      if (should_stop && (t & 7) == 0 && should_stop()) throw Cancelled();
+      bootstrap(tree_seed(params.seed, t), n, boot);
+      const std::vector<Node>& ns = trees[t].nodes;
+      const CatSet* cs = trees[t].cats.data();
+      for (size_t r = 0; r < n; ++r) {
+        if (boot[r]) continue;
+        uint32_t i = 0;
+        while (ns[i].kind != kLeaf)
+          i = goes_left(ns[i], cs, data.cols[static_cast<size_t>(ns[i].feature) * n + r]) ? i + 1 : ns[i].right;
+        sum[r] += ns[i].value;
+        cntv[r]++;
+      }
+    }
+    oob->assign(n, std::numeric_limits<double>::quiet_NaN());
+    for (size_t r = 0; r < n; ++r)
+      if (cntv[r]) (*oob)[r] = sum[r] / cntv[r];
+  }
+  trees.resize(T_keep);
+
+  Forest f;
+  f.n_features = static_cast<uint32_t>(data.n_features);
+  f.importance.assign(data.n_features, 0.0);
+  size_t total_nodes = 0, total_cats = 0;
+  for (const auto& t : trees) { total_nodes += t.nodes.size(); total_cats += t.cats.size(); }
+  f.nodes.reserve(total_nodes);
+  f.catsets.reserve(total_cats);
+  for (auto& t : trees) {
+    const uint32_t off = static_cast<uint32_t>(f.nodes.size());
+    const uint32_t coff = static_cast<uint32_t>(f.catsets.size());
+    f.roots.push_back(off);
+    for (Node nd : t.nodes) {
+      nd.right = nd.kind == kLeaf ? static_cast<uint32_t>(f.nodes.size()) : nd.right + off;
+      if (nd.kind == kCategorical) nd.aux += coff;
+      f.nodes.push_back(nd);
+    }
+    f.catsets.insert(f.catsets.end(), t.cats.begin(), t.cats.end());
+    for (size_t j = 0; j < data.n_features; ++j) f.importance[j] += t.importance[j];
+    t = TreeOut{};
+  }
+  double imp_sum = 0;
+  for (double v : f.importance) imp_sum += v;
+  if (imp_sum > 0)
+    for (double& v : f.importance) v /= imp_sum;
+  f.index();
+  return f;
+}
+
+}  // namespace leadscore

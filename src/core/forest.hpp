@@ -1,0 +1,106 @@
+// The random forest: CART trees on Gini over pre-binned features, stored as one
+// flat array of 16-byte nodes for fast, cache-friendly prediction.
+//
+// Node layout: trees are laid out in preorder, so a split's left child is the
+// next node and only the right child's index is stored. A numeric split sends
+// bin b left when (uint8)(b - off) <= threshold, where off is 0 when missing
+// values (bin 0) go left and 1 when they go right; this keeps the test
+// branch-free. A categorical split sends b left when bit b of its 256-bit set
+// is on; the sets live in a side table indexed by the node's aux field. A
+// leaf's right field holds its own index, so a walk that has reached it stays
+// there. A leaf's aux field is the number of bootstrap rows that reached it, which the
+// confidence measure uses. Every node keeps its class-1 fraction in value, so
+// explanations can attribute the change along each path.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/params.hpp"
+
+namespace leadscore {
+
+enum NodeKind : uint8_t { kLeaf = 0, kNumMissingLeft = 1, kNumMissingRight = 2, kCategorical = 3 };
+
+struct Node {
+  uint16_t feature = 0;
+  uint8_t kind = kLeaf;
+  uint8_t threshold = 0;
+  uint32_t right = 0;  // index of the right child (absolute in Forest::nodes); a leaf's own index
+  float value = 0;     // weighted fraction of class 1 among rows reaching the node
+  uint32_t aux = 0;    // categorical: set index; leaf: training rows in the leaf
+};
+static_assert(sizeof(Node) == 16, "Node must stay 16 bytes");
+
+struct CatSet {
+  uint64_t bits[4] = {0, 0, 0, 0};
+  bool has(uint8_t b) const { return (bits[b >> 6] >> (b & 63)) & 1; }
+  void add(uint8_t b) { bits[b >> 6] |= uint64_t{1} << (b & 63); }
+};
+
+// Whether bin b goes to the left child of split node n.
+inline bool goes_left(const Node& n, const CatSet* cats, uint8_t b) {
+  if (n.kind == kCategorical) return cats[n.aux].has(b);
+  return static_cast<uint8_t>(b - (n.kind - 1)) <= n.threshold;
+}
+
+// Training rows already binned, column-major (feature f of row r at cols[f * n_rows + r]).
+struct BinnedData {
+  size_t n_rows = 0;
+  size_t n_features = 0;
+  std::vector<uint8_t> cols;
+  std::vector<uint8_t> n_bins;       // bins in use per feature, at most 255
+  std::vector<uint8_t> categorical;  // 1 when the feature splits by category sets
+  std::vector<uint8_t> y;            // labels 0/1
+};
+
+// Polled from the training thread that called train(); true means stop now.
+using ShouldStop = std::function<bool()>;
+
+class Forest {
+ public:
+  std::vector<Node> nodes;
+  std::vector<uint32_t> roots;       // first node of each tree
+  std::vector<CatSet> catsets;
+  uint32_t n_features = 0;
+  std::vector<double> importance;    // mean decrease in impurity per feature, sums to 1
+  std::vector<uint8_t> depth;        // per tree, derived by index(); not serialized
+
+  size_t n_trees() const { return roots.size(); }
+
+  // Index of the leaf that a row-major bin row reaches in one tree.
+  uint32_t leaf(size_t tree, const uint8_t* row) const {
+    const Node* ns = nodes.data();
+    const CatSet* cs = catsets.data();
+    uint32_t i = roots[tree];
+    while (ns[i].kind != kLeaf) i = goes_left(ns[i], cs, row[ns[i].feature]) ? i + 1 : ns[i].right;
+    return i;
+  }
+
+  // Mean leaf value over trees: the raw, uncalibrated forest probability.
+  double predict(const uint8_t* row) const;
+
+  // predict() for n row-major rows of n_features bins each.
+  void predict_batch(const uint8_t* rows, size_t n, double* out) const;
+
+  // Structural checks for a deserialized forest; throws CorruptModel.
+  void validate() const;
+
+  // Derive the per-tree depths that walk_block needs (after training or reading).
+  void index();
+
+  // Walk m row-major rows (stride nf) down tree t; leaves[i] receives each leaf.
+  // All rows advance one level per pass without data-dependent branches, so
+  // their memory reads overlap and no branch is mispredicted.
+  void walk_block(size_t tree, const uint8_t* rows, size_t m, size_t nf, uint32_t* leaves) const;
+};
+
+// Grow the forest. Trees are seeded by index, so the result does not depend on
+// params.threads. oob (if not null) receives each row's mean prediction over
+// the trees that did not see it, NaN for rows every tree saw. Throws Cancelled
+// when should_stop says so; only the calling thread ever calls should_stop.
+Forest train_forest(const BinnedData& data, const TrainParams& params, const ShouldStop& should_stop,
+                    std::vector<double>* oob);
+
+}  // namespace leadscore

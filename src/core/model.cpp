@@ -1,0 +1,337 @@
+// Training, scoring, explanation and evaluation; see model.hpp.
+#include "core/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <unordered_set>
+
+#include "core/errors.hpp"
+#include "core/hash.hpp"
+#include "core/json.hpp"
+
+namespace leadscore {
+
+namespace {
+
+// The pieces one round of fitting produces.
+struct Fitted {
+  FeatureSpec spec;
+  Forest forest;
+  Calibrator cal;
+  std::vector<double> oob;  // per fitted row, NaN when no tree left it out
+};
+
+// A calibration map of the configured kind fitted on (raw score, label) pairs.
+Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y, const TrainParams& params) {
+  Calibration method = params.calibration;
+  if (method == Calibration::Auto)
+    method = x.size() >= static_cast<size_t>(params.platt_below) ? Calibration::Isotonic : Calibration::Platt;
+  if (x.empty()) method = Calibration::None;
+  switch (method) {
+    case Calibration::Isotonic: return Calibrator::fit_isotonic(x, y);
+    case Calibration::Platt: return Calibrator::fit_platt(x, y);
+    default: return Calibrator::identity();
+  }
+}
+
+// Learn the spec, grow the forest and calibrate it on out-of-bag predictions,
+// all from leads[rows] in the given (canonical) order.
+Fitted fit(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, const std::vector<uint32_t>& rows,
+           const TrainParams& params, double now, const ShouldStop& stop) {
+  Fitted out;
+  out.spec = FeatureSpec::learn(leads, rows, params, now);
+  if (out.spec.size() == 0) throw InvalidInput("the training leads carry no usable feature values");
+  if (stop && stop()) throw Cancelled();
+  BinnedData d;
+  d.n_rows = rows.size();
+  d.n_features = out.spec.size();
+  d.cols.resize(d.n_rows * d.n_features);
+  d.y.resize(d.n_rows);
+  for (size_t i = 0; i < d.n_rows; ++i) {
+    out.spec.encode(leads[rows[i]], now, d.cols.data() + i, d.n_rows);
+    d.y[i] = labels[rows[i]];
+    if ((i & 4095) == 4095 && stop && stop()) throw Cancelled();
+  }
+  for (size_t f = 0; f < d.n_features; ++f) {
+    d.n_bins.push_back(static_cast<uint8_t>(out.spec[f].n_bins()));
+    d.categorical.push_back(out.spec[f].kind == FeatureKind::Categorical);
+  }
+  out.forest = train_forest(d, params, stop, &out.oob);
+  std::vector<double> x;
+  std::vector<uint8_t> y;
+  for (size_t i = 0; i < d.n_rows; ++i)
+    if (!std::isnan(out.oob[i])) {
+      x.push_back(out.oob[i]);
+      y.push_back(d.y[i]);
+    }
+  out.cal = calibrate(x, y, params);
+  return out;
+}
+
+// The importance list in the lead's terms, largest first.
+std::vector<FeatureImportance> top_importance(const FeatureSpec& spec, const Forest& forest) {
+  std::vector<FeatureImportance> v;
+  for (size_t f = 0; f < spec.size() && f < forest.importance.size(); ++f)
+    if (forest.importance[f] > 0) v.push_back({spec[f].name, forest.importance[f]});
+  std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.importance > b.importance; });
+  if (v.size() > kTopImportances) v.resize(kTopImportances);
+  return v;
+}
+
+// Scratch space for one encoded lead: on the stack when the model is small.
+class RowBuffer {
+ public:
+  explicit RowBuffer(size_t n) {
+    if (n > sizeof small_) {
+      big_.resize(n);
+      p_ = big_.data();
+    } else {
+      p_ = small_;
+    }
+  }
+  uint8_t* data() { return p_; }
+
+ private:
+  uint8_t small_[1024];
+  std::vector<uint8_t> big_;
+  uint8_t* p_;
+};
+
+}  // namespace
+
+const char* to_string(ConfidenceLevel c) {
+  switch (c) {
+    case ConfidenceLevel::High: return "high";
+    case ConfidenceLevel::Medium: return "medium";
+    default: return "low";
+  }
+}
+
+bool is_holdout(int64_t lead_id, uint64_t seed, double holdout_fraction) {
+  return in_holdout(lead_id, seed, holdout_fraction);
+}
+
+Model::Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, TrainParams params)
+    : spec_(std::move(spec)), forest_(std::move(forest)), cal_(std::move(cal)),
+      metrics_(std::move(metrics)), params_(params) {
+  if (forest_.n_features != spec_.size())
+    throw CorruptModel("forest and feature spec disagree on the number of features");
+}
+
+Score Model::finish(double sum_v, double sum_v2, double sum_support, const uint8_t* novel) const {
+  const double T = static_cast<double>(forest_.n_trees());
+  Score s;
+  s.raw_prob = T > 0 ? sum_v / T : 0.0;
+  s.win_prob = cal_.apply(s.raw_prob);
+  const double var = T > 0 ? std::max(0.0, sum_v2 / T - s.raw_prob * s.raw_prob) : 0.0;
+  const double agreement = std::max(0.0, 1.0 - 2.0 * std::sqrt(var));
+  const double support = T > 0 ? sum_support / T : 0.0;
+  double unfamiliar = 0;
+  for (size_t f = 0; f < spec_.size(); ++f)
+    if (novel[f]) unfamiliar += forest_.importance[f];
+  const double familiarity = std::max(0.0, 1.0 - unfamiliar);
+  s.confidence_value = std::min(1.0, std::max(0.0, agreement * support * familiarity));
+  s.confidence = s.confidence_value >= kConfidenceHigh     ? ConfidenceLevel::High
+                 : s.confidence_value >= kConfidenceMedium ? ConfidenceLevel::Medium
+                                                           : ConfidenceLevel::Low;
+  return s;
+}
+
+Score Model::score(const Lead& lead, double now) const {
+  Score out;
+  score_batch(&lead, 1, now, &out);
+  return out;
+}
+
+void Model::score_batch(const Lead* leads, size_t n, double now, Score* out) const {
+  if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
+  constexpr size_t kBlock = 32;
+  const size_t nf = spec_.size();
+  const double k = 2.0 * params_.min_samples_leaf;
+  RowBuffer buf(2 * std::min(n, kBlock) * nf);
+  uint8_t* const rows = buf.data();
+  uint8_t* const novel = rows + std::min(n, kBlock) * nf;
+  double sv[kBlock], sv2[kBlock], ss[kBlock];
+  const Node* ns = forest_.nodes.data();
+  for (size_t b0 = 0; b0 < n; b0 += kBlock) {
+    const size_t m = std::min(kBlock, n - b0);
+    for (size_t i = 0; i < m; ++i) {
+      spec_.encode(leads[b0 + i], now, rows + i * nf, 1, novel + i * nf);
+      sv[i] = sv2[i] = ss[i] = 0;
+    }
+    // Tree-outer, so each tree stays in cache while the block walks it.
+    uint32_t leaves[kBlock];
+    for (size_t t = 0; t < forest_.n_trees(); ++t) {
+      forest_.walk_block(t, rows, m, nf, leaves);
+      for (size_t i = 0; i < m; ++i) {
+        const Node& leaf = ns[leaves[i]];
+        const double v = leaf.value, c = leaf.aux;
+        sv[i] += v;
+        sv2[i] += v * v;
+        ss[i] += c / (c + k);
+      }
+    }
+    for (size_t i = 0; i < m; ++i) out[b0 + i] = finish(sv[i], sv2[i], ss[i], novel + i * nf);
+  }
+}
+
+std::vector<Score> Model::score_batch(const std::vector<Lead>& leads, double now) const {
+  std::vector<Score> out(leads.size());
+  score_batch(leads.data(), leads.size(), now, out.data());
+  return out;
+}
+
+Explanation Model::explain(const Lead& lead, double now, int top_n) const {
+  if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
+  if (top_n < 0) throw InvalidInput("top_n must not be negative");
+  const size_t nf = spec_.size();
+  RowBuffer row(nf);
+  spec_.encode(lead, now, row.data(), 1);
+  std::vector<double> contrib(nf, 0.0);
+  double base = 0, raw = 0;
+  const Node* ns = forest_.nodes.data();
+  const CatSet* cs = forest_.catsets.data();
+  // Path attribution: each split's feature is credited with the change in the
+  // node's class-1 fraction from parent to the child the lead takes.
+  for (size_t t = 0; t < forest_.n_trees(); ++t) {
+    uint32_t i = forest_.roots[t];
+    base += ns[i].value;
+    while (ns[i].kind != kLeaf) {
+      uint32_t next = goes_left(ns[i], cs, row.data()[ns[i].feature]) ? i + 1 : ns[i].right;
+      contrib[ns[i].feature] += static_cast<double>(ns[next].value) - static_cast<double>(ns[i].value);
+      i = next;
+    }
+    raw += ns[i].value;
+  }
+  const double T = static_cast<double>(forest_.n_trees());
+  Explanation e;
+  e.base_value = base / T;
+  e.raw_prob = raw / T;
+  e.win_prob = cal_.apply(e.raw_prob);
+  for (size_t f = 0; f < nf; ++f)
+    if (contrib[f] != 0.0) e.contributions.push_back({spec_[f].name, contrib[f] / T});
+  std::stable_sort(e.contributions.begin(), e.contributions.end(),
+                   [](const auto& a, const auto& b) { return std::fabs(a.value) > std::fabs(b.value); });
+  for (const auto& c : e.contributions) {
+    if (c.value > 0 && e.top_up.size() < static_cast<size_t>(top_n)) e.top_up.push_back(c);
+    if (c.value < 0 && e.top_down.size() < static_cast<size_t>(top_n)) e.top_down.push_back(c);
+  }
+  return e;
+}
+
+std::string Explanation::to_json() const {
+  JsonWriter w;
+  auto list = [&](const char* key, const std::vector<Contribution>& v) {
+    w.key(key).begin_array();
+    for (const auto& c : v) {
+      w.begin_object();
+      w.key("feature").value(c.feature);
+      w.key("contribution").value(c.value);
+      w.end_object();
+    }
+    w.end_array();
+  };
+  w.begin_object();
+  w.key("base_value").value(base_value);
+  w.key("raw_prob").value(raw_prob);
+  w.key("win_prob").value(win_prob);
+  list("top_up", top_up);
+  list("top_down", top_down);
+  w.end_object();
+  return w.str();
+}
+
+Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, const TrainParams& params,
+            double now, const ShouldStop& should_stop) {
+  params.validate();
+  if (leads.size() != labels.size()) throw InvalidInput("leads and labels differ in length");
+  if (leads.size() < 2) throw InvalidInput("training needs at least 2 leads");
+  if (leads.size() > 0x7fffffff) throw InvalidInput("too many leads for one model");
+  for (uint8_t y : labels)
+    if (y > 1) throw InvalidInput("labels must be 0 or 1");
+  if (!std::isfinite(now)) throw InvalidInput("scoring time must be finite");
+
+  // Canonical order: by seeded id hash, so storage order cannot matter.
+  std::vector<uint32_t> order(leads.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::vector<uint64_t> h(leads.size());
+  for (size_t i = 0; i < leads.size(); ++i) h[i] = id_hash(leads[i].id, params.seed);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return h[a] != h[b] ? h[a] < h[b] : leads[a].id < leads[b].id;
+  });
+  for (size_t i = 1; i < order.size(); ++i)
+    if (leads[order[i]].id == leads[order[i - 1]].id)
+      throw InvalidInput("duplicate lead id " + std::to_string(leads[order[i]].id));
+
+  std::vector<uint32_t> train_rows, hold_rows;
+  for (uint32_t r : order)
+    (in_holdout(leads[r].id, params.seed, params.holdout_fraction) ? hold_rows : train_rows).push_back(r);
+  auto both_classes = [&](const std::vector<uint32_t>& rows) {
+    bool pos = false, neg = false;
+    for (uint32_t r : rows) (labels[r] ? pos : neg) = true;
+    return pos && neg;
+  };
+  if (!both_classes(order)) throw InvalidInput("training needs both won and lost leads");
+  if (!both_classes(train_rows)) throw InvalidInput("the non-held-out leads are all of one class");
+
+  if (!params.refit_full || hold_rows.empty()) {
+    // The shipped forest never sees the held-out leads: measure it on them directly.
+    Fitted fitted = fit(leads, labels, train_rows, params, now, should_stop);
+    Model m(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), Metrics(), params);
+    std::vector<Lead> hold;
+    std::vector<uint8_t> hy;
+    hold.reserve(hold_rows.size());
+    for (uint32_t r : hold_rows) {
+      hold.push_back(leads[r]);
+      hy.push_back(labels[r]);
+    }
+    Metrics metrics = evaluate(m, hold, hy, now);
+    metrics.rows_train = train_rows.size();
+    metrics.importance = top_importance(m.spec(), m.forest());
+    return Model(m.spec(), m.forest(), m.calibrator(), std::move(metrics), params);
+  }
+
+  // One forest on all leads. The held-out leads are measured through their
+  // out-of-bag predictions (only trees that never saw a lead score it), mapped
+  // by a calibration fitted on the other leads' out-of-bag predictions, so no
+  // label of a measured lead touches what measures it. These figures describe
+  // a forest of about a third of the trees, so they slightly understate the
+  // shipped one.
+  Fitted fitted = fit(leads, labels, order, params, now, should_stop);
+  std::vector<double> fx, hx;
+  std::vector<uint8_t> fy, hy;
+  for (size_t i = 0; i < order.size(); ++i) {
+    const uint32_t r = order[i];
+    if (std::isnan(fitted.oob[i])) continue;
+    if (in_holdout(leads[r].id, params.seed, params.holdout_fraction)) {
+      hx.push_back(fitted.oob[i]);
+      hy.push_back(labels[r]);
+    } else {
+      fx.push_back(fitted.oob[i]);
+      fy.push_back(labels[r]);
+    }
+  }
+  const Calibrator held_cal = calibrate(fx, fy, params);
+  for (double& v : hx) v = held_cal.apply(v);
+  Metrics metrics = compute_metrics(hx, hy);
+  metrics.rows_train = train_rows.size();
+  metrics.importance = top_importance(fitted.spec, fitted.forest);
+  return Model(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), std::move(metrics), params);
+}
+
+Metrics evaluate(const Model& model, const std::vector<Lead>& leads, const std::vector<uint8_t>& labels,
+                 double now) {
+  if (leads.size() != labels.size()) throw InvalidInput("leads and labels differ in length");
+  for (uint8_t y : labels)
+    if (y > 1) throw InvalidInput("labels must be 0 or 1");
+  std::vector<Score> s = model.score_batch(leads, now);
+  std::vector<double> p(s.size());
+  for (size_t i = 0; i < s.size(); ++i) p[i] = s[i].win_prob;
+  Metrics m = compute_metrics(p, labels);
+  m.rows_train = model.metrics().rows_train;
+  m.importance = model.metrics().importance;
+  return m;
+}
+
+}  // namespace leadscore

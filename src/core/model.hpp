@@ -1,0 +1,120 @@
+// The public face of the core: train a model from leads, score and explain
+// leads with it, evaluate it. This is the API the Postgres glue links against.
+//
+//   Model m = train(leads, labels, params, now, should_stop);
+//   Score s = m.score(lead, now);              // thread-safe, const
+//   m.score_batch(leads.data(), n, now, out);  // the fast path for many leads
+//   Explanation e = m.explain(lead, now, 5);
+//   Metrics h = evaluate(m, leads, labels, now);
+//   std::string blob = serialize(m); Model back = deserialize(blob);  (model_format.hpp)
+//
+// Training in short: leads are put in a canonical order by a seeded hash of
+// their id, so neither row order nor thread count changes the result. A share
+// of leads chosen by the same kind of hash (params.holdout_fraction) is held
+// out; a forest is grown on the rest, calibrated on its own out-of-bag
+// predictions, and measured on the held-out leads: those are the reported
+// metrics. With params.refit_full (the default) the shipped model is then
+// regrown the same way on all leads, so it learns from every label; the
+// metrics remain those of the held-out measurement. With refit_full off, the
+// shipped model is the measured one and never saw the held-out leads, which is
+// what a fair comparison of two models on the held-out part needs.
+//
+// Confidence of a score is agreement x support x familiarity, each in [0, 1]:
+//   agreement   = 1 - 2 * (standard deviation of the trees' leaf probabilities);
+//   support     = mean over trees of c / (c + 2 * min_samples_leaf), where c is
+//                 the number of bootstrap rows in the lead's leaf;
+//   familiarity = 1 - (importance-weighted share of features whose value was
+//                 never seen in training: an unseen level, a missing value where
+//                 training had none, a number outside the training range).
+// Labels: high when >= kConfidenceHigh, medium when >= kConfidenceMedium, else low.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/calibration.hpp"
+#include "core/errors.hpp"
+#include "core/features.hpp"
+#include "core/forest.hpp"
+#include "core/lead.hpp"
+#include "core/metrics.hpp"
+#include "core/params.hpp"
+
+namespace leadscore {
+
+enum class ConfidenceLevel : uint8_t { Low = 0, Medium = 1, High = 2 };
+constexpr double kConfidenceHigh = 0.5;
+constexpr double kConfidenceMedium = 0.3;
+
+// "high", "medium" or "low".
+const char* to_string(ConfidenceLevel c);
+
+struct Score {
+  double win_prob = 0;          // calibrated probability of winning, in [0, 1]
+  double raw_prob = 0;          // uncalibrated mean of the trees' leaf probabilities
+  ConfidenceLevel confidence = ConfidenceLevel::Low;
+  double confidence_value = 0;  // the number behind the label, in [0, 1]
+};
+
+struct Contribution {
+  std::string feature;  // in the lead's terms: "permit_value", "attributes.city"
+  double value = 0;     // signed change of the raw probability
+};
+
+struct Explanation {
+  double base_value = 0;  // mean raw probability of the training leads (tree roots)
+  double raw_prob = 0;    // base_value + sum of all contributions
+  double win_prob = 0;    // calibrated
+  std::vector<Contribution> contributions;  // every non-zero one, largest |value| first
+  std::vector<Contribution> top_up;         // at most top_n positive, largest first
+  std::vector<Contribution> top_down;       // at most top_n negative, most negative first
+  std::string to_json() const;
+};
+
+class Model {
+ public:
+  Model() = default;
+  Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, TrainParams params);
+
+  // Score one lead at scoring time now (seconds since the Unix epoch).
+  Score score(const Lead& lead, double now) const;
+
+  // Score n leads into out[0..n); same results as score(), several times faster.
+  void score_batch(const Lead* leads, size_t n, double now, Score* out) const;
+  std::vector<Score> score_batch(const std::vector<Lead>& leads, double now) const;
+
+  // Per-feature path attribution that adds up, with base_value, to raw_prob.
+  Explanation explain(const Lead& lead, double now, int top_n) const;
+
+  const FeatureSpec& spec() const { return spec_; }
+  const Forest& forest() const { return forest_; }
+  const Calibrator& calibrator() const { return cal_; }
+  const Metrics& metrics() const { return metrics_; }
+  const TrainParams& params() const { return params_; }
+
+ private:
+  // Finish a score from per-tree statistics accumulated over the lead's leaves.
+  Score finish(double sum_v, double sum_v2, double sum_support, const uint8_t* novel) const;
+
+  FeatureSpec spec_;
+  Forest forest_;
+  Calibrator cal_;
+  Metrics metrics_;
+  TrainParams params_;
+};
+
+// Train a model; labels are 0/1 and parallel to leads. Lead ids must be unique.
+// now is the scoring-time reference for lead age during training. should_stop
+// may be empty; when it returns true, training throws Cancelled.
+Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, const TrainParams& params,
+            double now, const ShouldStop& should_stop = ShouldStop());
+
+// Metrics of a model's calibrated probabilities on the given leads and labels.
+Metrics evaluate(const Model& model, const std::vector<Lead>& leads, const std::vector<uint8_t>& labels,
+                 double now);
+
+// Whether train() with this seed and fraction holds the lead out of training.
+bool is_holdout(int64_t lead_id, uint64_t seed, double holdout_fraction);
+
+}  // namespace leadscore

@@ -1,0 +1,43 @@
+// The model blob stored in the database.
+//
+//   offset  size  field
+//   0       4     magic "LSCM"
+//   4       4     format version (uint32), currently kFormatVersion
+//   8       1     byte order tag: 1 = little-endian (every integer and double
+//                 is written little-endian byte by byte, whatever the host)
+//   9       3     reserved, zero
+//   12      8     body length in bytes (uint64)
+//   20      ...   body: sections, each a 4-byte tag, a uint64 length, payload:
+//                 PARM (training parameters as key/value text), SPEC (feature
+//                 specification), FRST (forest), CALB (calibration map),
+//                 METR (metrics), in that order
+//   end-4   4     CRC-32 (IEEE) of every byte before it
+//
+// The reader checks size, magic, version, byte order, length and checksum
+// before parsing anything, then bounds-checks every count against the bytes
+// that remain and validates the structure (child indices, feature indices,
+// monotone calibration) so no blob can make scoring read out of bounds or loop.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/model.hpp"
+
+namespace leadscore {
+
+constexpr uint32_t kFormatVersion = 1;
+
+// The model as a self-contained binary blob.
+std::string serialize(const Model& model);
+
+// Parse a blob; throws CorruptModel with a message naming what is wrong.
+Model deserialize(std::string_view blob);
+Model deserialize(const uint8_t* data, size_t size);
+
+// CRC-32 (IEEE 802.3, reflected, as zlib computes it).
+uint32_t crc32(const uint8_t* data, size_t n);
+
+}  // namespace leadscore

@@ -1,0 +1,165 @@
+// Tree growing: known best splits, missing values, categories, determinism.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/forest.hpp"
+#include "core/errors.hpp"
+#include "core/model.hpp"
+#include "core/model_format.hpp"
+#include "synthetic.hpp"
+
+using namespace leadscore;
+
+namespace {
+
+// One numeric feature, label = (bin > 5); bins 1..10, every bin 10 rows.
+BinnedData threshold_data() {
+  BinnedData d;
+  d.n_features = 1;
+  d.n_bins = {11};
+  d.categorical = {0};
+  for (int b = 1; b <= 10; ++b)
+    for (int k = 0; k < 10; ++k) {
+      d.cols.push_back(static_cast<uint8_t>(b));
+      d.y.push_back(b > 5);
+    }
+  d.n_rows = d.y.size();
+  return d;
+}
+
+TrainParams one_tree() {
+  TrainParams p;
+  p.n_trees = 1;
+  p.calibration_trees = 0;
+  p.min_samples_leaf = 1;
+  p.max_features = 1.0;
+  return p;
+}
+
+}  // namespace
+
+TEST(Forest, FindsTheKnownBestThreshold) {
+  BinnedData d = threshold_data();
+  Forest f = train_forest(d, one_tree(), ShouldStop(), nullptr);
+  const Node& root = f.nodes[f.roots[0]];
+  ASSERT_NE(root.kind, kLeaf);
+  EXPECT_EQ(root.feature, 0);
+  // Every bin from 1 to 5 goes left and 6 to 10 right, whatever the bootstrap.
+  for (int b = 1; b <= 10; ++b) {
+    uint8_t row = static_cast<uint8_t>(b);
+    EXPECT_EQ(f.predict(&row), b > 5 ? 1.0 : 0.0) << b;
+  }
+}
+
+TEST(Forest, MissingValuesFindTheirSide) {
+  // Missing (bin 0) rows are all positive, so the best split isolates them.
+  BinnedData d = threshold_data();
+  for (int k = 0; k < 30; ++k) {
+    d.cols.push_back(0);
+    d.y.push_back(1);
+  }
+  d.n_rows = d.y.size();
+  Forest f = train_forest(d, one_tree(), ShouldStop(), nullptr);
+  uint8_t missing = 0, low = 2, high = 9;
+  EXPECT_EQ(f.predict(&missing), 1.0);
+  EXPECT_EQ(f.predict(&low), 0.0);
+  EXPECT_EQ(f.predict(&high), 1.0);
+}
+
+TEST(Forest, CategoricalSplitGroupsLevelsByRate) {
+  // Levels 2 and 4 win, 3 and 5 lose: no single threshold separates them.
+  BinnedData d;
+  d.n_features = 1;
+  d.n_bins = {6};
+  d.categorical = {1};
+  for (int lv : {2, 3, 4, 5})
+    for (int k = 0; k < 20; ++k) {
+      d.cols.push_back(static_cast<uint8_t>(lv));
+      d.y.push_back(lv % 2 == 0);
+    }
+  d.n_rows = d.y.size();
+  TrainParams p = one_tree();
+  p.max_depth = 1;
+  Forest f = train_forest(d, p, ShouldStop(), nullptr);
+  ASSERT_EQ(f.nodes[0].kind, kCategorical);
+  for (uint8_t lv : {2, 3, 4, 5}) EXPECT_EQ(f.predict(&lv), lv % 2 == 0 ? 1.0 : 0.0);
+}
+
+TEST(Forest, DepthAndLeafSizeLimitsHold) {
+  std::vector<Lead> leads;
+  std::vector<uint8_t> y;
+  synth::make_leads(2000, 5, &leads, &y);
+  TrainParams p;
+  p.n_trees = 5;
+  p.max_depth = 4;
+  p.min_samples_leaf = 50;
+  p.holdout_fraction = 0;
+  Model m = train(leads, y, p, 1.7e9);
+  const Forest& f = m.forest();
+  for (size_t t = 0; t < f.n_trees(); ++t) EXPECT_LE(f.depth[t], 4);
+  for (const Node& n : f.nodes)
+    if (n.kind == kLeaf) EXPECT_GE(n.aux, 50u);
+}
+
+TEST(Forest, SameSeedSameModelWhateverRowOrderAndThreads) {
+  std::vector<Lead> leads;
+  std::vector<uint8_t> y;
+  synth::make_leads(1500, 11, &leads, &y);
+  TrainParams p;
+  p.n_trees = 8;
+  p.calibration_trees = 12;
+  Model a = train(leads, y, p, 1.7e9);
+
+  // Reverse and rotate the rows; train with two threads.
+  std::vector<Lead> l2(leads.rbegin(), leads.rend());
+  std::vector<uint8_t> y2(y.rbegin(), y.rend());
+  std::rotate(l2.begin(), l2.begin() + 500, l2.end());
+  std::rotate(y2.begin(), y2.begin() + 500, y2.end());
+  p.threads = 2;
+  Model b = train(l2, y2, p, 1.7e9);
+  ASSERT_EQ(a.forest().nodes.size(), b.forest().nodes.size());
+  EXPECT_EQ(0, std::memcmp(a.forest().nodes.data(), b.forest().nodes.data(), a.forest().nodes.size() * sizeof(Node)));
+  EXPECT_EQ(a.calibrator().xs, b.calibrator().xs);
+  EXPECT_EQ(a.metrics().auc, b.metrics().auc);
+
+  // A different seed gives a different forest.
+  p.seed = 7;
+  Model c = train(leads, y, p, 1.7e9);
+  EXPECT_TRUE(c.forest().nodes.size() != a.forest().nodes.size() ||
+              std::memcmp(a.forest().nodes.data(), c.forest().nodes.data(), a.forest().nodes.size() * sizeof(Node)) != 0);
+}
+
+TEST(Forest, BatchAndSingleScoresAgree) {
+  std::vector<Lead> leads;
+  std::vector<uint8_t> y;
+  synth::make_leads(1000, 3, &leads, &y);
+  TrainParams p;
+  p.n_trees = 10;
+  Model m = train(leads, y, p, 1.7e9);
+  std::vector<Score> batch = m.score_batch(leads, 1.7e9);
+  for (size_t i = 0; i < leads.size(); i += 37) {
+    Score s = m.score(leads[i], 1.7e9);
+    EXPECT_EQ(s.win_prob, batch[i].win_prob);
+    EXPECT_EQ(s.raw_prob, batch[i].raw_prob);
+    EXPECT_EQ(s.confidence_value, batch[i].confidence_value);
+    // The branch-free block walk and the plain walk reach the same leaves.
+    std::vector<uint8_t> row(m.spec().size());
+    m.spec().encode(leads[i], 1.7e9, row.data(), 1);
+    EXPECT_DOUBLE_EQ(m.forest().predict(row.data()), s.raw_prob);
+  }
+}
+
+TEST(Forest, RejectsUnusableTrainingSets) {
+  std::vector<Lead> leads(10);
+  for (int i = 0; i < 10; ++i) leads[i].id = i;
+  std::vector<uint8_t> all_lost(10, 0);
+  EXPECT_THROW(train(leads, all_lost, TrainParams(), 0), InvalidInput);
+  std::vector<uint8_t> y = {0, 1, 0, 1, 0, 1, 0, 1, 0, 1};
+  EXPECT_THROW(train(leads, y, TrainParams(), 0), InvalidInput);  // no feature values at all
+  leads[3].id = 4;
+  leads[3].attributes["x"] = 1.0;
+  EXPECT_THROW(train(leads, y, TrainParams(), 0), InvalidInput);  // duplicate id
+  EXPECT_THROW(train(leads, std::vector<uint8_t>(3, 1), TrainParams(), 0), InvalidInput);
+}

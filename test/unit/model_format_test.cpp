@@ -1,0 +1,159 @@
+// Model blob: exact round trip, and every kind of damage is refused cleanly.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "core/model_format.hpp"
+#include "synthetic.hpp"
+
+using namespace leadscore;
+
+namespace {
+
+// A small trained model and its blob, built once for the whole file.
+const Model& small_model() {
+  static const Model* m = [] {
+    std::vector<Lead> leads;
+    std::vector<uint8_t> y;
+    synth::make_leads(800, 9, &leads, &y);
+    TrainParams p;
+    p.n_trees = 4;
+    return new Model(train(leads, y, p, 1.7e9));
+  }();
+  return *m;
+}
+
+// Offsets of the five sections' tags inside a blob.
+std::vector<size_t> section_offsets(const std::string& b) {
+  std::vector<size_t> out;
+  size_t pos = 20;
+  while (pos + 12 <= b.size() - 4) {
+    out.push_back(pos);
+    uint64_t len = 0;
+    for (int i = 0; i < 8; ++i) len |= static_cast<uint64_t>(static_cast<uint8_t>(b[pos + 4 + i])) << (8 * i);
+    pos += 12 + len;
+  }
+  return out;
+}
+
+// Recompute the trailing checksum so damage reaches the section parsers.
+std::string reseal(std::string b) {
+  uint32_t c = crc32(reinterpret_cast<const uint8_t*>(b.data()), b.size() - 4);
+  for (int i = 0; i < 4; ++i) b[b.size() - 4 + i] = static_cast<char>((c >> (8 * i)) & 0xff);
+  return b;
+}
+
+}  // namespace
+
+TEST(ModelFormat, RoundTripScoresIdentically) {
+  const Model& m = small_model();
+  std::string blob = serialize(m);
+  Model back = deserialize(blob);
+  EXPECT_EQ(serialize(back), blob);
+  std::vector<Lead> leads;
+  std::vector<uint8_t> y;
+  synth::make_leads(200, 99, &leads, &y);
+  for (const Lead& l : leads) {
+    Score a = m.score(l, 1.7e9), b = back.score(l, 1.7e9);
+    EXPECT_EQ(a.win_prob, b.win_prob);
+    EXPECT_EQ(a.confidence_value, b.confidence_value);
+  }
+  EXPECT_EQ(back.metrics().to_json(), m.metrics().to_json());
+  EXPECT_EQ(back.spec().to_json(), m.spec().to_json());
+  EXPECT_EQ(back.params().to_json(), m.params().to_json());
+}
+
+TEST(ModelFormat, HeaderIsMagicVersionLittleEndian) {
+  std::string b = serialize(small_model());
+  EXPECT_EQ(b.substr(0, 4), "LSCM");
+  EXPECT_EQ(static_cast<uint8_t>(b[4]), kFormatVersion);
+  EXPECT_EQ(b[5], 0);
+  EXPECT_EQ(b[8], 1);
+  EXPECT_EQ(section_offsets(b).size(), 5u);
+}
+
+TEST(ModelFormat, TruncationAnywhereIsRejected) {
+  std::string b = serialize(small_model());
+  std::vector<size_t> cuts = {0, 3, 4, 19, 20, 24, b.size() - 5, b.size() - 1};
+  for (size_t off : section_offsets(b)) {
+    cuts.push_back(off);
+    cuts.push_back(off + 5);
+    cuts.push_back(off + 13);
+  }
+  for (size_t n : cuts) EXPECT_THROW(deserialize(std::string_view(b.data(), n)), CorruptModel) << n;
+}
+
+TEST(ModelFormat, TruncatedSectionsWithValidChecksumAreRejected) {
+  // Cut each section short and fix the lengths and checksum, so only the
+  // section parser can notice.
+  std::string b = serialize(small_model());
+  auto offs = section_offsets(b);
+  for (size_t s = 0; s < offs.size(); ++s) {
+    size_t off = offs[s];
+    uint64_t len = 0;
+    for (int i = 0; i < 8; ++i) len |= static_cast<uint64_t>(static_cast<uint8_t>(b[off + 4 + i])) << (8 * i);
+    if (len < 2) continue;
+    std::string c = b;
+    c.erase(off + 12 + len / 2, len - len / 2);
+    uint64_t nl = len / 2;
+    for (int i = 0; i < 8; ++i) c[off + 4 + i] = static_cast<char>((nl >> (8 * i)) & 0xff);
+    uint64_t body = c.size() - 24;
+    for (int i = 0; i < 8; ++i) c[12 + i] = static_cast<char>((body >> (8 * i)) & 0xff);
+    EXPECT_THROW(deserialize(reseal(c)), CorruptModel) << "section " << s;
+  }
+}
+
+TEST(ModelFormat, FlippedBytesAreRejected) {
+  std::string b = serialize(small_model());
+  for (size_t i = 0; i < b.size(); i += std::max<size_t>(1, b.size() / 300)) {
+    std::string c = b;
+    c[i] = static_cast<char>(c[i] ^ 0x5a);
+    EXPECT_THROW(deserialize(c), CorruptModel) << i;
+  }
+}
+
+TEST(ModelFormat, DamagedContentBehindAValidChecksumNeverCrashes) {
+  std::string b = serialize(small_model());
+  Lead probe;
+  probe.attributes["score"] = 50.0;
+  int accepted = 0;
+  for (size_t i = 20; i + 4 < b.size(); i += 7) {
+    std::string c = b;
+    c[i] = static_cast<char>(c[i] ^ 0xff);
+    try {
+      Model m = deserialize(reseal(c));
+      Score s = m.score(probe, 1.7e9);  // must stay in bounds and finite
+      EXPECT_GE(s.win_prob, 0.0);
+      EXPECT_LE(s.win_prob, 1.0);
+      ++accepted;
+    } catch (const CorruptModel&) {
+    }
+  }
+  SUCCEED() << accepted << " damaged blobs were still well-formed";
+}
+
+TEST(ModelFormat, WrongMagicAndFutureVersion) {
+  std::string b = serialize(small_model());
+  std::string c = b;
+  c[0] = 'X';
+  try {
+    deserialize(c);
+    FAIL();
+  } catch (const CorruptModel& e) {
+    EXPECT_NE(std::string(e.what()).find("magic"), std::string::npos) << e.what();
+  }
+  c = b;
+  c[4] = static_cast<char>(kFormatVersion + 1);
+  try {
+    deserialize(reseal(c));
+    FAIL();
+  } catch (const CorruptModel& e) {
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(deserialize(std::string_view()), CorruptModel);
+}
+
+TEST(ModelFormat, Crc32KnownValue) {
+  const char* s = "123456789";
+  EXPECT_EQ(crc32(reinterpret_cast<const uint8_t*>(s), 9), 0xCBF43926u);
+}
