@@ -47,12 +47,15 @@ SELECT is_empty(
   'function names are unique in the schema (no overloads for PostgREST to choose between)');
 SELECT set_eq(
   $$SELECT proname::text FROM fns WHERE has_function_privilege('authenticated', oid, 'EXECUTE')$$,
-  ARRAY['submit_feedback', 'get_feedback'],
-  'authenticated may call exactly submit_feedback and get_feedback');
+  ARRAY['submit_feedback', 'get_feedback', 'score_lead', 'explain_lead', 'score_leads', 'ml_inference',
+        'parse_leads', 'score_result'],
+  'authenticated may call exactly the feedback and scoring RPCs');
 SELECT set_eq(
   $$SELECT proname::text FROM fns WHERE has_function_privilege('service_role', oid, 'EXECUTE')$$,
-  ARRAY['submit_feedback', 'get_feedback', 'rederive_win_labels', 'feedback_enabled'],
-  'service_role may call exactly the API, rederive_win_labels and feedback_enabled');
+  ARRAY['submit_feedback', 'get_feedback', 'score_lead', 'explain_lead', 'score_leads', 'ml_inference',
+        'parse_leads', 'score_result', 'rederive_win_labels', 'feedback_enabled',
+        'train_lead_model', 'activate_model'],
+  'service_role may call exactly the API, training, activation, rederive_win_labels and feedback_enabled');
 SELECT is_empty(
   $$SELECT signature FROM fns
      WHERE (has_function_privilege('authenticated', oid, 'EXECUTE')
@@ -82,8 +85,8 @@ SELECT set_eq(
      WHERE relkind = 'S' AND has_sequence_privilege('authenticated', oid, p)$$,
   $$VALUES ('leadscore.leads', 'SELECT'), ('leadscore.lead_feedback', 'SELECT'),
            ('leadscore.rating_labels', 'SELECT'), ('leadscore.deal_bands', 'SELECT'),
-           ('leadscore.reason_codes', 'SELECT')$$,
-  'authenticated holds SELECT on leads, lead_feedback and the vocabularies, and nothing else');
+           ('leadscore.reason_codes', 'SELECT'), ('leadscore.rule_weights', 'SELECT')$$,
+  'authenticated holds SELECT on leads, lead_feedback, the vocabularies and rule weights, and nothing else');
 SELECT ok(NOT has_table_privilege('authenticated', 'leadscore.derived_win_labels', 'SELECT'),
   'authenticated cannot read derived_win_labels (it would show every account''s ratings)');
 SELECT is_empty(
