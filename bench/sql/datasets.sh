@@ -2,7 +2,7 @@
 # way an app would hold them: each row a lead whose columns are attributes
 # (numbers where the whole column is numeric, strings otherwise, empty = absent),
 # and the training rows' outcomes as contractors' feedback: 'won' for a
-# conversion, 'not_qualified' otherwise, submitted through submit_feedback().
+# conversion, 'not_qualified' otherwise, inserted in bulk as service_role would.
 # Used by the SQL benchmark and by the end-to-end test on real data.
 #   load_dataset NAME DB   NAME: bank_full, bank_additional_full, leads, leads_strict
 # Leaves in DB: leadscore.leads (id = data row + 1), feedback for the train rows,
@@ -73,10 +73,12 @@ CREATE INDEX ON bench_split (id);
 
 INSERT INTO auth.users (id, email) VALUES ('be000000-0000-4000-8000-000000000001', 'bench@leadscore.test')
   ON CONFLICT DO NOTHING;
-SELECT count(*) AS feedback FROM bench_split s,
-       LATERAL leadscore.submit_feedback(s.id, CASE WHEN s.label THEN 'won' ELSE 'not_qualified' END,
-                                         account_id => 'be000000-0000-4000-8000-000000000001') f
- WHERE s.split = 'train' \g /dev/null
+-- The bulk path for history: service_role inserts feedback rows directly, and
+-- the label trigger derives every label once for the whole statement.
+INSERT INTO leadscore.lead_feedback (account_id, lead_id, rating)
+SELECT 'be000000-0000-4000-8000-000000000001', s.id,
+       CASE WHEN s.label THEN 'won' ELSE 'not_qualified' END::leadscore.lead_rating
+  FROM bench_split s WHERE s.split = 'train' ORDER BY s.id;
 DROP TABLE bench_raw;
 SQL
 }
