@@ -241,8 +241,10 @@ BEGIN
      SET win_label = d.win_label, updated_at = now()
     FROM (SELECT i.id AS lead_id, dl.win_label
             FROM unnest(lead_ids) AS i(id)
-            LEFT JOIN LATERAL (SELECT win_label FROM leadscore.derived_win_labels
-                                WHERE lead_id = i.id) dl ON true) d
+            -- filtered by the parameter, which the planner pushes into the
+            -- view's scan (a join condition would not be)
+            LEFT JOIN (SELECT * FROM leadscore.derived_win_labels
+                        WHERE lead_id = ANY (lead_ids)) dl ON dl.lead_id = i.id) d
    WHERE o.lead_id = d.lead_id AND o.win_label IS DISTINCT FROM d.win_label;
 END
 $$;
@@ -254,18 +256,22 @@ COMMENT ON FUNCTION leadscore.refresh_win_labels(bigint[]) IS
 CREATE FUNCTION leadscore.feedback_label_trigger() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  touched bigint[];
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    PERFORM leadscore.refresh_win_labels(ARRAY(SELECT DISTINCT lead_id FROM new_rows));
+    touched := ARRAY(SELECT DISTINCT lead_id FROM new_rows);
   ELSIF TG_OP = 'DELETE' THEN
-    PERFORM leadscore.refresh_win_labels(ARRAY(SELECT DISTINCT lead_id FROM old_rows));
+    touched := ARRAY(SELECT DISTINCT lead_id FROM old_rows);
   ELSE
-    PERFORM leadscore.refresh_win_labels(ARRAY(
-      SELECT o.lead_id FROM old_rows o JOIN new_rows n USING (id)
-       WHERE o.lead_id <> n.lead_id OR o.rating <> n.rating
-      UNION
-      SELECT n.lead_id FROM old_rows o JOIN new_rows n USING (id)
-       WHERE o.lead_id <> n.lead_id OR o.rating <> n.rating));
+    touched := ARRAY(
+      SELECT unnest(ARRAY[o.lead_id, n.lead_id])
+        FROM old_rows o JOIN new_rows n USING (id)
+       WHERE o.lead_id <> n.lead_id OR o.rating <> n.rating);
+  END IF;
+  -- An upsert fires both the INSERT and the UPDATE trigger; one of them has nothing to do.
+  IF cardinality(touched) > 0 THEN
+    PERFORM leadscore.refresh_win_labels(touched);
   END IF;
   RETURN NULL;
 END
