@@ -135,12 +135,14 @@ struct LabelledBatch {
 // Streams the labelled leads into the core's vectors, batch by batch.
 void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels) {
   Portal portal = nullptr;
+  MemoryContext spi_context = nullptr;
   MemoryContext batch_context = nullptr;
   LeadColumns columns{};
   bool columns_known = false;
   pg_call([&] {
     SPI_connect();
-    batch_context = AllocSetContextCreate(CurrentMemoryContext, "leadscore training batch", ALLOCSET_DEFAULT_SIZES);
+    spi_context = CurrentMemoryContext;
+    batch_context = AllocSetContextCreate(spi_context, "leadscore training batch", ALLOCSET_DEFAULT_SIZES);
     portal = SPI_cursor_open_with_args(
         nullptr,
         "SELECT l, o.win_label FROM leadscore.leads l"
@@ -160,7 +162,7 @@ void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels)
         bool isnull;
         HeapTuple t = SPI_tuptable->vals[i];
         HeapTupleHeader row = DatumGetHeapTupleHeader(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull));
-        if (!columns_known) columns = lead_columns(row), columns_known = true;
+        if (!columns_known) columns = lead_columns(row, spi_context), columns_known = true;
         read_lead_row(row, columns, &batch.leads[i]);
         batch.won[i] = DatumGetBool(SPI_getbinval(t, SPI_tuptable->tupdesc, 2, &isnull));
       }

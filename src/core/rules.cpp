@@ -50,6 +50,7 @@ void RuleWeights::add(const std::string& factor, const std::string& key, double 
 
 RulesScore score_by_rules(const Lead& lead, double now, const RuleWeights& w) {
   RulesScore out;
+  out.terms.reserve(5);
   auto add = [&out](std::string factor, double points) {
     if (points != 0) out.terms.push_back({std::move(factor), points});
   };

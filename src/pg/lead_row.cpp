@@ -93,31 +93,31 @@ bool timestamptz_to_epoch(TimestampTz t, double* seconds) {
   return true;
 }
 
-LeadColumns lead_columns(HeapTupleHeader row) {
-  TupleDesc desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(row), HeapTupleHeaderGetTypMod(row));
+LeadColumns lead_columns(HeapTupleHeader row, MemoryContext context) {
+  MemoryContext old = MemoryContextSwitchTo(context);
   LeadColumns c;
-  c.natts = desc->natts;
-  c.id = column_index(desc, "id");
-  c.address = column_index(desc, "address");
-  c.permit_value = column_index(desc, "permit_value");
-  c.trade_tags = column_index(desc, "trade_tags");
-  c.created_at = column_index(desc, "created_at");
-  c.attributes = column_index(desc, "attributes");
-  ReleaseTupleDesc(desc);
+  c.desc = lookup_rowtype_tupdesc_copy(HeapTupleHeaderGetTypeId(row), HeapTupleHeaderGetTypMod(row));
+  c.values = static_cast<Datum*>(palloc(sizeof(Datum) * c.desc->natts));
+  c.nulls = static_cast<bool*>(palloc(sizeof(bool) * c.desc->natts));
+  MemoryContextSwitchTo(old);
+  c.id = column_index(c.desc, "id");
+  c.address = column_index(c.desc, "address");
+  c.permit_value = column_index(c.desc, "permit_value");
+  c.trade_tags = column_index(c.desc, "trade_tags");
+  c.created_at = column_index(c.desc, "created_at");
+  c.attributes = column_index(c.desc, "attributes");
   return c;
 }
 
 void read_lead_row(HeapTupleHeader row, const LeadColumns& c, FlatLead* out) {
-  TupleDesc desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(row), HeapTupleHeaderGetTypMod(row));
   HeapTupleData tuple;
   tuple.t_len = HeapTupleHeaderGetDatumLength(row);
   ItemPointerSetInvalid(&tuple.t_self);
   tuple.t_tableOid = InvalidOid;
   tuple.t_data = row;
-  Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * desc->natts));
-  bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * desc->natts));
-  heap_deform_tuple(&tuple, desc, values, nulls);
-  ReleaseTupleDesc(desc);
+  Datum* values = c.values;
+  bool* nulls = c.nulls;
+  heap_deform_tuple(&tuple, c.desc, values, nulls);
 
   memset(out, 0, sizeof(*out));
   out->id = nulls[c.id] ? 0 : DatumGetInt64(values[c.id]);
@@ -153,6 +153,40 @@ void read_lead_row(HeapTupleHeader row, const LeadColumns& c, FlatLead* out) {
   if (!nulls[c.attributes]) read_attributes(DatumGetJsonbP(values[c.attributes]), out);
 }
 
+namespace {
+
+AttrValue attribute_value(const FlatAttribute& a) {
+  switch (a.kind) {
+    case FlatAttribute::Number: return a.number;
+    case FlatAttribute::String: return std::string(a.text, a.text_len);
+    case FlatAttribute::Bool: return a.boolean;
+    case FlatAttribute::Null: break;
+  }
+  return AttrValue();
+}
+
+// Overwrites the values of an attribute map that already has exactly these
+// keys (the common case: rows of one table share their attribute names), so
+// that scoring row after row allocates nothing. False when the keys differ.
+bool reuse_attributes(const FlatLead& flat, Attributes& attributes) {
+  if (attributes.size() != static_cast<size_t>(flat.n_attributes)) return false;
+  for (int i = 0; i < flat.n_attributes; i++) {
+    auto it = attributes.find(std::string_view(flat.attributes[i].key, flat.attributes[i].key_len));
+    if (it == attributes.end()) return false;
+  }
+  for (int i = 0; i < flat.n_attributes; i++) {
+    const FlatAttribute& a = flat.attributes[i];
+    AttrValue& value = attributes.find(std::string_view(a.key, a.key_len))->second;
+    if (a.kind == FlatAttribute::String && std::holds_alternative<std::string>(value))
+      std::get<std::string>(value).assign(a.text, a.text_len);
+    else
+      value = attribute_value(a);
+  }
+  return true;
+}
+
+}  // namespace
+
 void to_lead(const FlatLead& flat, Lead* lead) {
   lead->id = flat.id;
   lead->permit_value.reset();
@@ -162,17 +196,11 @@ void to_lead(const FlatLead& flat, Lead* lead) {
   lead->created_at.reset();
   if (flat.has_created_at) lead->created_at = flat.created_at;
   lead->address.assign(flat.address ? flat.address : "", flat.address_len);
+  if (reuse_attributes(flat, lead->attributes)) return;
   lead->attributes.clear();
   for (int i = 0; i < flat.n_attributes; i++) {
     const FlatAttribute& a = flat.attributes[i];
-    AttrValue value;
-    switch (a.kind) {
-      case FlatAttribute::Null: break;
-      case FlatAttribute::Number: value = a.number; break;
-      case FlatAttribute::String: value = std::string(a.text, a.text_len); break;
-      case FlatAttribute::Bool: value = a.boolean; break;
-    }
-    lead->attributes.emplace(std::string(a.key, a.key_len), std::move(value));
+    lead->attributes.emplace(std::string(a.key, a.key_len), attribute_value(a));
   }
 }
 

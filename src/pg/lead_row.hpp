@@ -35,14 +35,18 @@ struct FlatLead {
   FlatAttribute* attributes;
 };
 
-// Where each column of leadscore.leads is in the row type; found once per call site.
+// The row type of leadscore.leads and where each column is; found once per
+// call site, with buffers for deforming rows, all in a long-lived context.
 struct LeadColumns {
   int id, address, permit_value, trade_tags, created_at, attributes;
-  int natts;
+  TupleDesc desc;
+  Datum* values;
+  bool* nulls;
 };
 
-// Looks up the columns of the row type of the given tuple (a leadscore.leads row).
-LeadColumns lead_columns(HeapTupleHeader row);
+// Looks up the columns of the row type of the given tuple (a leadscore.leads
+// row); allocates in context, which must outlive every read_lead_row call.
+LeadColumns lead_columns(HeapTupleHeader row, MemoryContext context);
 
 // Step 1: the row's values in palloc'd memory of the current context.
 // Nested objects and arrays inside attributes are skipped (they are not features).

@@ -12,6 +12,8 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <type_traits>
 #include <utility>
 #include <vector>

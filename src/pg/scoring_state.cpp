@@ -69,7 +69,7 @@ void load_lead_argument(FunctionCallInfo fcinfo, ScoringState& state) {
   pg_call([&] {
     HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(0);
     if (!state.columns_known) {
-      state.columns = lead_columns(row);
+      state.columns = lead_columns(row, fcinfo->flinfo->fn_mcxt);
       state.columns_known = true;
     }
     read_lead_row(row, state.columns, &flat);
