@@ -104,7 +104,7 @@ SELECT s.id,
                 [array_position(ARRAY['Springfield','Riverton','Lakeside','Fairview','Oakdale','Milton'], s.city)])
          AS address,
        s.permit_value,
-       CASE WHEN s.u_tag2 < 0.25
+       CASE WHEN s.u_tag2 < 0.25 AND s.trade <> (ARRAY['windows','siding','roofing','hvac'])[1 + floor(s.u_tag2 * 16)::int]
             THEN ARRAY[s.trade, (ARRAY['windows','siding','roofing','hvac'])[1 + floor(s.u_tag2 * 16)::int]]
             ELSE ARRAY[s.trade] END AS trade_tags,
        now() - make_interval(secs => s.u_age * 400 * 86400) AS created_at,

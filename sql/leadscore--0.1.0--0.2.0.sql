@@ -95,7 +95,7 @@ CREATE TABLE leadscore.rule_weights (
 COMMENT ON TABLE leadscore.rule_weights IS
   'Weights of rules-based scoring: base points, permit value bands (key = lower bound in dollars), trade tags (key = tag, * = any other), recency (points for a new lead, halving every recency_half_life_days), completeness (points for a lead with every field).';
 INSERT INTO leadscore.rule_weights (factor, key, points, description) VALUES
-  ('base',                  '',       20, 'every lead'),
+  ('base',                  '',        5, 'every lead'),
   ('permit_value_at_least', '0',       0, 'under $5k'),
   ('permit_value_at_least', '5000',    8, '$5k to $15k'),
   ('permit_value_at_least', '15000',  16, '$15k to $50k'),
@@ -110,9 +110,9 @@ INSERT INTO leadscore.rule_weights (factor, key, points, description) VALUES
   ('trade_tag',             'electrical',  6, NULL),
   ('trade_tag',             'plumbing',    6, NULL),
   ('trade_tag',             '*',           4, 'any other tag'),
-  ('recency',               '',       25, 'a lead created today'),
-  ('recency_half_life_days', '',      45, 'recency points halve every this many days'),
-  ('completeness',          '',       15, 'address, permit value, trade tags, created_at and attributes all present');
+  ('recency',               '',       20, 'a lead created today'),
+  ('recency_half_life_days', '',      30, 'recency points halve every this many days'),
+  ('completeness',          '',       10, 'address, permit value, trade tags, created_at and attributes all present');
 CREATE TRIGGER replace_on_insert BEFORE INSERT ON leadscore.rule_weights
   FOR EACH ROW EXECUTE FUNCTION leadscore.replace_on_insert('factor', 'key');
 REVOKE ALL ON leadscore.rule_weights FROM PUBLIC;
