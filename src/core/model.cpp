@@ -29,7 +29,7 @@ Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y
     method = x.size() >= static_cast<size_t>(params.platt_below) ? Calibration::Isotonic : Calibration::Platt;
   if (x.empty()) method = Calibration::None;
   switch (method) {
-    case Calibration::Isotonic: return Calibrator::fit_isotonic(x, y);
+    case Calibration::Isotonic: return Calibrator::fit_isotonic_bagged(x, y, 10, params.seed);
     case Calibration::Platt: return Calibrator::fit_platt(x, y);
     default: return Calibrator::identity();
   }
@@ -139,9 +139,30 @@ Score Model::finish(double sum_v, double sum_v2, double sum_support, const uint8
 }
 
 Score Model::score(const Lead& lead, double now) const {
-  Score out;
-  score_batch(&lead, 1, now, &out);
-  return out;
+  if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
+  const size_t nf = spec_.size(), T = forest_.n_trees();
+  RowBuffer buf(2 * nf);
+  uint8_t* row = buf.data();
+  uint8_t* novel = row + nf;
+  spec_.encode(lead, now, row, 1, novel);
+  uint32_t small[256];
+  std::vector<uint32_t> big;
+  uint32_t* leaves = small;
+  if (T > 256) {
+    big.resize(T);
+    leaves = big.data();
+  }
+  forest_.walk_trees(row, leaves);
+  const double k = 2.0 * params_.min_samples_leaf;
+  double sv = 0, sv2 = 0, ss = 0;
+  for (size_t t = 0; t < T; ++t) {
+    const Node& leaf = forest_.nodes[leaves[t]];
+    const double v = leaf.value, c = leaf.aux;
+    sv += v;
+    sv2 += v * v;
+    ss += c / (c + k);
+  }
+  return finish(sv, sv2, ss, novel);
 }
 
 void Model::score_batch(const Lead* leads, size_t n, double now, Score* out) const {
