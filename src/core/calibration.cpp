@@ -7,6 +7,7 @@
 
 #include "core/eigen.hpp"
 #include "core/errors.hpp"
+#include "core/hash.hpp"
 
 namespace leadscore {
 
@@ -22,18 +23,21 @@ Calibrator Calibrator::identity() {
   return c;
 }
 
+double Calibrator::interpolate(double raw) const {
+  if (xs.empty()) return raw;
+  if (raw <= xs.front()) return ys.front();
+  if (raw >= xs.back()) return ys.back();
+  size_t i = static_cast<size_t>(std::upper_bound(xs.begin(), xs.end(), raw) - xs.begin());
+  double x0 = xs[i - 1], x1 = xs[i], y0 = ys[i - 1], y1 = ys[i];
+  double t = x1 > x0 ? (raw - x0) / (x1 - x0) : 1.0;
+  return y0 + t * (y1 - y0);
+}
+
 double Calibrator::apply(double raw) const {
   if (std::isnan(raw)) raw = 0.5;
   switch (method) {
-    case Calibration::Isotonic: {
-      if (xs.empty()) return clamp_prob(raw);
-      if (raw <= xs.front()) return clamp_prob(ys.front());
-      if (raw >= xs.back()) return clamp_prob(ys.back());
-      size_t i = static_cast<size_t>(std::upper_bound(xs.begin(), xs.end(), raw) - xs.begin());
-      double x0 = xs[i - 1], x1 = xs[i], y0 = ys[i - 1], y1 = ys[i];
-      double t = x1 > x0 ? (raw - x0) / (x1 - x0) : 1.0;
-      return clamp_prob(y0 + t * (y1 - y0));
-    }
+    case Calibration::Isotonic:
+      return clamp_prob(interpolate(raw));
     case Calibration::Platt:
       return clamp_prob(1.0 / (1.0 + std::exp(a * raw + b)));
     default:
@@ -104,6 +108,38 @@ Calibrator Calibrator::fit_isotonic(const std::vector<double>& x, const std::vec
     c.ys.push_back(b.sy / b.w);
   }
   return c;
+}
+
+Calibrator Calibrator::fit_isotonic_bagged(const std::vector<double>& x, const std::vector<uint8_t>& y,
+                                           int rounds, uint64_t seed) {
+  const size_t n = x.size();
+  if (n == 0 || rounds <= 1) return fit_isotonic(x, y);
+  // Tabulate at up to 256 quantiles of the raw scores.
+  std::vector<double> sorted = x;
+  std::sort(sorted.begin(), sorted.end());
+  Calibrator out;
+  out.method = Calibration::Isotonic;
+  for (size_t k = 0; k < 256; ++k) {
+    double q = sorted[std::min(n - 1, k * (n - 1) / 255)];
+    if (out.xs.empty() || q > out.xs.back()) out.xs.push_back(q);
+  }
+  out.ys.assign(out.xs.size(), 0.0);
+  Rng rng(seed ^ 0x63616c6962ULL);
+  std::vector<double> bx(n);
+  std::vector<uint8_t> by(n);
+  for (int r = 0; r < rounds; ++r) {
+    for (size_t i = 0; i < n; ++i) {
+      size_t j = rng.below(static_cast<uint32_t>(n));
+      bx[i] = x[j];
+      by[i] = y[j];
+    }
+    Calibrator c = fit_isotonic(bx, by);
+    for (size_t k = 0; k < out.xs.size(); ++k) out.ys[k] += c.interpolate(out.xs[k]);
+  }
+  for (double& v : out.ys) v /= rounds;
+  // Rounding can break exact monotonicity by an ulp; restore it.
+  for (size_t k = 1; k < out.ys.size(); ++k) out.ys[k] = std::max(out.ys[k], out.ys[k - 1]);
+  return out;
 }
 
 Calibrator Calibrator::fit_platt(const std::vector<double>& x, const std::vector<uint8_t>& y) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <map>
 
@@ -89,14 +90,30 @@ std::vector<double> learn_edges(std::vector<double>& vals, int max_value_bins) {
 }
 
 // How the non-null values of one attribute key are distributed over types.
+// Values are gathered in the same single pass, so learning never looks a
+// key up lead by lead.
 struct KeyStats {
   size_t numbers = 0, strings = 0, bools = 0;
+  std::vector<double> values;                           // numbers and booleans as numbers
+  std::unordered_map<std::string, size_t> text_counts;  // strings
 };
 
-// FNV-1a: short level strings hash fast and the table stays half empty.
+// Eight bytes at a time: level strings are often 20 bytes or more, and a
+// byte-wise hash would cost as much as the tree walk.
 uint64_t text_hash(const std::string& s) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  const size_t n = s.size();
+  const char* p = s.data();
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 31;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, p + i, n - i);
+  h = (h ^ tail) * 0x94d049bb133111ebULL;
   return h ^ (h >> 29);
 }
 
@@ -182,7 +199,7 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
   bool any_permit = false, any_created = false;
   std::map<std::string, size_t> tag_counts;
   std::map<std::string, size_t> address_counts;
-  std::map<std::string, KeyStats> keys;
+  std::unordered_map<std::string, KeyStats> keys;
   for (uint32_t r : rows) {
     const Lead& l = leads[r];
     if (!std::isnan(builtin_number(FeatureSource::PermitValue, l, now))) any_permit = true;
@@ -194,11 +211,21 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
     }
     for (const auto& [k, v] : l.attributes) {
       KeyStats& s = keys[k];
-      if (std::holds_alternative<double>(v) && !std::isnan(std::get<double>(v))) s.numbers++;
-      else if (std::holds_alternative<bool>(v)) s.bools++;
-      else if (std::holds_alternative<std::string>(v)) s.strings++;
+      if (std::holds_alternative<double>(v) && !std::isnan(std::get<double>(v))) {
+        s.numbers++;
+        s.values.push_back(std::get<double>(v));
+      } else if (std::holds_alternative<bool>(v)) {
+        s.bools++;
+        s.values.push_back(std::get<bool>(v) ? 1.0 : 0.0);
+      } else if (auto str = std::get_if<std::string>(&v)) {
+        s.strings++;
+        if (!str->empty()) s.text_counts[*str]++;
+      }
     }
   }
+  std::vector<std::string> key_order;
+  for (const auto& kv : keys) key_order.push_back(kv.first);
+  std::sort(key_order.begin(), key_order.end());
 
   auto numeric_def = [&](std::string name, FeatureSource src, std::string key) {
     FeatureDef d;
@@ -248,7 +275,9 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
     learn_levels(d, address_counts);
     defs.push_back(std::move(d));
   }
-  for (const auto& [k, s] : keys) {
+  std::unordered_map<std::string, std::vector<double>> attr_values;  // numeric keys
+  for (const std::string& k : key_order) {
+    KeyStats& s = keys[k];
     if (s.numbers + s.strings + s.bools == 0) continue;
     FeatureDef d;
     d.name = "attributes." + k;
@@ -257,17 +286,27 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
     // Mostly text means categorical; numbers and booleans are numeric.
     if (s.strings > s.numbers + s.bools) {
       d.kind = FeatureKind::Categorical;
-      std::map<std::string, size_t> counts;
-      for (uint32_t r : rows) {
-        auto it = leads[r].attributes.find(k);
-        if (it != leads[r].attributes.end()) {
-          std::string t = value_text(it->second);
-          if (!t.empty()) counts[t]++;
+      std::map<std::string, size_t> counts(s.text_counts.begin(), s.text_counts.end());
+      if (s.numbers + s.bools > 0) {  // a mixed key: numbers count by their text form
+        for (uint32_t r : rows) {
+          auto it = leads[r].attributes.find(k);
+          if (it != leads[r].attributes.end() && !std::holds_alternative<std::string>(it->second)) {
+            std::string t = value_text(it->second);
+            if (!t.empty()) counts[t]++;
+          }
         }
       }
       learn_levels(d, counts);
     } else {
       d.kind = FeatureKind::Numeric;
+      std::vector<double>& vals = attr_values[k];
+      vals = std::move(s.values);
+      if (s.strings > 0) {  // a mixed key: numeric text counts as a number
+        for (const auto& [t, c] : s.text_counts) {
+          double v = attr_number(AttrValue(t));
+          if (!std::isnan(v)) vals.insert(vals.end(), c, v);
+        }
+      }
     }
     defs.push_back(std::move(d));
   }
@@ -276,16 +315,14 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
   for (auto& d : defs) {
     if (d.kind != FeatureKind::Numeric || d.source == FeatureSource::TradeTag) continue;
     std::vector<double> vals;
-    vals.reserve(rows.size());
-    for (uint32_t r : rows) {
-      double v = kNaN;
-      if (d.source == FeatureSource::Attribute) {
-        auto it = leads[r].attributes.find(d.key);
-        if (it != leads[r].attributes.end()) v = attr_number(it->second);
-      } else {
-        v = builtin_number(d.source, leads[r], now);
+    if (d.source == FeatureSource::Attribute) {
+      vals = std::move(attr_values[d.key]);
+    } else {
+      vals.reserve(rows.size());
+      for (uint32_t r : rows) {
+        double v = builtin_number(d.source, leads[r], now);
+        if (!std::isnan(v)) vals.push_back(v);
       }
-      if (!std::isnan(v)) vals.push_back(v);
     }
     if (!vals.empty()) {
       auto [mn, mx] = std::minmax_element(vals.begin(), vals.end());

@@ -303,6 +303,25 @@ void Forest::predict_batch(const uint8_t* rows, size_t n, double* out) const {
 }
 
 void Forest::index() {
+  max_depth = 0;
+  masks.assign(1 + 2 * 255 + catsets.size(), CatSet{});
+  for (int kind = 1; kind <= 2; ++kind)
+    for (int t = 0; t < 255; ++t) {
+      CatSet& m = masks[1 + 255 * (kind - 1) + t];
+      for (int b = 0; b < 256; ++b)
+        if (static_cast<uint8_t>(b - (kind - 1)) <= t) m.add(static_cast<uint8_t>(b));
+    }
+  std::copy(catsets.begin(), catsets.end(), masks.begin() + 1 + 2 * 255);
+  walk.resize(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const Node& n = nodes[i];
+    WalkNode& w = walk[i];
+    w.feature = n.feature;
+    w.right = n.kind == kLeaf ? static_cast<uint32_t>(i) : n.right;
+    if (n.kind == kLeaf) w.mask = 0;
+    else if (n.kind == kCategorical) w.mask = 1 + 2 * 255 + n.aux;
+    else w.mask = 1 + 255 * (n.kind - 1) + n.threshold;
+  }
   depth.assign(roots.size(), 0);
   std::vector<uint8_t> d(nodes.size(), 0);
   for (size_t t = 0; t < roots.size(); ++t) {
@@ -317,34 +336,49 @@ void Forest::index() {
       d[nodes[i].right] = c;
     }
     depth[t] = mx;
+    max_depth = std::max(max_depth, mx);
+  }
+}
+
+void Forest::walk_trees(const uint8_t* row, uint32_t* leaves) const {
+  const WalkNode* ws = walk.data();
+  const CatSet* ms = masks.data();
+  const size_t T = roots.size();
+  for (size_t t = 0; t < T; ++t) leaves[t] = roots[t];
+  for (int level = 0; level < max_depth; ++level) {
+    uint32_t moved = 0;
+    for (size_t t = 0; t < T; ++t) {
+      const uint32_t at = leaves[t];
+      const WalkNode& w = ws[at];
+      const uint32_t b = row[w.feature];
+      const uint32_t left = static_cast<uint32_t>(ms[w.mask].bits[b >> 6] >> (b & 63)) & 1u;
+      const uint32_t lmask = 0u - left;
+      const uint32_t next = ((at + 1) & lmask) | (w.right & ~lmask);
+      moved |= next ^ at;
+      leaves[t] = next;
+    }
+    if (!moved) break;
   }
 }
 
 void Forest::walk_block(size_t tree, const uint8_t* rows, size_t m, size_t nf, uint32_t* leaves) const {
-  const Node* ns = nodes.data();
-  const CatSet zero;
-  const CatSet* cs = catsets.empty() ? &zero : catsets.data();
+  const WalkNode* ws = walk.data();
+  const CatSet* ms = masks.data();
   const uint32_t root = roots[tree];
   for (size_t i = 0; i < m; ++i) leaves[i] = root;
   for (int level = 0; level < depth[tree]; ++level) {
     uint32_t moved = 0;  // one predictable branch per level: stop once all rows sit in leaves
     for (size_t i = 0; i < m; ++i) {
-      // Integer masks instead of conditionals: the compiler keeps this loop
-      // free of branches that depend on the data.
+      // The same instructions at every node and no branch on the data: a
+      // leaf's mask is empty and its right child is itself.
       const uint32_t at = leaves[i];
-      const Node& nd = ns[at];
-      const uint32_t b = rows[i * nf + nd.feature];
-      const uint32_t kind = nd.kind;
-      const uint32_t is_cat = static_cast<uint32_t>(kind == kCategorical);
-      const uint32_t is_split = static_cast<uint32_t>(kind != kLeaf);
-      const uint32_t num_left = static_cast<uint32_t>(((b - (kind - 1)) & 0xffu) <= nd.threshold);
-      const uint32_t set = nd.aux & (0u - is_cat);
-      const uint32_t cat_left = static_cast<uint32_t>(cs[set].bits[b >> 6] >> (b & 63)) & 1u;
-      const uint32_t left = ((cat_left & is_cat) | (num_left & (is_cat ^ 1u))) & is_split;
-      const uint32_t right = nd.right;  // a leaf's right is itself, so leaves stay put
+      const WalkNode& w = ws[at];
+      const uint32_t b = rows[i * nf + w.feature];
+      const uint32_t left = static_cast<uint32_t>(ms[w.mask].bits[b >> 6] >> (b & 63)) & 1u;
       const uint32_t lmask = 0u - left;
-      leaves[i] = ((at + 1) & lmask) | (right & ~lmask);
-      moved |= is_split;
+      const uint32_t next = ((at + 1) & lmask) | (w.right & ~lmask);
+      moved |= next ^ at;
+      leaves[i] = next;
     }
     if (!moved) break;
   }

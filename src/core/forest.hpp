@@ -66,6 +66,19 @@ class Forest {
   uint32_t n_features = 0;
   std::vector<double> importance;    // mean decrease in impurity per feature, sums to 1
   std::vector<uint8_t> depth;        // per tree, derived by index(); not serialized
+  uint8_t max_depth = 0;             // over all trees, derived by index()
+
+  // Derived by index(), not serialized: every node as "go left when bit b of
+  // mask is set", so the block walk does the same few instructions at every
+  // node. Masks: 0 is empty (leaves), 1 + 255 * k + t is the numeric test of
+  // kind k + 1 with threshold t, and categorical sets follow.
+  struct WalkNode {
+    uint32_t right;
+    uint32_t mask;
+    uint32_t feature;
+  };
+  std::vector<WalkNode> walk;
+  std::vector<CatSet> masks;
 
   size_t n_trees() const { return roots.size(); }
 
@@ -94,6 +107,10 @@ class Forest {
   // All rows advance one level per pass without data-dependent branches, so
   // their memory reads overlap and no branch is mispredicted.
   void walk_block(size_t tree, const uint8_t* rows, size_t m, size_t nf, uint32_t* leaves) const;
+
+  // Walk one row down every tree at once, the trees advancing in lockstep so
+  // a single lead also gets overlapping memory reads; leaves has n_trees() slots.
+  void walk_trees(const uint8_t* row, uint32_t* leaves) const;
 };
 
 // Grow the forest. Trees are seeded by index, so the result does not depend on

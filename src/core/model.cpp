@@ -29,7 +29,7 @@ Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y
     method = x.size() >= static_cast<size_t>(params.platt_below) ? Calibration::Isotonic : Calibration::Platt;
   if (x.empty()) method = Calibration::None;
   switch (method) {
-    case Calibration::Isotonic: return Calibrator::fit_isotonic(x, y);
+    case Calibration::Isotonic: return Calibrator::fit_isotonic_bagged(x, y, 10, params.seed);
     case Calibration::Platt: return Calibrator::fit_platt(x, y);
     default: return Calibrator::identity();
   }
@@ -117,6 +117,12 @@ Model::Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, T
       metrics_(std::move(metrics)), params_(params) {
   if (forest_.n_features != spec_.size())
     throw CorruptModel("forest and feature spec disagree on the number of features");
+  const double k = 2.0 * params_.min_samples_leaf;
+  support_.resize(forest_.nodes.size());
+  for (size_t i = 0; i < forest_.nodes.size(); ++i) {
+    const double c = forest_.nodes[i].aux;
+    support_[i] = c / (c + k);
+  }
 }
 
 Score Model::finish(double sum_v, double sum_v2, double sum_support, const uint8_t* novel) const {
@@ -139,16 +145,34 @@ Score Model::finish(double sum_v, double sum_v2, double sum_support, const uint8
 }
 
 Score Model::score(const Lead& lead, double now) const {
-  Score out;
-  score_batch(&lead, 1, now, &out);
-  return out;
+  if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
+  const size_t nf = spec_.size(), T = forest_.n_trees();
+  RowBuffer buf(2 * nf);
+  uint8_t* row = buf.data();
+  uint8_t* novel = row + nf;
+  spec_.encode(lead, now, row, 1, novel);
+  uint32_t small[256];
+  std::vector<uint32_t> big;
+  uint32_t* leaves = small;
+  if (T > 256) {
+    big.resize(T);
+    leaves = big.data();
+  }
+  forest_.walk_trees(row, leaves);
+  double sv = 0, sv2 = 0, ss = 0;
+  for (size_t t = 0; t < T; ++t) {
+    const double v = forest_.nodes[leaves[t]].value;
+    sv += v;
+    sv2 += v * v;
+    ss += support_[leaves[t]];
+  }
+  return finish(sv, sv2, ss, novel);
 }
 
 void Model::score_batch(const Lead* leads, size_t n, double now, Score* out) const {
   if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
   constexpr size_t kBlock = 32;
   const size_t nf = spec_.size();
-  const double k = 2.0 * params_.min_samples_leaf;
   RowBuffer buf(2 * std::min(n, kBlock) * nf);
   uint8_t* const rows = buf.data();
   uint8_t* const novel = rows + std::min(n, kBlock) * nf;
@@ -165,11 +189,10 @@ void Model::score_batch(const Lead* leads, size_t n, double now, Score* out) con
     for (size_t t = 0; t < forest_.n_trees(); ++t) {
       forest_.walk_block(t, rows, m, nf, leaves);
       for (size_t i = 0; i < m; ++i) {
-        const Node& leaf = ns[leaves[i]];
-        const double v = leaf.value, c = leaf.aux;
+        const double v = ns[leaves[i]].value;
         sv[i] += v;
         sv2[i] += v * v;
-        ss[i] += c / (c + k);
+        ss[i] += support_[leaves[i]];
       }
     }
     for (size_t i = 0; i < m; ++i) out[b0 + i] = finish(sv[i], sv2[i], ss[i], novel + i * nf);

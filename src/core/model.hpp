@@ -10,14 +10,18 @@
 //
 // Training in short: leads are put in a canonical order by a seeded hash of
 // their id, so neither row order nor thread count changes the result. A share
-// of leads chosen by the same kind of hash (params.holdout_fraction) is held
-// out; a forest is grown on the rest, calibrated on its own out-of-bag
-// predictions, and measured on the held-out leads: those are the reported
-// metrics. With params.refit_full (the default) the shipped model is then
-// regrown the same way on all leads, so it learns from every label; the
-// metrics remain those of the held-out measurement. With refit_full off, the
-// shipped model is the measured one and never saw the held-out leads, which is
-// what a fair comparison of two models on the held-out part needs.
+// of leads chosen by the same kind of hash (params.holdout_fraction; see
+// is_holdout) is held out for the reported metrics. By default
+// (params.refit_full) one forest is grown on all leads and calibrated on its
+// out-of-bag predictions; the held-out leads are then measured through their
+// own out-of-bag predictions (only trees that never saw a lead score it),
+// mapped by a calibration fitted on the other leads' out-of-bag predictions,
+// so no measured label touches what measures it. Those figures describe a
+// forest of about a third of the trees, so they slightly understate the
+// shipped model. With refit_full off, the forest is grown on the other leads
+// only and the held-out leads are scored by the shipped model itself: slower
+// to learn from, but what a fair comparison of two models on the same
+// held-out part (evaluate) needs.
 //
 // Confidence of a score is agreement x support x familiarity, each in [0, 1]:
 //   agreement   = 1 - 2 * (standard deviation of the trees' leaf probabilities);
@@ -99,6 +103,7 @@ class Model {
 
   FeatureSpec spec_;
   Forest forest_;
+  std::vector<double> support_;  // per node, c / (c + 2 * min_samples_leaf); derived, saves a division per tree
   Calibrator cal_;
   Metrics metrics_;
   TrainParams params_;

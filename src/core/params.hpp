@@ -31,7 +31,7 @@ struct TrainParams {
   Calibration calibration = Calibration::Auto;  // auto: isotonic, Platt when data are small
   int platt_below = 1000;        // auto picks Platt when fewer out-of-bag rows than this
   double holdout_fraction = 0.2; // leads held out (by id hash) for the reported metrics
-  bool refit_full = true;        // after measuring, refit on all leads before shipping
+  bool refit_full = true;        // grow the shipped forest on all leads, held-out ones included (model.hpp)
   int max_bins = 255;            // bins per feature including the missing bin (<= 255)
   int min_category_count = 10;   // rarer categorical levels fall into "other"
   int max_categories = 200;      // most frequent levels kept per categorical
