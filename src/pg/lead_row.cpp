@@ -167,20 +167,18 @@ AttrValue attribute_value(const FlatAttribute& a) {
 
 // Overwrites the values of an attribute map that already has exactly these
 // keys (the common case: rows of one table share their attribute names), so
-// that scoring row after row allocates nothing. False when the keys differ.
+// that scoring row after row allocates nothing. False when the keys differ;
+// the caller then rebuilds the map, so values written before that are moot.
 bool reuse_attributes(const FlatLead& flat, Attributes& attributes) {
   if (attributes.size() != static_cast<size_t>(flat.n_attributes)) return false;
   for (int i = 0; i < flat.n_attributes; i++) {
-    auto it = attributes.find(std::string_view(flat.attributes[i].key, flat.attributes[i].key_len));
-    if (it == attributes.end()) return false;
-  }
-  for (int i = 0; i < flat.n_attributes; i++) {
     const FlatAttribute& a = flat.attributes[i];
-    AttrValue& value = attributes.find(std::string_view(a.key, a.key_len))->second;
-    if (a.kind == FlatAttribute::String && std::holds_alternative<std::string>(value))
-      std::get<std::string>(value).assign(a.text, a.text_len);
+    auto it = attributes.find(std::string_view(a.key, a.key_len));
+    if (it == attributes.end()) return false;
+    if (a.kind == FlatAttribute::String && std::holds_alternative<std::string>(it->second))
+      std::get<std::string>(it->second).assign(a.text, a.text_len);
     else
-      value = attribute_value(a);
+      it->second = attribute_value(a);
   }
   return true;
 }

@@ -2,7 +2,7 @@
 # ALTER EXTENSION leadscore UPDATE from the oldest release keeps every row and
 # ends with the same objects as a fresh install of the newest.
 source "$(dirname "$0")/lib.sh"
-plan 6
+plan 7
 
 oldest=0.1.0
 newest=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$(pg_config --sharedir)/extension/leadscore.control")
@@ -41,7 +41,7 @@ catalog() {
             SELECT 'function ' || pg_get_functiondef(p.oid) || ' acl ' || coalesce(p.proacl::text, '-') AS line
               FROM pg_proc p JOIN members m ON m.classid = 'pg_proc'::regclass AND m.objid = p.oid
             UNION ALL
-            SELECT 'relation ' || c.relname || ' ' || c.relkind || ' rls ' || c.relrowsecurity
+            SELECT 'relation ' || c.relname || ' ' || c.relkind::text || ' rls ' || c.relrowsecurity
                    || ' acl ' || coalesce(c.relacl::text, '-')
               FROM pg_class c JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = c.oid
             UNION ALL
@@ -75,9 +75,11 @@ catalog() {
             SELECT 'schema ' || nspname || ' acl ' || coalesce(nspacl::text, '-')
               FROM pg_namespace WHERE nspname = 'leadscore') x"
 }
-updated_catalog=$(catalog "$old")
-fresh_catalog=$(catalog "$fresh")
-is "$(printf '%s\n' "$updated_catalog" | wc -l)" "$(printf '%s\n' "$fresh_catalog" | wc -l)" \
+updated_catalog=$(catalog "$old") || { echo "Bail out! cannot read the catalog"; exit 1; }
+fresh_catalog=$(catalog "$fresh") || { echo "Bail out! cannot read the catalog"; exit 1; }
+entries=$(printf '%s\n' "$fresh_catalog" | wc -l)
+ok "the fresh install lists its objects ($entries catalog entries)" test "$entries" -gt 100
+is "$(printf '%s\n' "$updated_catalog" | wc -l)" "$entries" \
    "the updated and the fresh install have as many catalog entries"
 diff <(printf '%s\n' "$updated_catalog") <(printf '%s\n' "$fresh_catalog") >"$E2E_TMP/catalog.diff"
 ok "and the same objects with the same definitions and privileges" test ! -s "$E2E_TMP/catalog.diff"
