@@ -74,7 +74,7 @@ ok "headless Chromium renders the report to PNG" test -s "$png"
 
 # PNG facts: width, height, distinct colours, and the share of non-white
 # pixels (per mille) in the title band and in each panel.
-read -r width height colours title calibration roc importance < <(/usr/bin/python3 - "$png" <<'PY'
+read -r width height colours title calibration roc importance < <(python3 - "$png" <<'PY'
 import struct, sys, zlib
 data = open(sys.argv[1], "rb").read()
 assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -2,6 +2,8 @@
 // with the parts a reader looks for.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -107,6 +109,16 @@ TEST(ReportSvg, TheCheckerRejectsBrokenXml) {
   EXPECT_NE(xml_problem("<svg>a & b</svg>"), "");
   EXPECT_NE(xml_problem("<svg><text a=\"<\"/></svg>"), "");
   EXPECT_NE(xml_problem("<svg/><svg/>"), "");
+}
+
+TEST(ReportSvg, XmlEscapeKeepsTextAndMarkupApart) {
+  EXPECT_EQ(xml_escape("a&b<c>\"d\"'e'"), "a&amp;b&lt;c&gt;&quot;d&quot;&apos;e&apos;");
+  EXPECT_EQ(xml_escape("caf\xc3\xa9 \xe2\x82\xac"), "caf&#233; &#8364;");
+  EXPECT_EQ(xml_escape("tab\tnul\x01"), "tab&#9;nul?");
+  EXPECT_EQ(xml_escape("\xe2\x82"), "??");          // a cut sequence
+  EXPECT_EQ(xml_escape("\xc0\xaf"), "??");          // an overlong '/'
+  EXPECT_EQ(xml_escape("\xed\xa0\x80"), "???");    // a surrogate
+  EXPECT_EQ(xml_escape("\xef\xbf\xbf"), "?");      // U+FFFF, not an XML character
 }
 
 TEST(ReportSvg, IsWellFormedWithFixedSizeAndTitle) {
