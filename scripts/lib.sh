@@ -13,6 +13,7 @@ LEADSCORE_PACKAGES=(
   build-essential cmake pkg-config libgtest-dev libbenchmark-dev libeigen3-dev
   "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
   "postgresql-$PG_MAJOR-cron" "postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl
+  libxml2-utils chromium python3   # the model report test: xmllint, a headless render, PNG checks
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
