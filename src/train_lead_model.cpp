@@ -30,6 +30,7 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/jsonb.h"
@@ -58,6 +59,11 @@ struct Arguments {
 // Postgres side: arguments, validated; params as text key/value pairs.
 Arguments read_arguments(FunctionCallInfo fcinfo) {
   Arguments a{};
+  // Fail before the work rather than at the final INSERT.
+  if (RecoveryInProgress())
+    ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+                    errmsg("train_lead_model writes the model registry: run it on the primary, not on a standby"),
+                    errhint("Standbys serve scores with the primary's active model; train and activate on the primary.")));
   a.min_feedback = PG_ARGISNULL(0) ? 50 : PG_GETARG_INT32(0);
   if (a.min_feedback < 2)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
