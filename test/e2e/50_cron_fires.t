@@ -15,6 +15,7 @@ created=()
 if [ "$(installed leadscore)" = 0 ]; then
   install_compat "$db" && q "$db" "CREATE EXTENSION leadscore" >/dev/null && created+=(leadscore)
 fi
+# shellcheck disable=SC2317  # runs from the EXIT trap
 cleanup_cron() {
   q "$db" "SELECT leadscore.unschedule_nightly_training()" >/dev/null 2>&1
   for ext in "${created[@]}"; do q "$db" "DROP EXTENSION $ext" >/dev/null 2>&1; done

@@ -23,6 +23,7 @@ standby_port=""
 for p in $(seq 54430 54530); do
   (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { standby_port=$p; break; }
 done
+# shellcheck disable=SC2317  # runs from the EXIT trap
 stop_standby() {
   as_owner "$bindir/pg_ctl" -D "$STANDBY/data" -m immediate -w stop >/dev/null 2>&1
   rm -rf "$STANDBY"
