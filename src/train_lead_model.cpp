@@ -24,11 +24,13 @@
 #include "core/model_format.hpp"
 #include "core/params.hpp"
 #include "pg/guard.hpp"
+#include "pg/gucs.hpp"
 #include "pg/lead_row.hpp"
 #include "pg/model_registry.hpp"
 
 extern "C" {
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/jsonb.h"
@@ -57,6 +59,11 @@ struct Arguments {
 // Postgres side: arguments, validated; params as text key/value pairs.
 Arguments read_arguments(FunctionCallInfo fcinfo) {
   Arguments a{};
+  // Fail before the work rather than at the final INSERT.
+  if (RecoveryInProgress())
+    ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+                    errmsg("train_lead_model writes the model registry: run it on the primary, not on a standby"),
+                    errhint("Standbys serve scores with the primary's active model; train and activate on the primary.")));
   a.min_feedback = PG_ARGISNULL(0) ? 50 : PG_GETARG_INT32(0);
   if (a.min_feedback < 2)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -101,13 +108,23 @@ Arguments read_arguments(FunctionCallInfo fcinfo) {
   return a;
 }
 
+// The leads training may use: labelled, and old enough for their outcome to be
+// known (leadscore.training_min_lead_age; a lead without created_at counts as
+// old enough). count_labels() and load_labelled_leads() share it so that the
+// counts in error messages are the rows training would see.
+std::string eligible_leads_condition() {
+  return "o.win_label IS NOT NULL AND (l.created_at IS NULL OR l.created_at <= now() - make_interval(days => " +
+         std::to_string(training_min_lead_age_days) + "))";
+}
+
 // Postgres side: how many labelled leads of each class training would see.
 void count_labels(int64* won, int64* lost) {
-  SPI_connect();
-  int rc = SPI_execute(
+  std::string sql =
       "SELECT count(*) FILTER (WHERE o.win_label), count(*) FILTER (WHERE NOT o.win_label)"
-      "  FROM leadscore.lead_outcomes o JOIN leadscore.leads l ON l.id = o.lead_id",
-      true, 1);
+      "  FROM leadscore.lead_outcomes o JOIN leadscore.leads l ON l.id = o.lead_id WHERE " +
+      eligible_leads_condition();
+  SPI_connect();
+  int rc = SPI_execute(sql.c_str(), true, 1);
   if (rc != SPI_OK_SELECT) elog(ERROR, "leadscore: counting labelled leads failed");
   bool isnull;
   *won = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -120,7 +137,8 @@ void check_counts(const Arguments& a, int64 won, int64 lost) {
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                     errmsg("not enough labelled leads to train: %lld, min_feedback is %d (%lld won, %lld lost)",
                            (long long)(won + lost), a.min_feedback, (long long)won, (long long)lost),
-                    errhint("A lead is labelled once contractors' feedback resolves it (see leadscore.rating_labels).")));
+                    errhint("A lead is labelled once contractors' feedback resolves it (see leadscore.rating_labels); "
+                            "leads younger than leadscore.training_min_lead_age days are not counted.")));
   if (won == 0 || lost == 0)
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                     errmsg("cannot train on one class: %lld won, %lld lost", (long long)won, (long long)lost)));
@@ -139,16 +157,16 @@ void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels)
   MemoryContext batch_context = nullptr;
   LeadColumns columns{};
   bool columns_known = false;
+  std::string sql =
+      "SELECT l, o.win_label FROM leadscore.leads l"
+      "  JOIN leadscore.lead_outcomes o ON o.lead_id = l.id WHERE " +
+      eligible_leads_condition() + " ORDER BY l.id";
   pg_call([&] {
     SPI_connect();
     spi_context = CurrentMemoryContext;
     batch_context = AllocSetContextCreate(spi_context, "leadscore training batch", ALLOCSET_DEFAULT_SIZES);
     portal = SPI_cursor_open_with_args(
-        nullptr,
-        "SELECT l, o.win_label FROM leadscore.leads l"
-        "  JOIN leadscore.lead_outcomes o ON o.lead_id = l.id"
-        " WHERE o.win_label IS NOT NULL ORDER BY l.id",
-        0, nullptr, nullptr, nullptr, true, CURSOR_OPT_NO_SCROLL);
+        nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, true, CURSOR_OPT_NO_SCROLL);
   });
   for (;;) {
     LabelledBatch batch{};

@@ -12,4 +12,13 @@ extern bool enable_lead_feedback;
 // leadscore.enable_ml_scoring: whether score_lead(..., use_ml => NULL) uses the model.
 extern bool enable_ml_scoring;
 
+// leadscore.enable_nightly_training: when off, nightly_training() records a skipped run.
+extern bool enable_nightly_training;
+
+// leadscore.training_min_lead_age (days): training leaves out leads created more recently.
+extern int training_min_lead_age_days;
+
+// leadscore.score_history_retention (days): how long score_history keeps rows.
+extern int score_history_retention_days;
+
 }  // namespace leadscore::pg

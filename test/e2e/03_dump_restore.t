@@ -7,7 +7,7 @@
 #   3. pg_dump --exclude-schema=auth SRC | psql -v ON_ERROR_STOP=1 NEW
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 16
+plan 18
 
 src=$(new_leadscore_db src) || { echo "Bail out! cannot create a leadscore database"; exit 1; }
 CAROL=cccccccc-0000-4000-8000-000000000003
@@ -47,6 +47,10 @@ submit "$CAROL" "SELECT leadscore.submit_feedback(2, 'no_answer');"
 # A deleted rating leaves a gap in the ids; scores written by the service.
 q "$src" "DELETE FROM leadscore.lead_feedback WHERE account_id = '$CAROL';
           UPDATE leadscore.lead_outcomes SET win_prob = 0.8, calibrated_score = 0.75 WHERE lead_id = 1;" >/dev/null
+# The run log and the score history.
+q "$src" "SELECT leadscore.nightly_training();
+          INSERT INTO leadscore.score_history (lead_id, scored_at, score, win_prob, model_version, method)
+          VALUES (1, '2026-03-01 08:00+00', 55, NULL, NULL, 'rules'), (1, '2026-03-02 08:00+00', 61, NULL, NULL, 'rules');" >/dev/null
 
 is "$(q "$src" "SELECT string_agg(lead_id || '=' || coalesce(win_label::text, 'null'), ' ' ORDER BY lead_id) FROM leadscore.lead_outcomes")" \
    "1=true 2=false 3=false" "source: the labels follow the customised rating_labels"
@@ -64,7 +68,7 @@ table_digest() {
   q "$1" "SELECT count(*) || ' rows, ' || coalesce(md5(string_agg(t::text, E'\n' ORDER BY t::text)), '-') FROM $2 t"
 }
 for t in auth.users leadscore.leads leadscore.lead_feedback leadscore.rating_labels \
-         leadscore.reason_codes leadscore.deal_bands; do
+         leadscore.reason_codes leadscore.deal_bands leadscore.training_runs leadscore.score_history; do
   is "$(table_digest "$dst" $t)" "$(table_digest "$src" $t)" "$t: every row is identical"
 done
 outcomes="(SELECT lead_id, win_label, win_prob, calibrated_score FROM leadscore.lead_outcomes)"

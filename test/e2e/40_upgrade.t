@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # ALTER EXTENSION leadscore UPDATE from the oldest release keeps every row and
-# ends with the same objects as a fresh install of the newest.
+# ends with the same objects as a fresh install of the newest. Feedback is
+# given at 0.1.0; at 0.2.0 a model is trained and leads are scored; then the
+# update to the newest release must keep feedback, outcomes (labels and
+# scores) and models exactly.
 source "$(dirname "$0")/lib.sh"
-plan 7
+plan 8
 
 oldest=0.1.0
 newest=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$(pg_config --sharedir)/extension/leadscore.control")
@@ -15,19 +18,33 @@ q "$old" "INSERT INTO auth.users (id) VALUES ('$ALICE'), ('$BOB');
           SELECT leadscore.submit_feedback(1, 'no_answer', account_id => '$BOB');
           SELECT leadscore.submit_feedback(2, 'quoted', account_id => '$BOB');
           UPDATE leadscore.rating_labels SET win_label = false WHERE rating = 'quoted';" >/dev/null
+q "$old" "ALTER EXTENSION leadscore UPDATE TO '0.2.0'" >/dev/null
+q "$old" "INSERT INTO leadscore.leads (id, permit_value, trade_tags, created_at)
+          SELECT i, 1000 * i, ARRAY[(ARRAY['roofing', 'windows'])[1 + i % 2]], timestamptz '2026-01-01' + make_interval(days => i)
+            FROM generate_series(10, 109) i;
+          SELECT count(*) FROM leadscore.leads l, LATERAL leadscore.submit_feedback(l.id,
+                   CASE WHEN l.permit_value > 60000 OR l.id % 5 = 0 THEN 'won' ELSE 'no_answer' END, account_id => '$ALICE')
+           WHERE l.id >= 10;
+          SELECT leadscore.train_lead_model(min_feedback => 50, activate => 'always', params => '{\"n_trees\": 10}');
+          SELECT leadscore.score_leads('[{\"id\": 10}, {\"id\": 11, \"permit_value\": 99000}, {\"id\": 200}]', true);" >/dev/null
+is "$(q "$old" "SELECT (SELECT count(*) FROM leadscore.models WHERE status = 'active') || ' ' ||
+                       (SELECT count(*) FROM leadscore.lead_outcomes WHERE method = 'ml')")" "1 3" \
+   "at 0.2.0 the database has an active model and stored scores"
 
 rows() {  # the user data, as text, in a stable order
   q "$1" "SELECT string_agg(t, E'\n' ORDER BY t) FROM (
             SELECT 'feedback ' || (f.*)::text AS t FROM leadscore.lead_feedback f
             UNION ALL SELECT 'lead ' || (l.*)::text FROM leadscore.leads l
-            UNION ALL SELECT 'outcome ' || o.lead_id || ' ' || coalesce(o.win_label::text, 'null') || ' ' || o.updated_at
-                        FROM leadscore.lead_outcomes o
+            UNION ALL SELECT 'outcome ' || (o.*)::text FROM leadscore.lead_outcomes o
+            UNION ALL SELECT 'model ' || (m.version, m.created_at, m.algorithm, m.params, m.feature_spec, m.metrics,
+                                          m.training_rows, md5(m.blob), m.status, m.activated_at)::text
+                        FROM leadscore.models m
             UNION ALL SELECT 'label ' || (r.*)::text FROM leadscore.rating_labels r) x"
 }
 before=$(rows "$old")
 q "$old" "ALTER EXTENSION leadscore UPDATE" >/dev/null
 is "$(q "$old" "SELECT extversion FROM pg_extension WHERE extname = 'leadscore'")" "$newest" "updated from $oldest to $newest"
-is "$(rows "$old")" "$before" "every row of feedback, leads, outcomes and labels is kept"
+is "$(rows "$old")" "$before" "every row of feedback, leads, outcomes (labels and scores), models and labels is kept"
 
 fresh=$(new_leadscore_db fresh) || { echo "Bail out! cannot create a database"; exit 1; }
 
@@ -77,17 +94,19 @@ catalog() {
 }
 updated_catalog=$(catalog "$old") || { echo "Bail out! cannot read the catalog"; exit 1; }
 fresh_catalog=$(catalog "$fresh") || { echo "Bail out! cannot read the catalog"; exit 1; }
-entries=$(printf '%s\n' "$fresh_catalog" | wc -l)
-ok "the fresh install lists its objects ($entries catalog entries)" test "$entries" -gt 100
-is "$(printf '%s\n' "$updated_catalog" | wc -l)" "$entries" \
-   "the updated and the fresh install have as many catalog entries"
+n_updated=$(printf '%s\n' "$updated_catalog" | wc -l)
+n_fresh=$(printf '%s\n' "$fresh_catalog" | wc -l)
+ok "the updated and the fresh install have as many catalog entries ($n_updated and $n_fresh, over 100)" \
+   test "$n_updated" -eq "$n_fresh" -a "$n_fresh" -gt 100
 diff <(printf '%s\n' "$updated_catalog") <(printf '%s\n' "$fresh_catalog") >"$E2E_TMP/catalog.diff"
 ok "and the same objects with the same definitions and privileges" test ! -s "$E2E_TMP/catalog.diff"
 [ -s "$E2E_TMP/catalog.diff" ] && diag "$(head -20 "$E2E_TMP/catalog.diff")"
 
-is "$(q "$old" "SELECT (leadscore.score_lead(l, true)).method FROM leadscore.leads l WHERE id = 1")" "rules" \
-   "the updated database scores (by rules: no model yet)"
-like "$(q "$old" "SELECT leadscore.train_lead_model(min_feedback => 10)" 2>&1)" \
-   "not enough labelled leads to train: 2, min_feedback is 10 \(1 won, 1 lost\)" \
+is "$(q "$old" "SELECT (leadscore.score_lead(l, false)).method FROM leadscore.leads l WHERE id = 1")" "rules" \
+   "the updated database scores by rules"
+like "$(q "$old" "SELECT leadscore.train_lead_model(min_feedback => 1000)" 2>&1)" \
+   "not enough labelled leads to train: 102, min_feedback is 1000 \(" \
    "and training sees the old feedback as labels"
+is "$(q "$old" "SELECT (leadscore.score_lead(l, true)).model_version = (SELECT version FROM leadscore.models WHERE status = 'active')
+                  FROM leadscore.leads l WHERE id = 11")" "t" "the model trained before the update still serves"
 done_testing

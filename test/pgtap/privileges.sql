@@ -3,7 +3,7 @@
 -- PUBLIC's reach, the RPC surface is exactly what the API documents, every
 -- object belongs to the extension, and each role holds only its grants.
 BEGIN;
-SELECT plan(21);
+SELECT plan(23);
 
 CREATE TEMP VIEW fns AS
   SELECT p.oid, p.oid::regprocedure AS signature, p.proname, p.prosecdef, p.proconfig, p.proacl
@@ -48,14 +48,21 @@ SELECT is_empty(
 SELECT set_eq(
   $$SELECT proname::text FROM fns WHERE has_function_privilege('authenticated', oid, 'EXECUTE')$$,
   ARRAY['submit_feedback', 'get_feedback', 'score_lead', 'explain_lead', 'score_leads', 'ml_inference',
-        'parse_leads', 'score_result'],
-  'authenticated may call exactly the feedback and scoring RPCs');
+        'parse_leads', 'score_result', 'model_report_svg'],
+  'authenticated may call exactly the feedback and scoring RPCs and the model report');
 SELECT set_eq(
   $$SELECT proname::text FROM fns WHERE has_function_privilege('service_role', oid, 'EXECUTE')$$,
   ARRAY['submit_feedback', 'get_feedback', 'score_lead', 'explain_lead', 'score_leads', 'ml_inference',
         'parse_leads', 'score_result', 'rederive_win_labels', 'feedback_enabled',
-        'train_lead_model', 'activate_model'],
-  'service_role may call exactly the API, training, activation, rederive_win_labels and feedback_enabled');
+        'train_lead_model', 'activate_model', 'model_report_svg',
+        'nightly_training', 'refresh_outcomes', 'latest_model', 'health', 'score_drift'],
+  'service_role may call exactly the API, training, activation, operations, monitoring, rederive_win_labels and feedback_enabled');
+SELECT is_empty(
+  $$SELECT proname FROM fns
+     WHERE proname IN ('schedule_nightly_training', 'unschedule_nightly_training', 'require_pg_cron')
+       AND (has_function_privilege('authenticated', oid, 'EXECUTE')
+            OR has_function_privilege('service_role', oid, 'EXECUTE'))$$,
+  'scheduling is for the database owner or a superuser, as pg_cron itself is');
 SELECT is_empty(
   $$SELECT signature FROM fns
      WHERE (has_function_privilege('authenticated', oid, 'EXECUTE')
@@ -87,13 +94,23 @@ SELECT set_eq(
            ('leadscore.rating_labels', 'SELECT'), ('leadscore.deal_bands', 'SELECT'),
            ('leadscore.reason_codes', 'SELECT'), ('leadscore.rule_weights', 'SELECT')$$,
   'authenticated holds SELECT on leads, lead_feedback, the vocabularies and rule weights, and nothing else');
+SELECT set_eq(
+  $$SELECT name::text, p FROM rels, unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p
+     WHERE name::text IN ('leadscore.training_runs', 'leadscore.score_history', 'leadscore.model_history',
+                          'leadscore.recent_runs')
+       AND has_table_privilege('service_role', oid, p)$$,
+  $$VALUES ('leadscore.training_runs', 'SELECT'), ('leadscore.score_history', 'SELECT'),
+           ('leadscore.score_history', 'DELETE'), ('leadscore.model_history', 'SELECT'),
+           ('leadscore.recent_runs', 'SELECT')$$,
+  'service_role reads the run log and the score history and may prune the history, but rewrites neither');
 SELECT ok(NOT has_table_privilege('authenticated', 'leadscore.derived_win_labels', 'SELECT'),
   'authenticated cannot read derived_win_labels (it would show every account''s ratings)');
 SELECT is_empty(
   $$SELECT c.relname FROM pg_class c
      WHERE c.relnamespace = 'leadscore'::regnamespace
-       AND c.relname IN ('leads', 'lead_feedback', 'lead_outcomes') AND NOT c.relrowsecurity$$,
-  'row-level security is on for leads, lead_feedback and lead_outcomes');
+       AND c.relname IN ('leads', 'lead_feedback', 'lead_outcomes', 'models', 'training_runs', 'score_history')
+       AND NOT c.relrowsecurity$$,
+  'row-level security is on for leads, lead_feedback, lead_outcomes, models, training_runs and score_history');
 
 -- The schema
 SELECT results_eq(
