@@ -22,7 +22,7 @@ struct Config {
   const char* label;
   const char* positive;
   const char* split_file;
-  const char* id_column;  // empty: the 0-based row number is the lead id
+  const char* id_column;  // empty: the row number from 1 is the lead id
   std::vector<std::string> drop;
 };
 
@@ -146,7 +146,7 @@ Dataset load_dataset(const std::string& name, const std::string& data_dir) {
   for (size_t r = 0; r < n; ++r) {
     const auto& cells = rows[r + 1];
     Lead& l = leads[r];
-    l.id = static_cast<int64_t>(r);
+    l.id = static_cast<int64_t>(r) + 1;  // ids are positive in the database; the SQL benchmark uses the same
     if (id_col >= 0) {
       double d;
       if (parse_double(cells.at(id_col), &d)) l.id = static_cast<int64_t>(d);

@@ -5,20 +5,21 @@
 # conversion, 'not_qualified' otherwise, inserted in bulk as service_role would.
 # Used by the SQL benchmark and by the end-to-end test on real data.
 #   load_dataset NAME DB   NAME: bank_full, bank_additional_full, leads, leads_strict
-# Leaves in DB: leadscore.leads (id = data row + 1), feedback for the train rows,
+# Leaves in DB: leadscore.leads (id = the data set's id, or data row + 1), feedback for the train rows,
 # and bench_split(id, split, label) saying which rows are train or test.
 # shellcheck shell=bash
 
 SHARED_DATA=${SHARED_DATA:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/shared/data}
 
-dataset_spec() {  # sets file, delim, split, label, positive, drop
+dataset_spec() {  # sets file, delim, split, label, positive, drop, idcol
+  idcol=""
   case $1 in
     bank_full)
       file=bank-full.csv delim=';' split=bank_full_split.txt label=y positive=yes drop=duration ;;
     bank_additional_full)
       file=bank-additional-full.csv.gz delim=';' split=bank_additional_full_split.txt label=y positive=yes drop=duration ;;
     leads|leads_strict)
-      file=Leads.csv delim=',' split=leads_split.txt label=Converted positive=1
+      file=Leads.csv delim=',' split=leads_split.txt label=Converted positive=1 idcol='Lead Number'
       drop='Prospect ID,Lead Number,Tags,Lead Quality,Last Activity,Last Notable Activity,Asymmetrique Activity Index,Asymmetrique Profile Index,Asymmetrique Activity Score,Asymmetrique Profile Score'
       if [ "$1" = leads_strict ]; then drop="$drop,Lead Profile"; fi ;;
     *) echo "unknown data set $1" >&2; return 1 ;;
@@ -26,7 +27,7 @@ dataset_spec() {  # sets file, delim, split, label, positive, drop
 }
 
 load_dataset() {
-  local name=$1 db=$2 file delim split label positive drop path reader header
+  local name=$1 db=$2 file delim split label positive drop idcol path reader header
   dataset_spec "$name" || return 1
   path="$SHARED_DATA/$file"
   [ -r "$path" ] || { echo "missing $path (the shared data sets sit beside the repository)" >&2; return 1; }
@@ -45,10 +46,16 @@ SQL
   $reader "$path" | "${psql_[@]}" -c "COPY bench_raw FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER '$delim')"
   "${psql_[@]}" -c "COPY bench_split FROM STDIN WITH (FORMAT csv, HEADER true)" <"$SHARED_DATA/$split"
 
-  "${psql_[@]}" -v header="$header" -v delim="$delim" -v label="$label" -v positive="$positive" -v drop="$drop" <<'SQL'
+  "${psql_[@]}" -v header="$header" -v delim="$delim" -v label="$label" -v positive="$positive" -v drop="$drop" \
+    -v idcol="$idcol" <<'SQL'
 SET client_min_messages = warning;
--- Numbered in file order (the table is rewritten in the order COPY wrote it).
+-- Numbered in file order (the table is rewritten in the order COPY wrote it);
+-- a lead's id is its data set's own id where it has one, else its row number
+-- from 1 (the core benchmark tool numbers leads the same way).
 ALTER TABLE bench_raw ADD COLUMN row_id bigint GENERATED ALWAYS AS IDENTITY;
+SELECT CASE WHEN :'idcol' = '' THEN 'row_id' ELSE format('(%I)::bigint', :'idcol') END AS id_expr \gset
+ALTER TABLE bench_raw ADD COLUMN lead_id bigint;
+UPDATE bench_raw SET lead_id = :id_expr;
 
 -- Attributes: every column but the label and the leakage columns; numeric when
 -- every non-empty value of the column is a number.
@@ -59,7 +66,7 @@ SELECT c AS name, n,
 SELECT string_agg(format('bool_and(%1$I IS NULL OR %1$I = '''' OR %1$I ~ ''^-?[0-9]+(\.[0-9]+)?$'') AS %1$I', name), ', ')
   FROM bench_columns WHERE keep \gset numeric_
 SELECT format('CREATE TEMP TABLE bench_numeric AS SELECT %s FROM bench_raw', :'numeric_string_agg') \gexec
-SELECT format('INSERT INTO leadscore.leads (id, attributes) SELECT row_id, jsonb_strip_nulls(jsonb_build_object(%s)) FROM bench_raw',
+SELECT format('INSERT INTO leadscore.leads (id, attributes) SELECT lead_id, jsonb_strip_nulls(jsonb_build_object(%s)) FROM bench_raw',
               string_agg(format('%L, %s', c.name,
                 CASE WHEN (SELECT to_jsonb(b) ->> c.name FROM bench_numeric b)::boolean
                      THEN format('(nullif(%I, ''''))::numeric', c.name)
@@ -67,7 +74,7 @@ SELECT format('INSERT INTO leadscore.leads (id, attributes) SELECT row_id, jsonb
   FROM bench_columns c WHERE c.keep \gexec
 
 ALTER TABLE bench_split ADD COLUMN id bigint, ADD COLUMN label boolean;
-UPDATE bench_split s SET id = r.row_id, label = to_jsonb(r) ->> :'label' = :'positive'
+UPDATE bench_split s SET id = r.lead_id, label = to_jsonb(r) ->> :'label' = :'positive'
   FROM bench_raw r WHERE r.row_id = s.row_no + 1;
 CREATE INDEX ON bench_split (id);
 
