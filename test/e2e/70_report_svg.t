@@ -5,18 +5,13 @@
 # its three panels; asking for a missing, unknown or unreadable model is a
 # clear error.
 source "$(dirname "$0")/lib.sh"
-plan 16
+plan 17
 
 db=$(new_leadscore_db main) || { echo "Bail out! cannot create a leadscore database"; exit 1; }
 
-# Until the upgrade script that declares model_report_svg() is merged, declare
-# it here for this test database only; once it exists this step does nothing.
-q "$db" "DO \$\$ BEGIN
-  IF to_regprocedure('leadscore.model_report_svg(int)') IS NULL THEN
-    CREATE FUNCTION leadscore.model_report_svg(version int DEFAULT NULL) RETURNS text
-      LANGUAGE c STABLE AS '\$libdir/leadscore', 'model_report_svg';
-  END IF;
-END \$\$" >/dev/null
+ok "model_report_svg() is part of the extension" \
+  test "$(q "$db" "SELECT count(*) FROM pg_depend WHERE objid = 'leadscore.model_report_svg(int)'::regprocedure
+                     AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'leadscore') AND deptype = 'e'")" = 1
 
 # error_of SQL: 'SQLSTATE|message' of the error SQL raises in the test database, or 'no error'.
 error_of() {
