@@ -112,19 +112,21 @@ Arguments read_arguments(FunctionCallInfo fcinfo) {
 // known (leadscore.training_min_lead_age; a lead without created_at counts as
 // old enough). count_labels() and load_labelled_leads() share it so that the
 // counts in error messages are the rows training would see.
-std::string eligible_leads_condition() {
-  return "o.win_label IS NOT NULL AND (l.created_at IS NULL OR l.created_at <= now() - make_interval(days => " +
-         std::to_string(training_min_lead_age_days) + "))";
+const char* eligible_leads_condition() {
+  return psprintf(
+      "o.win_label IS NOT NULL AND (l.created_at IS NULL OR l.created_at <= now() - make_interval(days => %d))",
+      training_min_lead_age_days);
 }
 
 // Postgres side: how many labelled leads of each class training would see.
 void count_labels(int64* won, int64* lost) {
-  std::string sql =
+  // Plain Postgres style (palloc'd strings): this runs before any C++ object exists.
+  const char* sql = psprintf(
       "SELECT count(*) FILTER (WHERE o.win_label), count(*) FILTER (WHERE NOT o.win_label)"
-      "  FROM leadscore.lead_outcomes o JOIN leadscore.leads l ON l.id = o.lead_id WHERE " +
-      eligible_leads_condition();
+      "  FROM leadscore.lead_outcomes o JOIN leadscore.leads l ON l.id = o.lead_id WHERE %s",
+      eligible_leads_condition());
   SPI_connect();
-  int rc = SPI_execute(sql.c_str(), true, 1);
+  int rc = SPI_execute(sql, true, 1);
   if (rc != SPI_OK_SELECT) elog(ERROR, "leadscore: counting labelled leads failed");
   bool isnull;
   *won = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -157,16 +159,16 @@ void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels)
   MemoryContext batch_context = nullptr;
   LeadColumns columns{};
   bool columns_known = false;
-  std::string sql =
-      "SELECT l, o.win_label FROM leadscore.leads l"
-      "  JOIN leadscore.lead_outcomes o ON o.lead_id = l.id WHERE " +
-      eligible_leads_condition() + " ORDER BY l.id";
   pg_call([&] {
+    const char* sql = psprintf(
+        "SELECT l, o.win_label FROM leadscore.leads l"
+        "  JOIN leadscore.lead_outcomes o ON o.lead_id = l.id WHERE %s ORDER BY l.id",
+        eligible_leads_condition());
     SPI_connect();
     spi_context = CurrentMemoryContext;
     batch_context = AllocSetContextCreate(spi_context, "leadscore training batch", ALLOCSET_DEFAULT_SIZES);
     portal = SPI_cursor_open_with_args(
-        nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, true, CURSOR_OPT_NO_SCROLL);
+        nullptr, sql, 0, nullptr, nullptr, nullptr, true, CURSOR_OPT_NO_SCROLL);
   });
   for (;;) {
     LabelledBatch batch{};
