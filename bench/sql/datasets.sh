@@ -39,20 +39,26 @@ load_dataset() {
   "${psql_[@]}" -v header="$header" -v delim="$delim" <<'SQL'
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS bench_raw, bench_split;
-SELECT format('CREATE TABLE bench_raw (%s)', string_agg(format('%I text', c), ', ' ORDER BY n))
+-- row_id numbers the rows in the order COPY reads them (heap order is no guide).
+SELECT format('CREATE TABLE bench_raw (row_id bigint GENERATED ALWAYS AS IDENTITY, %s)',
+              string_agg(format('%I text', c), ', ' ORDER BY n))
   FROM unnest(string_to_array(:'header', :'delim')) WITH ORDINALITY AS t(c, n) \gexec
 CREATE TABLE bench_split (row_no int, split text, ord int);
 SQL
-  $reader "$path" | "${psql_[@]}" -c "COPY bench_raw FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER '$delim')"
+  local columns
+  columns=$("${psql_[@]}" -A -t -v header="$header" -v delim="$delim" <<'SQL'
+SELECT string_agg(format('%I', c), ', ' ORDER BY n)
+  FROM unnest(string_to_array(:'header', :'delim')) WITH ORDINALITY AS t(c, n);
+SQL
+)
+  $reader "$path" | "${psql_[@]}" -c "COPY bench_raw ($columns) FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER '$delim')"
   "${psql_[@]}" -c "COPY bench_split FROM STDIN WITH (FORMAT csv, HEADER true)" <"$SHARED_DATA/$split"
 
   "${psql_[@]}" -v header="$header" -v delim="$delim" -v label="$label" -v positive="$positive" -v drop="$drop" \
     -v idcol="$idcol" <<'SQL'
 SET client_min_messages = warning;
--- Numbered in file order (the table is rewritten in the order COPY wrote it);
--- a lead's id is its data set's own id where it has one, else its row number
+-- A lead's id is its data set's own id where it has one, else its row number
 -- from 1 (the core benchmark tool numbers leads the same way).
-ALTER TABLE bench_raw ADD COLUMN row_id bigint GENERATED ALWAYS AS IDENTITY;
 SELECT CASE WHEN :'idcol' = '' THEN 'row_id' ELSE format('(%I)::bigint', :'idcol') END AS id_expr \gset
 ALTER TABLE bench_raw ADD COLUMN lead_id bigint;
 UPDATE bench_raw SET lead_id = :id_expr;
