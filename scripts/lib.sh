@@ -10,7 +10,7 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/$PG_MAJOR/bin}
 
 # Debian packages the build, the tests and the demo need.
 LEADSCORE_PACKAGES=(
-  build-essential cmake pkg-config libgtest-dev libbenchmark-dev libeigen3-dev
+  build-essential cmake pkg-config libgtest-dev libbenchmark-dev libeigen3-dev zlib1g-dev
   "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
   "postgresql-$PG_MAJOR-cron" "postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl
   libxml2-utils chromium python3   # the model report test: xmllint, a headless render, PNG checks
