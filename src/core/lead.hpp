@@ -2,10 +2,12 @@
 // The core never sees a database row: the glue fills these plain values.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -14,8 +16,52 @@ namespace leadscore {
 // One value of the free-form attribute map: null, number, string or boolean.
 using AttrValue = std::variant<std::monostate, double, std::string, bool>;
 
-// Attribute map ordered by key; ordering lets encoding merge it with the spec.
-using Attributes = std::map<std::string, AttrValue, std::less<>>;
+// The attribute map: unique keys in byte order, stored as one sorted vector.
+// Encoding merges it with the spec's sorted keys for every scored lead; over a
+// contiguous array that merge is a linear scan, where a node-based map spent
+// most of the encoding time chasing pointers. Leads have tens of keys, so an
+// insertion in the middle (a shift) costs less than a tree node would.
+class Attributes {
+ public:
+  using value_type = std::pair<std::string, AttrValue>;
+  using iterator = std::vector<value_type>::iterator;
+  using const_iterator = std::vector<value_type>::const_iterator;
+
+  iterator begin() { return items_.begin(); }
+  iterator end() { return items_.end(); }
+  const_iterator begin() const { return items_.begin(); }
+  const_iterator end() const { return items_.end(); }
+  size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+  void clear() { items_.clear(); }
+  void reserve(size_t n) { items_.reserve(n); }
+
+  iterator find(std::string_view key) {
+    auto it = lower_bound(key);
+    return it != items_.end() && it->first == key ? it : items_.end();
+  }
+  const_iterator find(std::string_view key) const {
+    return const_cast<Attributes*>(this)->find(key);
+  }
+
+  // Like std::map::emplace: inserts unless the key is present; appending in
+  // key order (as loaders do) never shifts.
+  template <class V>
+  std::pair<iterator, bool> emplace(std::string_view key, V&& value) {
+    auto it = items_.empty() || items_.back().first < key ? items_.end() : lower_bound(key);
+    if (it != items_.end() && it->first == key) return {it, false};
+    return {items_.emplace(it, std::string(key), AttrValue(std::forward<V>(value))), true};
+  }
+
+  AttrValue& operator[](std::string_view key) { return emplace(key, std::monostate{}).first->second; }
+
+ private:
+  iterator lower_bound(std::string_view key) {
+    return std::lower_bound(items_.begin(), items_.end(), key,
+                            [](const value_type& item, std::string_view k) { return item.first < k; });
+  }
+  std::vector<value_type> items_;
+};
 
 struct Lead {
   int64_t id = 0;                       // stable identity; drives holdout and row order
