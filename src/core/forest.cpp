@@ -305,6 +305,7 @@ void Forest::predict_batch(const uint8_t* rows, size_t n, double* out) const {
 void Forest::index() {
   max_depth = 0;
   masks.assign(1 + 2 * 255 + catsets.size(), CatSet{});
+  for (auto& w : masks[0].bits) w = ~uint64_t{0};
   for (int kind = 1; kind <= 2; ++kind)
     for (int t = 0; t < 255; ++t) {
       CatSet& m = masks[1 + 255 * (kind - 1) + t];
@@ -312,48 +313,70 @@ void Forest::index() {
         if (static_cast<uint8_t>(b - (kind - 1)) <= t) m.add(static_cast<uint8_t>(b));
     }
   std::copy(catsets.begin(), catsets.end(), masks.begin() + 1 + 2 * 255);
+
+  walk_compact = masks.size() <= 65536;
   walk.resize(nodes.size());
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    const Node& n = nodes[i];
-    WalkNode& w = walk[i];
-    w.feature = n.feature;
-    w.right = n.kind == kLeaf ? static_cast<uint32_t>(i) : n.right;
-    if (n.kind == kLeaf) w.mask = 0;
-    else if (n.kind == kCategorical) w.mask = 1 + 2 * 255 + n.aux;
-    else w.mask = 1 + 255 * (n.kind - 1) + n.threshold;
-  }
+  walk_node.resize(nodes.size());
+  node_walk.resize(nodes.size());
+  walk_roots.assign(roots.size(), 0);
   depth.assign(roots.size(), 0);
-  std::vector<uint8_t> d(nodes.size(), 0);
+  std::vector<uint8_t> level(nodes.size(), 0), seen(nodes.size(), 0);
+  uint32_t next_free = 0;
   for (size_t t = 0; t < roots.size(); ++t) {
-    const size_t begin = roots[t], end = t + 1 < roots.size() ? roots[t + 1] : nodes.size();
+    // Breadth first: a node's position is the order in which it is queued,
+    // and its two children are queued together.
+    const uint32_t base = next_free;
+    walk_roots[t] = base;
+    walk_node[next_free++] = roots[t];
+    level[roots[t]] = 0;
+    seen[roots[t]] = 1;
     uint8_t mx = 0;
-    // Children follow their parent in the array, so one forward pass suffices.
-    for (size_t i = begin; i < end; ++i) {
-      mx = std::max(mx, d[i]);
-      if (nodes[i].kind == kLeaf) continue;
-      uint8_t c = static_cast<uint8_t>(std::min(255, d[i] + 1));
-      d[i + 1] = c;
-      d[nodes[i].right] = c;
+    for (uint32_t pos = base; pos < next_free; ++pos) {
+      const uint32_t i = walk_node[pos];
+      const Node& n = nodes[i];
+      WalkNode& w = walk[pos];
+      w.feature = n.feature;
+      mx = std::max(mx, level[i]);
+      if (n.kind == kLeaf) {
+        w.child = pos;
+        w.mask = 0;
+        continue;
+      }
+      // A crafted blob may pass validate() with a node reachable twice or a
+      // path too deep to count; neither can come from training.
+      if (n.right == i + 1 || seen[i + 1] || seen[n.right]) throw CorruptModel("forest node is reachable along two paths");
+      if (level[i] >= 254) throw CorruptModel("forest tree is deeper than 254 levels");
+      seen[i + 1] = seen[n.right] = 1;
+      w.child = next_free;
+      const uint32_t mask = n.kind == kCategorical ? 1 + 2 * 255 + n.aux : 1 + 255 * (n.kind - 1) + n.threshold;
+      w.mask = static_cast<uint16_t>(walk_compact ? mask : 0);
+      level[i + 1] = level[n.right] = static_cast<uint8_t>(level[i] + 1);
+      walk_node[next_free++] = i + 1;
+      walk_node[next_free++] = n.right;
     }
     depth[t] = mx;
     max_depth = std::max(max_depth, mx);
   }
+  for (uint32_t pos = 0; pos < next_free; ++pos) node_walk[walk_node[pos]] = pos;
 }
 
 void Forest::walk_trees(const uint8_t* row, uint32_t* leaves) const {
   const WalkNode* ws = walk.data();
   const CatSet* ms = masks.data();
   const size_t T = roots.size();
-  for (size_t t = 0; t < T; ++t) leaves[t] = roots[t];
+  if (!walk_compact) {
+    for (size_t t = 0; t < T; ++t) leaves[t] = node_walk[leaf(t, row)];
+    return;
+  }
+  for (size_t t = 0; t < T; ++t) leaves[t] = walk_roots[t];
   for (int level = 0; level < max_depth; ++level) {
     uint32_t moved = 0;
     for (size_t t = 0; t < T; ++t) {
       const uint32_t at = leaves[t];
       const WalkNode& w = ws[at];
       const uint32_t b = row[w.feature];
-      const uint32_t left = static_cast<uint32_t>(ms[w.mask].bits[b >> 6] >> (b & 63)) & 1u;
-      const uint32_t lmask = 0u - left;
-      const uint32_t next = ((at + 1) & lmask) | (w.right & ~lmask);
+      const uint32_t right = ~static_cast<uint32_t>(ms[w.mask].bits[b >> 6] >> (b & 63)) & 1u;
+      const uint32_t next = w.child + right;
       moved |= next ^ at;
       leaves[t] = next;
     }
@@ -364,19 +387,22 @@ void Forest::walk_trees(const uint8_t* row, uint32_t* leaves) const {
 void Forest::walk_block(size_t tree, const uint8_t* rows, size_t m, size_t nf, uint32_t* leaves) const {
   const WalkNode* ws = walk.data();
   const CatSet* ms = masks.data();
-  const uint32_t root = roots[tree];
+  if (!walk_compact) {
+    for (size_t i = 0; i < m; ++i) leaves[i] = node_walk[leaf(tree, rows + i * nf)];
+    return;
+  }
+  const uint32_t root = walk_roots[tree];
   for (size_t i = 0; i < m; ++i) leaves[i] = root;
   for (int level = 0; level < depth[tree]; ++level) {
     uint32_t moved = 0;  // one predictable branch per level: stop once all rows sit in leaves
     for (size_t i = 0; i < m; ++i) {
       // The same instructions at every node and no branch on the data: a
-      // leaf's mask is empty and its right child is itself.
+      // leaf's mask is full and its left child is itself.
       const uint32_t at = leaves[i];
       const WalkNode& w = ws[at];
       const uint32_t b = rows[i * nf + w.feature];
-      const uint32_t left = static_cast<uint32_t>(ms[w.mask].bits[b >> 6] >> (b & 63)) & 1u;
-      const uint32_t lmask = 0u - left;
-      const uint32_t next = ((at + 1) & lmask) | (w.right & ~lmask);
+      const uint32_t right = ~static_cast<uint32_t>(ms[w.mask].bits[b >> 6] >> (b & 63)) & 1u;
+      const uint32_t next = w.child + right;
       moved |= next ^ at;
       leaves[i] = next;
     }

@@ -68,17 +68,29 @@ class Forest {
   std::vector<uint8_t> depth;        // per tree, derived by index(); not serialized
   uint8_t max_depth = 0;             // over all trees, derived by index()
 
-  // Derived by index(), not serialized: every node as "go left when bit b of
-  // mask is set", so the block walk does the same few instructions at every
-  // node. Masks: 0 is empty (leaves), 1 + 255 * k + t is the numeric test of
-  // kind k + 1 with threshold t, and categorical sets follow.
+  // Derived by index(), not serialized: the layout that scoring walks.
+  // Each tree is laid out again breadth first, so the top levels of every
+  // tree share a few cache lines and two children are always neighbours:
+  // a step goes to child + 0 (left) or child + 1 (right). Every node tests
+  // "go left when bit b of mask is set", so all walks do the same few
+  // instructions at every node. Masks: 0 is full (a leaf goes "left" to
+  // itself, so a walk that reached it stays there), 1 + 255 * k + t is the
+  // numeric test of kind k + 1 with threshold t, and categorical sets follow.
+  // Walks return positions in this layout; walk_node maps them back to nodes.
+  // A node takes 8 bytes, so a mask index must fit 16 bits; a forest with more
+  // categorical splits than that (thousands of trees) is walked node by node
+  // through leaf() instead (walk_compact false), with the same results.
   struct WalkNode {
-    uint32_t right;
-    uint32_t mask;
-    uint32_t feature;
+    uint32_t child;
+    uint16_t mask;
+    uint16_t feature;
   };
   std::vector<WalkNode> walk;
+  std::vector<uint32_t> walk_roots;  // first walk position of each tree
+  std::vector<uint32_t> walk_node;   // node index of each walk position
+  std::vector<uint32_t> node_walk;   // walk position of each node
   std::vector<CatSet> masks;
+  bool walk_compact = true;
 
   size_t n_trees() const { return roots.size(); }
 
@@ -103,13 +115,15 @@ class Forest {
   // Derive the per-tree depths that walk_block needs (after training or reading).
   void index();
 
-  // Walk m row-major rows (stride nf) down tree t; leaves[i] receives each leaf.
+  // Walk m row-major rows (stride nf) down tree t; leaves[i] receives each
+  // leaf's walk position.
   // All rows advance one level per pass without data-dependent branches, so
   // their memory reads overlap and no branch is mispredicted.
   void walk_block(size_t tree, const uint8_t* rows, size_t m, size_t nf, uint32_t* leaves) const;
 
   // Walk one row down every tree at once, the trees advancing in lockstep so
-  // a single lead also gets overlapping memory reads; leaves has n_trees() slots.
+  // a single lead also gets overlapping memory reads; leaves has n_trees()
+  // slots and receives walk positions.
   void walk_trees(const uint8_t* row, uint32_t* leaves) const;
 };
 

@@ -118,10 +118,13 @@ Model::Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, T
   if (forest_.n_features != spec_.size())
     throw CorruptModel("forest and feature spec disagree on the number of features");
   const double k = 2.0 * params_.min_samples_leaf;
-  support_.resize(forest_.nodes.size());
-  for (size_t i = 0; i < forest_.nodes.size(); ++i) {
-    const double c = forest_.nodes[i].aux;
-    support_[i] = c / (c + k);
+  leaf_value_.resize(forest_.walk_node.size());
+  leaf_support_.resize(forest_.walk_node.size());
+  for (size_t w = 0; w < forest_.walk_node.size(); ++w) {
+    const Node& n = forest_.nodes[forest_.walk_node[w]];
+    const double c = n.aux;
+    leaf_value_[w] = n.value;
+    leaf_support_[w] = c / (c + k);
   }
 }
 
@@ -161,10 +164,10 @@ Score Model::score(const Lead& lead, double now) const {
   forest_.walk_trees(row, leaves);
   double sv = 0, sv2 = 0, ss = 0;
   for (size_t t = 0; t < T; ++t) {
-    const double v = forest_.nodes[leaves[t]].value;
+    const double v = leaf_value_[leaves[t]];
     sv += v;
     sv2 += v * v;
-    ss += support_[leaves[t]];
+    ss += leaf_support_[leaves[t]];
   }
   return finish(sv, sv2, ss, novel);
 }
@@ -177,7 +180,6 @@ void Model::score_batch(const Lead* leads, size_t n, double now, Score* out) con
   uint8_t* const rows = buf.data();
   uint8_t* const novel = rows + std::min(n, kBlock) * nf;
   double sv[kBlock], sv2[kBlock], ss[kBlock];
-  const Node* ns = forest_.nodes.data();
   for (size_t b0 = 0; b0 < n; b0 += kBlock) {
     const size_t m = std::min(kBlock, n - b0);
     for (size_t i = 0; i < m; ++i) {
@@ -189,10 +191,10 @@ void Model::score_batch(const Lead* leads, size_t n, double now, Score* out) con
     for (size_t t = 0; t < forest_.n_trees(); ++t) {
       forest_.walk_block(t, rows, m, nf, leaves);
       for (size_t i = 0; i < m; ++i) {
-        const double v = ns[leaves[i]].value;
+        const double v = leaf_value_[leaves[i]];
         sv[i] += v;
         sv2[i] += v * v;
-        ss[i] += support_[leaves[i]];
+        ss[i] += leaf_support_[leaves[i]];
       }
     }
     for (size_t i = 0; i < m; ++i) out[b0 + i] = finish(sv[i], sv2[i], ss[i], novel + i * nf);

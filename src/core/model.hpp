@@ -103,7 +103,9 @@ class Model {
 
   FeatureSpec spec_;
   Forest forest_;
-  std::vector<double> support_;  // per node, c / (c + 2 * min_samples_leaf); derived, saves a division per tree
+  // Per walk position (forest.hpp), derived: the node's class-1 fraction and
+  // its support c / (c + 2 * min_samples_leaf), read where a walk ends.
+  std::vector<double> leaf_value_, leaf_support_;
   Calibrator cal_;
   Metrics metrics_;
   TrainParams params_;

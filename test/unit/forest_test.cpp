@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "core/forest.hpp"
 #include "core/errors.hpp"
+#include "core/hash.hpp"
 #include "core/model.hpp"
 #include "core/model_format.hpp"
 #include "synthetic.hpp"
@@ -162,4 +164,87 @@ TEST(Forest, RejectsUnusableTrainingSets) {
   leads[3].attributes["x"] = 1.0;
   EXPECT_THROW(train(leads, y, TrainParams(), 0), InvalidInput);  // duplicate id
   EXPECT_THROW(train(leads, std::vector<uint8_t>(3, 1), TrainParams(), 0), InvalidInput);
+}
+
+namespace {
+
+// A forest of complete categorical trees of the given depth, built by hand:
+// every split has its own category set, so the set count is chosen exactly.
+Forest categorical_forest(size_t n_trees, int depth, uint64_t seed) {
+  Forest f;
+  f.n_features = 4;
+  f.importance.assign(4, 0.25);
+  Rng rng(seed);
+  for (size_t t = 0; t < n_trees; ++t) {
+    f.roots.push_back(static_cast<uint32_t>(f.nodes.size()));
+    // Preorder: a node's left subtree follows it, its right subtree after that.
+    std::function<void(int)> grow = [&](int level) {
+      const uint32_t at = static_cast<uint32_t>(f.nodes.size());
+      f.nodes.emplace_back();
+      Node& n = f.nodes.back();
+      n.value = static_cast<float>(rng.below(1000)) / 1000.0f;
+      n.feature = static_cast<uint16_t>(rng.below(4));
+      if (level == depth) {
+        n.kind = kLeaf;
+        n.right = at;
+        n.aux = 1 + rng.below(50);
+        return;
+      }
+      n.kind = kCategorical;
+      n.aux = static_cast<uint32_t>(f.catsets.size());
+      CatSet s;
+      for (int b = 0; b < 256; ++b)
+        if (rng.below(2)) s.add(static_cast<uint8_t>(b));
+      f.catsets.push_back(s);
+      grow(level + 1);
+      f.nodes[at].right = static_cast<uint32_t>(f.nodes.size());
+      grow(level + 1);
+    };
+    grow(0);
+  }
+  f.validate();
+  f.index();
+  return f;
+}
+
+// Every walk of f reaches the leaf that the plain node-by-node walk reaches.
+void expect_walks_agree(const Forest& f) {
+  Rng rng(7);
+  constexpr size_t kRows = 40;
+  std::vector<uint8_t> rows(kRows * f.n_features);
+  for (auto& b : rows) b = static_cast<uint8_t>(rng.below(256));
+  std::vector<uint32_t> single(f.n_trees()), block(kRows);
+  for (size_t r = 0; r < kRows; ++r) {
+    f.walk_trees(rows.data() + r * f.n_features, single.data());
+    for (size_t t = 0; t < f.n_trees(); ++t)
+      ASSERT_EQ(f.walk_node[single[t]], f.leaf(t, rows.data() + r * f.n_features)) << "tree " << t;
+  }
+  for (size_t t = 0; t < f.n_trees(); t += 17) {
+    f.walk_block(t, rows.data(), kRows, f.n_features, block.data());
+    for (size_t r = 0; r < kRows; ++r)
+      ASSERT_EQ(f.walk_node[block[r]], f.leaf(t, rows.data() + r * f.n_features)) << "tree " << t;
+  }
+}
+
+}  // namespace
+
+TEST(Forest, CompactWalkReachesTheSameLeavesAsThePlainWalk) {
+  Forest f = categorical_forest(20, 8, 1);
+  EXPECT_TRUE(f.walk_compact);
+  expect_walks_agree(f);
+}
+
+TEST(Forest, ForestWithTooManyCategorySetsForTheCompactWalkStillScores) {
+  // 300 trees x 255 splits: more category sets than a 16-bit mask index holds.
+  Forest f = categorical_forest(300, 8, 2);
+  EXPECT_FALSE(f.walk_compact);
+  expect_walks_agree(f);
+}
+
+TEST(Forest, IndexRejectsANodeReachableAlongTwoPaths) {
+  // Preorder of a depth-2 tree: 0 root, 1 left split (leaves 2, 3), 4 right split.
+  Forest f = categorical_forest(1, 2, 3);
+  f.nodes[1].right = 4;  // the left split now also leads to the right split
+  EXPECT_NO_THROW(f.validate());  // every child still lies after its parent
+  EXPECT_THROW(f.index(), CorruptModel);
 }
