@@ -64,11 +64,11 @@ Datum form_result(FunctionCallInfo fcinfo, ScoringState& state, const ScoreRow& 
   bool nulls[8] = {false, false, false, !r.has_prob, false, !r.has_confidence_value, false, r.model_version == 0};
   values[0] = Int64GetDatum(r.lead_id);
   values[1] = Int32GetDatum(r.score);
-  values[2] = CStringGetTextDatum(r.grade);
+  values[2] = label_text(fcinfo, state, r.grade);
   values[3] = Float8GetDatum(r.win_prob);
-  values[4] = CStringGetTextDatum(r.confidence);
+  values[4] = label_text(fcinfo, state, r.confidence);
   values[5] = Float8GetDatum(r.confidence_value);
-  values[6] = CStringGetTextDatum(r.method);
+  values[6] = label_text(fcinfo, state, r.method);
   values[7] = Int32GetDatum(r.model_version);
   return HeapTupleGetDatum(heap_form_tuple(state.result_desc, values, nulls));
 }

@@ -368,19 +368,29 @@ void Forest::walk_trees(const uint8_t* row, uint32_t* leaves) const {
     for (size_t t = 0; t < T; ++t) leaves[t] = node_walk[leaf(t, row)];
     return;
   }
-  for (size_t t = 0; t < T; ++t) leaves[t] = walk_roots[t];
-  for (int level = 0; level < max_depth; ++level) {
-    uint32_t moved = 0;
-    for (size_t t = 0; t < T; ++t) {
-      const uint32_t at = leaves[t];
-      const WalkNode& w = ws[at];
-      const uint32_t b = row[w.feature];
-      const uint32_t right = ~static_cast<uint32_t>(ms[w.mask].bits[b >> 6] >> (b & 63)) & 1u;
-      const uint32_t next = w.child + right;
-      moved |= next ^ at;
-      leaves[t] = next;
+  // Eight trees at a time, their positions in registers: eight independent
+  // chains of loads overlap, and a group stops as soon as its own eight walks
+  // have reached leaves (paths end at very different depths). Measured faster
+  // than all trees in one lockstep pass or in groups of 4 or 16.
+  constexpr size_t kGroup = 8;
+  for (size_t g = 0; g < T; g += kGroup) {
+    const size_t k = std::min(kGroup, T - g);
+    uint32_t at[kGroup];
+    for (size_t j = 0; j < kGroup; ++j) at[j] = walk_roots[g + std::min(j, k - 1)];  // a short group repeats its last tree
+    for (int level = 0; level < max_depth; ++level) {
+      uint32_t moved = 0;
+#pragma GCC unroll 8
+      for (size_t j = 0; j < kGroup; ++j) {
+        const WalkNode w = ws[at[j]];
+        const uint32_t b = row[w.feature];
+        const uint32_t right = ~static_cast<uint32_t>(ms[w.mask].bits[b >> 6] >> (b & 63)) & 1u;
+        const uint32_t next = w.child + right;
+        moved |= next ^ at[j];
+        at[j] = next;
+      }
+      if (!moved) break;
     }
-    if (!moved) break;
+    for (size_t j = 0; j < k; ++j) leaves[g + j] = at[j];
   }
 }
 

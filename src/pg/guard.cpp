@@ -13,11 +13,12 @@ struct Failure {
   int sqlstate = 0;
   bool cancelled = false;
   ErrorData* postgres_error = nullptr;
-  char message[1024] = {0};
+  char message[1024];  // written only on failure: guard() runs once per row scored
 
   void set(int state, const char* text) {
     sqlstate = state;
     std::strncpy(message, text ? text : "unknown error", sizeof(message) - 1);
+    message[sizeof(message) - 1] = '\0';
   }
 };
 

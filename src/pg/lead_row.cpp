@@ -2,6 +2,9 @@
 #include "pg/lead_row.hpp"
 
 #include <cmath>
+#include <cstring>
+
+#include "core/decimal.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -19,8 +22,48 @@ namespace {
 // Seconds between the Unix epoch and the PostgreSQL epoch (2000-01-01).
 constexpr double kPostgresEpochOffset = 946684800.0;
 
-double numeric_to_double(Numeric n) {
-  return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(n)));
+// A numeric as the nearest double. Most lead values (years, counts, amounts
+// with cents) have at most four base-10000 digits and convert exactly from the
+// digits; the rest take Postgres' own route through text. Both give the same
+// double, so scores do not depend on which route a value took.
+//
+// Numeric's stored layout (numeric.c; fixed, since pg_upgrade keeps data
+// files as they are): a uint16 header whose top two bits say short format
+// (10), long positive (00), long negative (01) or special (11, NaN and
+// infinities). Short: sign bit 0x2000, a 7-bit signed weight in 0x007F,
+// digits from byte 2. Long: an int16 weight in bytes 2-3, digits from byte 4.
+// Digits are int16 in base 10000, most significant first.
+double numeric_to_double(Datum datum) {
+  struct varlena* v = PG_DETOAST_DATUM_PACKED(datum);
+  const char* p = VARDATA_ANY(v);
+  const size_t len = VARSIZE_ANY_EXHDR(v);
+  if (len >= 2) {
+    uint16 header;
+    std::memcpy(&header, p, sizeof header);
+    const uint16 format = header & 0xC000;
+    bool negative = false;
+    int weight = 0;
+    size_t start = 0;
+    if (format == 0x8000) {
+      negative = (header & 0x2000) != 0;
+      weight = (header & 0x0040) ? static_cast<int>(header & 0x003F) - 64 : static_cast<int>(header & 0x003F);
+      start = 2;
+    } else if (format != 0xC000 && len >= 4) {
+      int16 w;
+      std::memcpy(&w, p + 2, sizeof w);
+      negative = format == 0x4000;
+      weight = w;
+      start = 4;
+    }
+    if (start != 0 && (len - start) % 2 == 0 && (len - start) / 2 <= 4) {
+      int16_t digits[4];
+      const int n = static_cast<int>((len - start) / 2);
+      std::memcpy(digits, p + start, 2 * static_cast<size_t>(n));
+      double out;
+      if (base10000_to_double(digits, n, weight, negative, &out)) return out;
+    }
+  }
+  return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, PointerGetDatum(v)));
 }
 
 int column_index(TupleDesc desc, const char* name) {
@@ -67,7 +110,7 @@ void read_attributes(Jsonb* jb, FlatLead* out) {
         a.key_len = key_len;
         switch (v.type) {
           case jbvNull: a.kind = FlatAttribute::Null; break;
-          case jbvNumeric: a.kind = FlatAttribute::Number; a.number = numeric_to_double(v.val.numeric); break;
+          case jbvNumeric: a.kind = FlatAttribute::Number; a.number = numeric_to_double(NumericGetDatum(v.val.numeric)); break;
           case jbvString:
             a.kind = FlatAttribute::String;
             a.text = v.val.string.val;
@@ -128,7 +171,7 @@ void read_lead_row(HeapTupleHeader row, const LeadColumns& c, FlatLead* out) {
     out->address_len = VARSIZE_ANY_EXHDR(t);
   }
   if (!nulls[c.permit_value]) {
-    double v = numeric_to_double(DatumGetNumeric(values[c.permit_value]));
+    double v = numeric_to_double(values[c.permit_value]);
     out->has_permit_value = std::isfinite(v) && v >= 0;
     out->permit_value = v;
   }
@@ -167,25 +210,37 @@ AttrValue attribute_value(const FlatAttribute& a) {
 
 // Overwrites the values of an attribute map that already has exactly these
 // keys (the common case: rows of one table share their attribute names), so
-// that scoring row after row allocates nothing. False when the keys differ;
-// the caller then rebuilds the map, so values written before that are moot.
-bool reuse_attributes(const FlatLead& flat, Attributes& attributes) {
-  if (attributes.size() != static_cast<size_t>(flat.n_attributes)) return false;
-  for (int i = 0; i < flat.n_attributes; i++) {
+// that scoring row after row allocates nothing. slots remembers where each
+// key of the previous row sat in the map (jsonb orders keys by length, the map
+// by bytes), so a row shaped like the last one costs one comparison per key.
+// False when the keys differ; the caller then rebuilds the map, so values
+// written before that are moot.
+bool reuse_attributes(const FlatLead& flat, Attributes& attributes, std::vector<uint32_t>* slots) {
+  const size_t n = static_cast<size_t>(flat.n_attributes);
+  if (attributes.size() != n) return false;
+  if (slots->size() != n) slots->assign(n, 0);
+  const auto items = attributes.begin();
+  for (size_t i = 0; i < n; i++) {
     const FlatAttribute& a = flat.attributes[i];
-    auto it = attributes.find(std::string_view(a.key, a.key_len));
-    if (it == attributes.end()) return false;
-    if (a.kind == FlatAttribute::String && std::holds_alternative<std::string>(it->second))
-      std::get<std::string>(it->second).assign(a.text, a.text_len);
+    const std::string_view key(a.key, a.key_len);
+    uint32_t& slot = (*slots)[i];
+    if (slot >= n || items[slot].first != key) {
+      auto it = attributes.find(key);
+      if (it == attributes.end()) return false;
+      slot = static_cast<uint32_t>(it - items);
+    }
+    AttrValue& value = items[slot].second;
+    if (a.kind == FlatAttribute::String && std::holds_alternative<std::string>(value))
+      std::get<std::string>(value).assign(a.text, a.text_len);
     else
-      it->second = attribute_value(a);
+      value = attribute_value(a);
   }
   return true;
 }
 
 }  // namespace
 
-void to_lead(const FlatLead& flat, Lead* lead) {
+void to_lead(const FlatLead& flat, Lead* lead, std::vector<uint32_t>* slots) {
   lead->id = flat.id;
   lead->permit_value.reset();
   if (flat.has_permit_value) lead->permit_value = flat.permit_value;
@@ -194,7 +249,7 @@ void to_lead(const FlatLead& flat, Lead* lead) {
   lead->created_at.reset();
   if (flat.has_created_at) lead->created_at = flat.created_at;
   lead->address.assign(flat.address ? flat.address : "", flat.address_len);
-  if (reuse_attributes(flat, lead->attributes)) return;
+  if (slots && reuse_attributes(flat, lead->attributes, slots)) return;
   lead->attributes.clear();
   for (int i = 0; i < flat.n_attributes; i++) {
     const FlatAttribute& a = flat.attributes[i];

@@ -5,6 +5,9 @@
 //   2. to_lead() (C++ side): copy those values into a core Lead; no Postgres call.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include "core/lead.hpp"
 #include "pg/postgres.hpp"
 
@@ -52,8 +55,10 @@ LeadColumns lead_columns(HeapTupleHeader row, MemoryContext context);
 // Nested objects and arrays inside attributes are skipped (they are not features).
 void read_lead_row(HeapTupleHeader row, const LeadColumns& columns, FlatLead* out);
 
-// Step 2: the same values as a core Lead (reusing lead's buffers).
-void to_lead(const FlatLead& flat, Lead* lead);
+// Step 2: the same values as a core Lead. With slots (kept between calls by
+// the caller), lead's buffers are reused when the row has the same attribute
+// keys as the lead already holds; without, the attributes are rebuilt.
+void to_lead(const FlatLead& flat, Lead* lead, std::vector<uint32_t>* slots = nullptr);
 
 // Seconds since the Unix epoch of a timestamptz, or false for +/-infinity.
 bool timestamptz_to_epoch(TimestampTz t, double* seconds);

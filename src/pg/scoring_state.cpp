@@ -8,6 +8,7 @@
 extern "C" {
 #include "access/xact.h"
 #include "executor/spi.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 }
 
@@ -74,7 +75,7 @@ void load_lead_argument(FunctionCallInfo fcinfo, ScoringState& state) {
     }
     read_lead_row(row, state.columns, &flat);
   });
-  to_lead(flat, &state.lead);
+  to_lead(flat, &state.lead, &state.attribute_slots);
 }
 
 const ServingModel& serving_model(ScoringState& state) {
@@ -96,6 +97,17 @@ const RuleWeights& rule_weights(ScoringState& state) {
     state.rules_loaded = true;
   }
   return state.rules;
+}
+
+Datum label_text(FunctionCallInfo fcinfo, ScoringState& state, const char* label) {
+  for (int i = 0; i < state.n_label_texts; i++)
+    if (state.label_texts[i].label == label) return state.label_texts[i].text;
+  MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+  Datum text = CStringGetTextDatum(label);
+  MemoryContextSwitchTo(old);
+  constexpr int kSlots = static_cast<int>(sizeof(state.label_texts) / sizeof(state.label_texts[0]));
+  if (state.n_label_texts < kSlots) state.label_texts[state.n_label_texts++] = {label, text};
+  return text;
 }
 
 const char* grade_of(int score) {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/lead.hpp"
 #include "core/model.hpp"
@@ -23,8 +24,17 @@ struct ScoringState {
   bool rules_loaded = false;
   RuleWeights rules;
   Lead lead;          // buffer reused row after row
+  std::vector<uint32_t> attribute_slots;  // where each attribute key sat last row (lead_row.hpp)
   double now = 0;     // scoring time: the transaction's start, so results are stable
   TupleDesc result_desc = nullptr;  // blessed, for composite results
+  // Text datums of the static labels results repeat ("A", "high", "ml"),
+  // made once per call site: keyed by the literal's address.
+  struct LabelText {
+    const char* label;
+    Datum text;
+  };
+  LabelText label_texts[16] = {};
+  int n_label_texts = 0;
 };
 
 // The state of this call site, created on first use.
@@ -41,6 +51,11 @@ const ServingModel& serving_model(ScoringState& state);
 
 // Loads leadscore.rule_weights once per call site.
 const RuleWeights& rule_weights(ScoringState& state);
+
+// A text datum of a string literal (grade, confidence, method), built once in
+// the call site's context and reused for every row. Postgres side: call it
+// inside pg_call.
+Datum label_text(FunctionCallInfo fcinfo, ScoringState& state, const char* label);
 
 // Grade of a 0..100 score: A >= 70, B >= 50, C >= 30, else D.
 const char* grade_of(int score);
