@@ -91,6 +91,7 @@ class FeatureSpec {
   uint8_t level_bin(size_t f, const std::string& text) const;
   std::vector<LevelIndex> level_index_;
   std::unordered_map<std::string, uint32_t> tag_feature_;
+  std::vector<uint32_t> tag_features_;   // the same features as a list: every lead resets them all
   std::vector<uint32_t> attr_features_;  // attribute features, sorted by key
   int permit_ = -1, month_ = -1, weekday_ = -1, age_ = -1, address_ = -1;
 };

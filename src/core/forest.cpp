@@ -360,6 +360,34 @@ void Forest::index() {
   for (uint32_t pos = 0; pos < next_free; ++pos) node_walk[walk_node[pos]] = pos;
 }
 
+namespace {
+
+// Walks k <= G trees starting at the given walk positions down to their
+// leaves, their positions held in registers: G independent chains of loads
+// overlap, and the group stops as soon as its own walks have all arrived.
+template <size_t G>
+inline void walk_group(const Forest::WalkNode* ws, const CatSet* ms, const uint32_t* roots, size_t k,
+                       int max_depth, const uint8_t* row, uint32_t* leaves) {
+  uint32_t at[G];
+  for (size_t j = 0; j < G; ++j) at[j] = roots[std::min(j, k - 1)];  // spare lanes repeat the last tree
+  for (int level = 0; level < max_depth; ++level) {
+    uint32_t moved = 0;
+#pragma GCC unroll 8
+    for (size_t j = 0; j < G; ++j) {
+      const Forest::WalkNode w = ws[at[j]];
+      const uint32_t b = row[w.feature];
+      const uint32_t right = ~static_cast<uint32_t>(ms[w.mask].bits[b >> 6] >> (b & 63)) & 1u;
+      const uint32_t next = w.child + right;
+      moved |= next ^ at[j];
+      at[j] = next;
+    }
+    if (!moved) break;
+  }
+  for (size_t j = 0; j < k; ++j) leaves[j] = at[j];
+}
+
+}  // namespace
+
 void Forest::walk_trees(const uint8_t* row, uint32_t* leaves) const {
   const WalkNode* ws = walk.data();
   const CatSet* ms = masks.data();
@@ -368,30 +396,11 @@ void Forest::walk_trees(const uint8_t* row, uint32_t* leaves) const {
     for (size_t t = 0; t < T; ++t) leaves[t] = node_walk[leaf(t, row)];
     return;
   }
-  // Eight trees at a time, their positions in registers: eight independent
-  // chains of loads overlap, and a group stops as soon as its own eight walks
-  // have reached leaves (paths end at very different depths). Measured faster
-  // than all trees in one lockstep pass or in groups of 4 or 16.
-  constexpr size_t kGroup = 8;
-  for (size_t g = 0; g < T; g += kGroup) {
-    const size_t k = std::min(kGroup, T - g);
-    uint32_t at[kGroup];
-    for (size_t j = 0; j < kGroup; ++j) at[j] = walk_roots[g + std::min(j, k - 1)];  // a short group repeats its last tree
-    for (int level = 0; level < max_depth; ++level) {
-      uint32_t moved = 0;
-#pragma GCC unroll 8
-      for (size_t j = 0; j < kGroup; ++j) {
-        const WalkNode w = ws[at[j]];
-        const uint32_t b = row[w.feature];
-        const uint32_t right = ~static_cast<uint32_t>(ms[w.mask].bits[b >> 6] >> (b & 63)) & 1u;
-        const uint32_t next = w.child + right;
-        moved |= next ^ at[j];
-        at[j] = next;
-      }
-      if (!moved) break;
-    }
-    for (size_t j = 0; j < k; ++j) leaves[g + j] = at[j];
-  }
+  // Groups of eight measured faster than one lockstep pass over all trees or
+  // groups of 4 or 16; the remainder goes in groups of two, so few lanes idle.
+  size_t g = 0;
+  for (; g + 8 <= T; g += 8) walk_group<8>(ws, ms, &walk_roots[g], 8, max_depth, row, leaves + g);
+  for (; g < T; g += 2) walk_group<2>(ws, ms, &walk_roots[g], std::min<size_t>(2, T - g), max_depth, row, leaves + g);
 }
 
 void Forest::walk_block(size_t tree, const uint8_t* rows, size_t m, size_t nf, uint32_t* leaves) const {
