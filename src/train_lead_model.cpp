@@ -152,18 +152,27 @@ struct LabelledBatch {
   bool* won;
 };
 
-// Streams the labelled leads into the core's vectors, batch by batch.
-void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels) {
+// Streams the labelled leads into the core's vectors, batch by batch. When
+// there are more than limit, only limit of them are read: those first in the
+// order of a seeded hash of their id, a sample that does not depend on storage
+// order, so training memory stays bounded however many leads are labelled.
+void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels, int64 eligible, int limit,
+                         uint64_t seed) {
   Portal portal = nullptr;
   MemoryContext spi_context = nullptr;
   MemoryContext batch_context = nullptr;
   LeadColumns columns{};
   bool columns_known = false;
   pg_call([&] {
-    const char* sql = psprintf(
-        "SELECT l, o.win_label FROM leadscore.leads l"
-        "  JOIN leadscore.lead_outcomes o ON o.lead_id = l.id WHERE %s ORDER BY l.id",
-        eligible_leads_condition());
+    const char* sql =
+        eligible <= limit
+            ? psprintf("SELECT l, o.win_label FROM leadscore.leads l"
+                       "  JOIN leadscore.lead_outcomes o ON o.lead_id = l.id WHERE %s ORDER BY l.id",
+                       eligible_leads_condition())
+            : psprintf("SELECT l, o.win_label FROM leadscore.leads l"
+                       "  JOIN leadscore.lead_outcomes o ON o.lead_id = l.id WHERE %s"
+                       "  ORDER BY hashint8extended(l.id, %lld), l.id LIMIT %d",
+                       eligible_leads_condition(), static_cast<long long>(seed), limit);
     SPI_connect();
     spi_context = CurrentMemoryContext;
     batch_context = AllocSetContextCreate(spi_context, "leadscore training batch", ALLOCSET_DEFAULT_SIZES);
@@ -264,9 +273,11 @@ LEADSCORE_FUNCTION(train_lead_model) {
 
   std::vector<Lead> leads;
   std::vector<uint8_t> labels;
-  leads.reserve(won + lost);
-  labels.reserve(won + lost);
-  load_labelled_leads(leads, labels);
+  const int64 eligible = won + lost;
+  const bool sampled = eligible > params.max_training_leads;
+  leads.reserve(sampled ? params.max_training_leads : eligible);
+  labels.reserve(sampled ? params.max_training_leads : eligible);
+  load_labelled_leads(leads, labels, eligible, params.max_training_leads, params.seed);
 
   Model model = train(leads, labels, params, now, [] { return interrupt_pending(); });
   Gate gate = decide(args.activate, model, leads, labels, now);
@@ -314,6 +325,7 @@ LEADSCORE_FUNCTION(train_lead_model) {
   w.key("training_rows").value(labels.size());
   w.key("won").value(static_cast<long long>(won));
   w.key("lost").value(static_cast<long long>(lost));
+  w.key("sampled").value(sampled);  // more labelled leads than params.max_training_leads
   w.key("metrics").raw(metrics);
   w.key("params").raw(used_params);
   w.end_object();

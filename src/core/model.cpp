@@ -288,6 +288,9 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
   for (size_t i = 1; i < order.size(); ++i)
     if (leads[order[i]].id == leads[order[i - 1]].id)
       throw InvalidInput("duplicate lead id " + std::to_string(leads[order[i]].id));
+  // Beyond max_training_leads, the leads first in the canonical order train:
+  // a sample fixed by the seed and the ids alone (params.hpp).
+  if (order.size() > static_cast<size_t>(params.max_training_leads)) order.resize(params.max_training_leads);
 
   std::vector<uint32_t> train_rows, hold_rows;
   for (uint32_t r : order)

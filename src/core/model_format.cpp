@@ -136,9 +136,10 @@ void write_params(Writer& w, const TrainParams& p) {
   w.u32(static_cast<uint32_t>(p.max_trade_tags));
   w.u64(p.seed);
   w.u32(static_cast<uint32_t>(p.threads));
+  w.u32(static_cast<uint32_t>(p.max_training_leads));
 }
 
-TrainParams read_params(Reader& r) {
+TrainParams read_params(Reader& r, uint32_t version) {
   TrainParams p;
   (void)r.str();  // human-readable copy; the typed fields below are authoritative
   p.n_trees = static_cast<int>(r.u32());
@@ -159,6 +160,7 @@ TrainParams read_params(Reader& r) {
   p.max_trade_tags = static_cast<int>(r.u32());
   p.seed = r.u64();
   p.threads = static_cast<int>(r.u32());
+  if (version >= 2) p.max_training_leads = static_cast<int>(r.u32());
   try {
     p.validate();
   } catch (const InvalidInput& e) {
@@ -418,7 +420,7 @@ Model deserialize(const uint8_t* data, size_t size) {
     if (len > body_len - pos) throw CorruptModel(std::string("corrupt model: section ") + kSections[i] + " is truncated");
     Reader r(p + pos, static_cast<size_t>(len), kSections[i]);
     switch (i) {
-      case 0: params = read_params(r); break;
+      case 0: params = read_params(r, version); break;
       case 1: spec = read_spec(r); break;
       case 2: forest = read_forest(r); break;
       case 3: cal = read_calibration(r); break;

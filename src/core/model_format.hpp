@@ -28,7 +28,9 @@
 
 namespace leadscore {
 
-constexpr uint32_t kFormatVersion = 1;
+// 1: first release; 2: the params section ends with max_training_leads.
+// Blobs of every earlier version stay readable.
+constexpr uint32_t kFormatVersion = 2;
 
 // The model as a self-contained binary blob.
 std::string serialize(const Model& model);

@@ -63,7 +63,7 @@ std::vector<std::string> TrainParams::keys() {
   static const char* const names[] = {
       "n_trees", "calibration_trees", "max_depth", "min_samples_leaf", "max_features", "class_weight",
       "calibration", "platt_below", "holdout_fraction", "refit_full", "max_bins",
-      "min_category_count", "max_categories", "max_trade_tags", "seed", "threads"};
+      "min_category_count", "max_categories", "max_trade_tags", "max_training_leads", "seed", "threads"};
   return std::vector<std::string>(std::begin(names), std::end(names));
 }
 
@@ -93,6 +93,7 @@ void TrainParams::set(const std::string& key, const std::string& v) {
   else if (key == "min_category_count") min_category_count = static_cast<int>(parse_int(key, v, 1, 1000000000));
   else if (key == "max_categories") max_categories = static_cast<int>(parse_int(key, v, 1, 253));
   else if (key == "max_trade_tags") max_trade_tags = static_cast<int>(parse_int(key, v, 0, 10000));
+  else if (key == "max_training_leads") max_training_leads = static_cast<int>(parse_int(key, v, 2, 100000000));
   else if (key == "seed") seed = static_cast<uint64_t>(parse_int(key, v, 0, 9007199254740991LL));
   else if (key == "threads") threads = static_cast<int>(parse_int(key, v, 1, 256));
   else {
@@ -117,6 +118,7 @@ void TrainParams::validate() const {
   if (max_categories < 1 || max_categories > 253) out_of_range("max_categories", "in [1, 253]");
   if (max_trade_tags < 0) out_of_range("max_trade_tags", "at least 0");
   if (platt_below < 0) out_of_range("platt_below", "at least 0");
+  if (max_training_leads < 2 || max_training_leads > 100000000) out_of_range("max_training_leads", "in [2, 100000000]");
   if (threads < 1 || threads > 256) out_of_range("threads", "in [1, 256]");
 }
 
@@ -145,6 +147,7 @@ std::string TrainParams::to_json() const {
   w.key("min_category_count").value(min_category_count);
   w.key("max_categories").value(max_categories);
   w.key("max_trade_tags").value(max_trade_tags);
+  w.key("max_training_leads").value(max_training_leads);
   w.key("seed").value(static_cast<long long>(seed));
   w.key("threads").value(threads);
   w.end_object();

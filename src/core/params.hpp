@@ -9,6 +9,11 @@
 // depends on the seed and t alone, so the shipped trees do not change. The
 // default 0 grows no extra trees: on the benchmark data the extra votes did
 // not improve calibration error and cost training time.
+// max_training_leads bounds training memory: training holds every lead it
+// uses in memory (about 3 KB per lead with twenty attributes, measured), so
+// beyond this many labelled leads it uses the ones with the smallest seeded
+// hash of their id, the same set whatever their order. The database applies
+// the same bound before reading leads, so it never loads more than this.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +41,7 @@ struct TrainParams {
   int min_category_count = 10;   // rarer categorical levels fall into "other"
   int max_categories = 200;      // most frequent levels kept per categorical
   int max_trade_tags = 100;      // most frequent trade tags kept as features
+  int max_training_leads = 200000;  // more leads: a fixed sample by id hash trains (memory bound; see below)
   uint64_t seed = 42;            // every random choice derives from this and lead ids
   int threads = 1;               // worker threads for tree building (results do not depend on it)
 

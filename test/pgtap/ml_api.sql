@@ -2,7 +2,7 @@
 -- both ways, rollback, the flag, every fallback reason, and who may call what.
 BEGIN;
 \ir fixture.psql
-SELECT plan(43);
+SELECT plan(46);
 
 -- 400 leads; the outcome is decided by value, occupancy and trade, plus noise.
 INSERT INTO leadscore.leads (id, address, permit_value, trade_tags, created_at, attributes)
@@ -119,6 +119,18 @@ SELECT throws_ok($$SELECT leadscore.ml_inference('[{"id": 1}]')$$, '42501', NULL
 RESET ROLE;
 SELECT pg_temp.act_as('service_role');
 SELECT lives_ok($$SELECT leadscore.activate_model(1)$$, 'service_role activates');
+RESET ROLE;
+
+-- Memory bound: beyond max_training_leads, a fixed sample by id hash trains.
+CREATE TEMP TABLE sampled ON COMMIT DROP AS
+  SELECT leadscore.train_lead_model(activate => 'never', params => '{"max_training_leads": 100, "n_trees": 5}') AS r
+  UNION ALL
+  SELECT leadscore.train_lead_model(activate => 'never', params => '{"max_training_leads": 100, "n_trees": 5}');
+SELECT is(array_agg(DISTINCT (r ->> 'training_rows')::int), ARRAY[100], 'only max_training_leads leads train') FROM sampled;
+SELECT ok(bool_and((r ->> 'sampled')::boolean) AND bool_and((r ->> 'won')::int + (r ->> 'lost')::int = 320),
+          'the result says the leads were sampled from all 320') FROM sampled;
+SELECT is(count(DISTINCT blob), 1::bigint, 'the sample, and so the model, is the same run after run')
+  FROM leadscore.models WHERE version IN (SELECT (r ->> 'version')::int FROM sampled);
 
 SELECT * FROM finish();
 ROLLBACK;
