@@ -2,7 +2,7 @@
 -- both ways, rollback, the flag, every fallback reason, and who may call what.
 BEGIN;
 \ir fixture.psql
-SELECT plan(46);
+SELECT plan(47);
 
 -- 400 leads; the outcome is decided by value, occupancy and trade, plus noise.
 INSERT INTO leadscore.leads (id, address, permit_value, trade_tags, created_at, attributes)
@@ -95,6 +95,9 @@ SELECT ok(bool_and(s.score BETWEEN 0 AND 100 AND s.grade IN ('A', 'B', 'C', 'D')
 SELECT ok(avg(s.win_prob) FILTER (WHERE t.won) > avg(s.win_prob) FILTER (WHERE NOT t.won) + 0.2,
           'won leads score well above lost ones')
   FROM leadscore.leads l JOIN truth t ON t.id = l.id, LATERAL leadscore.score_lead(l, true) s;
+SELECT is(count(*) FILTER (WHERE abs(s.win_prob - (leadscore.explain_lead(l, 1, true) ->> 'win_prob')::float8) > 1e-5),
+          0::bigint, 'score_lead and explain_lead agree on every lead''s probability')
+  FROM leadscore.leads l, LATERAL leadscore.score_lead(l, true) s;
 SELECT ok(count(DISTINCT s.score) > 15, 'rules scores spread over the range')
   FROM leadscore.leads l, LATERAL leadscore.score_lead(l, false) s;
 
