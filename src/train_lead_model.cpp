@@ -5,8 +5,11 @@
 // it per `activate`:
 //   if_better  only if there is no readable active model, or the new model's AUC on
 //              its held-out leads is at least the active model's on the same
-//              leads minus kPromotionTolerance (fair because no model trained
-//              in the database ever trains on its held-out leads: see below);
+//              leads minus kPromotionTolerance. Both AUCs are of the forests'
+//              raw probabilities: no forest trained in the database ever sees
+//              its held-out leads (see below), while its calibration map does,
+//              after they are measured (core/model.hpp), and ranks by the raw
+//              probability are untouched by any map;
 //   always / never.
 // The work is split so that Postgres errors never cross live C++ objects:
 // arguments and counts are read first in plain Postgres style; leads are then
@@ -246,8 +249,10 @@ Gate decide(Activate mode, const Model& candidate, const std::vector<Lead>& lead
       held_labels.push_back(labels[i]);
     }
   }
-  g.active_auc = evaluate(*current.model, held_leads, held_labels, now).auc;
-  double auc = candidate.metrics().auc;
+  std::vector<double> raw;
+  for (const Score& s : current.model->score_batch(held_leads, now)) raw.push_back(s.raw_prob);
+  g.active_auc = roc_auc(raw, held_labels);
+  double auc = candidate.metrics().auc_raw;
   g.activate = !(auc < g.active_auc - kPromotionTolerance);  // NaN (one class held out) activates
   g.reason = g.activate ? "its held-out AUC is at least the active model's minus 0.01"
                         : "its held-out AUC is below the active model's minus 0.01";
@@ -321,6 +326,8 @@ LEADSCORE_FUNCTION(train_lead_model) {
   w.key("reason").value(gate.reason);
   w.key("previous_active_version");
   if (gate.active_version) w.value(gate.active_version); else w.null();
+  // The two numbers the if_better gate compared: raw-forest AUCs on the held-out leads.
+  w.key("auc_raw_on_holdout").value(model.metrics().auc_raw);
   w.key("previous_active_auc_on_holdout").value(gate.active_auc);
   w.key("training_rows").value(labels.size());
   w.key("won").value(static_cast<long long>(won));

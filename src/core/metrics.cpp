@@ -143,6 +143,7 @@ std::string Metrics::to_json() const {
   JsonWriter w;
   w.begin_object();
   w.key("auc").value(auc);
+  w.key("auc_raw").value(auc_raw);
   w.key("accuracy").value(accuracy);
   w.key("brier").value(brier);
   w.key("log_loss").value(log_loss);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ struct Metrics {
   uint64_t rows_holdout = 0;  // leads the metrics were computed on
   double positive_rate = 0;   // among the measured leads
   double auc = 0, accuracy = 0, brier = 0, log_loss = 0, ece = 0;  // NaN when undefined
+  // AUC of the forest's raw (uncalibrated) probability on the same leads: the
+  // ranking alone, which no calibration map can change (model.hpp). NaN when
+  // undefined or not measured (models of format 1).
+  double auc_raw = std::numeric_limits<double>::quiet_NaN();
   std::vector<CalibrationBin> calibration;
   std::vector<RocPoint> roc;  // at most kMaxRocPoints, from (0,0) to (1,1)
   std::vector<FeatureImportance> importance;  // largest first, at most kTopImportances

@@ -306,6 +306,7 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
   if (!params.refit_full || hold_rows.empty()) {
     // The shipped forest never sees the held-out leads: measure it on them directly.
     Fitted fitted = fit(leads, labels, train_rows, params, now, should_stop);
+    const std::vector<double> fitted_oob = std::move(fitted.oob);
     Model m(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), Metrics(), params);
     std::vector<Lead> hold;
     std::vector<uint8_t> hy;
@@ -317,7 +318,24 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
     Metrics metrics = evaluate(m, hold, hy, now);
     metrics.rows_train = train_rows.size();
     metrics.importance = top_importance(m.spec(), m.forest());
-    return Model(m.spec(), m.forest(), m.calibrator(), std::move(metrics), params);
+    // Once measured, the held-out leads also calibrate: the forest never sees
+    // them, their predictions come from all its trees, and a fifth more
+    // leads steadies the map. The metrics above keep describing the map
+    // fitted without them; auc_raw, the forest's own ranking, is what a
+    // comparison of models on these leads should use (see the header).
+    std::vector<double> x, raw;
+    std::vector<uint8_t> xy;
+    for (size_t i = 0; i < train_rows.size(); ++i)
+      if (!std::isnan(fitted_oob[i])) {
+        x.push_back(fitted_oob[i]);
+        xy.push_back(labels[train_rows[i]]);
+      }
+    for (const Score& s : m.score_batch(hold, now)) raw.push_back(s.raw_prob);
+    metrics.auc_raw = roc_auc(raw, hy);
+    x.insert(x.end(), raw.begin(), raw.end());
+    xy.insert(xy.end(), hy.begin(), hy.end());
+    Calibrator cal = hold.empty() ? m.calibrator() : calibrate(x, xy, params);
+    return Model(m.spec(), m.forest(), std::move(cal), std::move(metrics), params);
   }
 
   // One forest on all leads. The held-out leads are measured through their
@@ -341,8 +359,10 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
     }
   }
   const Calibrator held_cal = calibrate(fx, fy, params);
+  const double auc_raw = roc_auc(hx, hy);
   for (double& v : hx) v = held_cal.apply(v);
   Metrics metrics = compute_metrics(hx, hy);
+  metrics.auc_raw = auc_raw;
   metrics.rows_train = train_rows.size();
   metrics.importance = top_importance(fitted.spec, fitted.forest);
   return Model(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), std::move(metrics), params);

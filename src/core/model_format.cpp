@@ -306,9 +306,10 @@ void write_metrics(Writer& w, const Metrics& m) {
     w.str(f.feature);
     w.f64(f.importance);
   }
+  w.f64(m.auc_raw);
 }
 
-Metrics read_metrics(Reader& r) {
+Metrics read_metrics(Reader& r, uint32_t version) {
   Metrics m;
   m.rows_train = r.u64();
   m.rows_holdout = r.u64();
@@ -332,6 +333,7 @@ Metrics read_metrics(Reader& r) {
     f.feature = r.str();
     f.importance = r.f64();
   }
+  if (version >= 2) m.auc_raw = r.f64();
   return m;
 }
 
@@ -424,7 +426,7 @@ Model deserialize(const uint8_t* data, size_t size) {
       case 1: spec = read_spec(r); break;
       case 2: forest = read_forest(r); break;
       case 3: cal = read_calibration(r); break;
-      case 4: metrics = read_metrics(r); break;
+      case 4: metrics = read_metrics(r, version); break;
     }
     r.expect_end();
     pos += static_cast<size_t>(len);

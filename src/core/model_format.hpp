@@ -28,7 +28,8 @@
 
 namespace leadscore {
 
-// 1: first release; 2: the params section ends with max_training_leads.
+// 1: first release; 2: the params section ends with max_training_leads and
+// the metrics section with auc_raw.
 // Blobs of every earlier version stay readable.
 constexpr uint32_t kFormatVersion = 2;
 

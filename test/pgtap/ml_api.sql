@@ -53,14 +53,14 @@ SELECT is(leadscore.train_lead_model(min_feedback => 50, activate => 'always',
           'true', 'always activates even a stump');
 CREATE TEMP TABLE better ON COMMIT DROP AS SELECT leadscore.train_lead_model(min_feedback => 50) AS r;
 SELECT is(r ->> 'activated', 'true', 'if_better activates a better model') FROM better;
-SELECT ok((r -> 'metrics' ->> 'auc')::float8 >= (r ->> 'previous_active_auc_on_holdout')::float8 - 0.01,
+SELECT ok((r -> 'metrics' ->> 'auc_raw')::float8 >= (r ->> 'previous_active_auc_on_holdout')::float8 - 0.01,
           'its held-out AUC is at least the active model''s on the same leads minus 0.01') FROM better;
 -- ... and downward: a stump does not replace the forest.
 CREATE TEMP TABLE worse ON COMMIT DROP AS
   SELECT leadscore.train_lead_model(min_feedback => 50,
            params => '{"n_trees": 1, "max_depth": 1, "calibration": "platt"}') AS r;
 SELECT is(r ->> 'activated', 'false', 'if_better keeps the better active model') FROM worse;
-SELECT ok((r -> 'metrics' ->> 'auc')::float8 < (r ->> 'previous_active_auc_on_holdout')::float8 - 0.01,
+SELECT ok((r -> 'metrics' ->> 'auc_raw')::float8 < (r ->> 'previous_active_auc_on_holdout')::float8 - 0.01,
           'because its held-out AUC is lower by more than 0.01') FROM worse;
 SELECT is(leadscore.train_lead_model(min_feedback => 50, activate => 'never') ->> 'activated', 'false',
           'never registers a candidate only');

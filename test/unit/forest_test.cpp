@@ -269,3 +269,29 @@ TEST(Forest, MaxTrainingLeadsTrainsOnAFixedSampleWhateverTheOrder) {
   p.max_training_leads = 1;
   EXPECT_THROW(train(leads, y, p, 1.7e9), InvalidInput);
 }
+
+TEST(Forest, HeldOutLeadsCalibrateOnceMeasuredAndAucRawIsTheForestsRanking) {
+  std::vector<Lead> leads;
+  std::vector<uint8_t> y;
+  synth::make_leads(2000, 6, &leads, &y);
+  TrainParams p;
+  p.n_trees = 10;
+  p.refit_full = false;
+  Model m = train(leads, y, p, 1.7e9);
+  std::vector<Lead> hold;
+  std::vector<uint8_t> hy;
+  for (size_t i = 0; i < leads.size(); ++i)
+    if (is_holdout(leads[i].id, p.seed, p.holdout_fraction)) hold.push_back(leads[i]), hy.push_back(y[i]);
+  std::vector<double> raw, cal;
+  for (const Score& s : m.score_batch(hold, 1.7e9)) raw.push_back(s.raw_prob), cal.push_back(s.win_prob);
+  // auc_raw is the shipped forest's ranking of the held-out leads...
+  EXPECT_DOUBLE_EQ(m.metrics().auc_raw, roc_auc(raw, hy));
+  // ... and survives serialization (format 2).
+  EXPECT_DOUBLE_EQ(deserialize(serialize(m)).metrics().auc_raw, m.metrics().auc_raw);
+  // The reported metrics describe the map fitted without the held-out leads;
+  // the shipped map, fitted with them too, differs from it.
+  EXPECT_NE(compute_metrics(cal, hy).brier, m.metrics().brier);
+  // With refit_full the figure is measured out of bag and is defined too.
+  p.refit_full = true;
+  EXPECT_GT(train(leads, y, p, 1.7e9).metrics().auc_raw, 0.6);
+}
