@@ -178,9 +178,9 @@ int main(int argc, char** argv) {
                 std::memcmp(a.forest().nodes.data(), b.forest().nodes.data(),
                             a.forest().nodes.size() * sizeof(Node)) == 0;
 
-    Metrics m = evaluate(model, ds.test, ds.test_y, kNow);
     std::vector<double> test_p;
     for (const Score& s : model.score_batch(ds.test, kNow)) test_p.push_back(s.win_prob);
+    const Metrics m = compute_metrics(test_p, ds.test_y);
     const EceFloor floor = ece_noise_floor(test_p, 0.02);
     if (std::getenv("LEADSCORE_BENCH_VERBOSE")) std::fprintf(stderr, "%s test metrics: %s\n", name.c_str(), m.to_json().c_str());
 

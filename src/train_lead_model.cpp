@@ -167,15 +167,14 @@ void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels,
   LeadColumns columns{};
   bool columns_known = false;
   pg_call([&] {
-    const char* sql =
-        eligible <= limit
-            ? psprintf("SELECT l, o.win_label FROM leadscore.leads l"
-                       "  JOIN leadscore.lead_outcomes o ON o.lead_id = l.id WHERE %s ORDER BY l.id",
-                       eligible_leads_condition())
-            : psprintf("SELECT l, o.win_label FROM leadscore.leads l"
-                       "  JOIN leadscore.lead_outcomes o ON o.lead_id = l.id WHERE %s"
-                       "  ORDER BY hashint8extended(l.id, %lld), l.id LIMIT %d",
-                       eligible_leads_condition(), static_cast<long long>(seed), limit);
+    const char* order = eligible <= limit
+                            ? "ORDER BY l.id"
+                            : psprintf("ORDER BY hashint8extended(l.id, %lld), l.id LIMIT %d",
+                                       static_cast<long long>(seed), limit);
+    const char* sql = psprintf(
+        "SELECT l, o.win_label FROM leadscore.leads l"
+        "  JOIN leadscore.lead_outcomes o ON o.lead_id = l.id WHERE %s %s",
+        eligible_leads_condition(), order);
     SPI_connect();
     spi_context = CurrentMemoryContext;
     batch_context = AllocSetContextCreate(spi_context, "leadscore training batch", ALLOCSET_DEFAULT_SIZES);

@@ -426,7 +426,6 @@ uint8_t FeatureSpec::level_bin(size_t f, const std::string& text) const {
 
 void FeatureSpec::encode(const Lead& lead, double now, uint8_t* out, size_t stride,
                          uint8_t* novel) const {
-  const size_t nf = defs_.size();
   auto put_num = [&](size_t f, double v) {
     const FeatureDef& d = defs_[f];
     uint8_t b = numeric_bin(d.edges, v);
@@ -472,7 +471,6 @@ void FeatureSpec::encode(const Lead& lead, double now, uint8_t* out, size_t stri
       put_cat(f, v ? value_text(*v) : std::string());
     }
   }
-  (void)nf;
 }
 
 std::string FeatureSpec::to_json() const {

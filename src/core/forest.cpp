@@ -288,20 +288,6 @@ double Forest::predict(const uint8_t* row) const {
   return roots.empty() ? 0.0 : s / static_cast<double>(roots.size());
 }
 
-void Forest::predict_batch(const uint8_t* rows, size_t n, double* out) const {
-  // Tree-outer over small blocks of rows keeps each tree hot in cache.
-  constexpr size_t kBlock = 256;
-  const size_t nf = n_features;
-  for (size_t b0 = 0; b0 < n; b0 += kBlock) {
-    const size_t m = std::min(kBlock, n - b0);
-    double acc[kBlock] = {0};
-    for (size_t t = 0; t < roots.size(); ++t)
-      for (size_t i = 0; i < m; ++i) acc[i] += nodes[leaf(t, rows + (b0 + i) * nf)].value;
-    const double inv = roots.empty() ? 0.0 : 1.0 / static_cast<double>(roots.size());
-    for (size_t i = 0; i < m; ++i) out[b0 + i] = acc[i] * inv;
-  }
-}
-
 void Forest::index() {
   max_depth = 0;
   masks.assign(1 + 2 * 255 + catsets.size(), CatSet{});

@@ -106,9 +106,6 @@ class Forest {
   // Mean leaf value over trees: the raw, uncalibrated forest probability.
   double predict(const uint8_t* row) const;
 
-  // predict() for n row-major rows of n_features bins each.
-  void predict_batch(const uint8_t* rows, size_t n, double* out) const;
-
   // Structural checks for a deserialized forest; throws CorruptModel.
   void validate() const;
 

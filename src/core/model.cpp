@@ -315,23 +315,29 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
       hold.push_back(leads[r]);
       hy.push_back(labels[r]);
     }
-    Metrics metrics = evaluate(m, hold, hy, now);
+    // One pass over the held-out leads gives both the calibrated probabilities
+    // the metrics describe and the raw ones auc_raw and the refit need.
+    std::vector<double> p, raw;
+    for (const Score& s : m.score_batch(hold, now)) {
+      p.push_back(s.win_prob);
+      raw.push_back(s.raw_prob);
+    }
+    Metrics metrics = compute_metrics(p, hy);
     metrics.rows_train = train_rows.size();
     metrics.importance = top_importance(m.spec(), m.forest());
+    metrics.auc_raw = roc_auc(raw, hy);
     // Once measured, the held-out leads also calibrate: the forest never sees
     // them, their predictions come from all its trees, and a fifth more
     // leads steadies the map. The metrics above keep describing the map
     // fitted without them; auc_raw, the forest's own ranking, is what a
     // comparison of models on these leads should use (see the header).
-    std::vector<double> x, raw;
+    std::vector<double> x;
     std::vector<uint8_t> xy;
     for (size_t i = 0; i < train_rows.size(); ++i)
       if (!std::isnan(fitted_oob[i])) {
         x.push_back(fitted_oob[i]);
         xy.push_back(labels[train_rows[i]]);
       }
-    for (const Score& s : m.score_batch(hold, now)) raw.push_back(s.raw_prob);
-    metrics.auc_raw = roc_auc(raw, hy);
     x.insert(x.end(), raw.begin(), raw.end());
     xy.insert(xy.end(), hy.begin(), hy.end());
     Calibrator cal = hold.empty() ? m.calibrator() : calibrate(x, xy, params);
