@@ -5,7 +5,13 @@
 EXTENSION = leadscore
 MODULE_big = leadscore
 
-DATA = $(wildcard sql/leadscore--*.sql) sql/leadscore_auth_compat.sql
+# The whole current schema is sql/leadscore.sql; the build copies it to the
+# install script of the default version (as pgvector does). The released
+# install script an upgrade starts from (0.1.0) and the upgrade scripts are
+# kept as they shipped.
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(srcdir)/leadscore.control)
+DATA_built = sql/leadscore--$(EXTVERSION).sql
+DATA = sql/leadscore--0.1.0.sql $(wildcard sql/leadscore--*--*.sql) sql/leadscore_auth_compat.sql
 
 CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
 GLUE_SRCS = $(sort $(wildcard src/pg/*.cpp) $(wildcard src/*.cpp))
@@ -36,3 +42,6 @@ EXTRA_CLEAN = test/results test/regression.diffs test/regression.out
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+sql/leadscore--$(EXTVERSION).sql: sql/leadscore.sql
+	cp $< $@

@@ -1,8 +1,8 @@
 // SQL: leadscore.train_lead_model(min_feedback int, activate text, params jsonb) -> jsonb
 //
-// Trains on every lead whose outcome is known (lead_outcomes.win_label not
-// NULL) joined with its features in leads, registers the model, and activates
-// it per `activate`:
+// Trains on the trainable labelled leads (the view leadscore.labelled_leads:
+// outcome known, a row in leads, old enough), registers the model, and
+// activates it per `activate`:
 //   if_better  only if there is no readable active model, or the new model's AUC on
 //              its held-out leads is at least the active model's on the same
 //              leads minus kPromotionTolerance. Both AUCs are of the forests'
@@ -51,6 +51,7 @@ constexpr long kBatchRows = 5000;
 enum class Activate { IfBetter, Always, Never };
 
 struct Arguments {
+  bool min_feedback_given;  // NULL: the default of leadscore.training_readiness(), where it is declared
   int min_feedback;
   Activate activate;
   const char* activate_name;
@@ -67,8 +68,9 @@ Arguments read_arguments(FunctionCallInfo fcinfo) {
     ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
                     errmsg("train_lead_model writes the model registry: run it on the primary, not on a standby"),
                     errhint("Standbys serve scores with the primary's active model; train and activate on the primary.")));
-  a.min_feedback = PG_ARGISNULL(0) ? 50 : PG_GETARG_INT32(0);
-  if (a.min_feedback < 2)
+  a.min_feedback_given = !PG_ARGISNULL(0);
+  a.min_feedback = a.min_feedback_given ? PG_GETARG_INT32(0) : 0;
+  if (a.min_feedback_given && a.min_feedback < 2)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                     errmsg("min_feedback: must be at least 2, got %d", a.min_feedback)));
   a.activate_name = PG_ARGISNULL(1) ? "if_better" : text_to_cstring(PG_GETARG_TEXT_PP(1));
@@ -111,42 +113,32 @@ Arguments read_arguments(FunctionCallInfo fcinfo) {
   return a;
 }
 
-// The leads training may use: labelled, and old enough for their outcome to be
-// known (leadscore.training_min_lead_age; a lead without created_at counts as
-// old enough). count_labels() and load_labelled_leads() share it so that the
-// counts in error messages are the rows training would see.
-const char* eligible_leads_condition() {
-  return psprintf(
-      "o.win_label IS NOT NULL AND (l.created_at IS NULL OR l.created_at <= now() - make_interval(days => %d))",
-      training_min_lead_age_days);
-}
-
-// Postgres side: how many labelled leads of each class training would see.
-void count_labels(int64* won, int64* lost) {
+// Postgres side: whether there is enough to train on (leadscore.training_readiness(),
+// the one place that counts the trainable leads and holds the default
+// min_feedback), with the counts of each class; raises its reason otherwise.
+void check_readiness(const Arguments& a, int64* won, int64* lost) {
   // Plain Postgres style (palloc'd strings): this runs before any C++ object exists.
-  const char* sql = psprintf(
-      "SELECT count(*) FILTER (WHERE o.win_label), count(*) FILTER (WHERE NOT o.win_label)"
-      "  FROM leadscore.lead_outcomes o JOIN leadscore.leads l ON l.id = o.lead_id WHERE %s",
-      eligible_leads_condition());
+  const char* sql =
+      !a.min_feedback_given
+          ? "SELECT (r->>'ready')::bool, r->>'reason', (r->>'won')::int8, (r->>'lost')::int8"
+            "  FROM leadscore.training_readiness() r"
+          : psprintf("SELECT (r->>'ready')::bool, r->>'reason', (r->>'won')::int8, (r->>'lost')::int8"
+                     "  FROM leadscore.training_readiness(%d) r",
+                     a.min_feedback);
   SPI_connect();
   int rc = SPI_execute(sql, true, 1);
-  if (rc != SPI_OK_SELECT) elog(ERROR, "leadscore: counting labelled leads failed");
+  if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "leadscore: counting labelled leads failed");
   bool isnull;
-  *won = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-  *lost = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-  SPI_finish();
-}
-
-void check_counts(const Arguments& a, int64 won, int64 lost) {
-  if (won + lost < a.min_feedback)
+  HeapTuple row = SPI_tuptable->vals[0];
+  bool ready = DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
+  if (!ready)
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("not enough labelled leads to train: %lld, min_feedback is %d (%lld won, %lld lost)",
-                           (long long)(won + lost), a.min_feedback, (long long)won, (long long)lost),
+                    errmsg("%s", SPI_getvalue(row, SPI_tuptable->tupdesc, 2)),
                     errhint("A lead is labelled once contractors' feedback resolves it (see leadscore.rating_labels); "
-                            "leads younger than leadscore.training_min_lead_age days are not counted.")));
-  if (won == 0 || lost == 0)
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("cannot train on one class: %lld won, %lld lost", (long long)won, (long long)lost)));
+                            "SELECT leadscore.training_readiness() gives the counts.")));
+  *won = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull));
+  *lost = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 4, &isnull));
+  SPI_finish();
 }
 
 struct LabelledBatch {
@@ -168,13 +160,11 @@ void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels,
   bool columns_known = false;
   pg_call([&] {
     const char* order = eligible <= limit
-                            ? "ORDER BY l.id"
-                            : psprintf("ORDER BY hashint8extended(l.id, %lld), l.id LIMIT %d",
+                            ? "ORDER BY ll.lead_id"
+                            : psprintf("ORDER BY hashint8extended(ll.lead_id, %lld), ll.lead_id LIMIT %d",
                                        static_cast<long long>(seed), limit);
     const char* sql = psprintf(
-        "SELECT l, o.win_label FROM leadscore.leads l"
-        "  JOIN leadscore.lead_outcomes o ON o.lead_id = l.id WHERE %s %s",
-        eligible_leads_condition(), order);
+        "SELECT ll.lead, ll.win_label FROM leadscore.labelled_leads ll WHERE ll.trainable %s", order);
     SPI_connect();
     spi_context = CurrentMemoryContext;
     batch_context = AllocSetContextCreate(spi_context, "leadscore training batch", ALLOCSET_DEFAULT_SIZES);
@@ -263,8 +253,7 @@ Gate decide(Activate mode, const Model& candidate, const std::vector<Lead>& lead
 LEADSCORE_FUNCTION(train_lead_model) {
   Arguments args = read_arguments(fcinfo);
   int64 won = 0, lost = 0;
-  count_labels(&won, &lost);
-  check_counts(args, won, lost);
+  check_readiness(args, &won, &lost);
   double now = 0;
   timestamptz_to_epoch(GetCurrentTransactionStartTimestamp(), &now);
 

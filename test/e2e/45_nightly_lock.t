@@ -37,7 +37,7 @@ is "$(cat "$E2E_TMP/a.out")" "skipped" "the first run finished on its own (too l
 
 is "$(q "$db" "SELECT string_agg(split_part(started_by, ' via ', 2) || ' ' || status || ' ' || reason, E'\n' ORDER BY id)
                  FROM leadscore.training_runs")" \
-   "e2e_first skipped not enough feedback: 0 labelled leads at least 14 days old (0 won, 0 lost); training needs 50 of both classes
+   "e2e_first skipped not enough labelled leads to train: 0, min_feedback is 50 (0 won, 0 lost); no lead has a label yet: a lead is labelled once contractors' feedback resolves it (see leadscore.rating_labels)
 e2e_second skipped already running" \
    "both runs are recorded, each with who started it"
 isnt "$(q "$db" "SELECT leadscore.nightly_training() ->> 'reason'")" "already running" \

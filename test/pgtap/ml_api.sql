@@ -32,7 +32,8 @@ SELECT throws_ok($$SELECT leadscore.train_lead_model(params => '{"n_trees": [1]}
 SELECT throws_ok($$SELECT leadscore.train_lead_model(params => '"x"')$$, '22023',
   'params: must be a JSON object', 'params not an object');
 SELECT throws_like($$SELECT leadscore.train_lead_model(min_feedback => 1000)$$,
-  'not enough labelled leads to train: 320, min_feedback is 1000 (% won, % lost)', 'too few labels, with counts');
+  'not enough labelled leads to train: 320, min_feedback is 1000 (% won, % lost); 320 leads are labelled: 0 younger than leadscore.training_min_lead_age (14 days), 0 without a row in leadscore.leads',
+  'too few labels, with counts of what is labelled and why it is not trainable');
 SELECT throws_ok($$SELECT leadscore.train_lead_model(min_feedback => 1)$$, '22023',
   'min_feedback: must be at least 2, got 1', 'min_feedback below 2');
 SAVEPOINT one_class;

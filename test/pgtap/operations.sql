@@ -34,10 +34,10 @@ SELECT count(*) FROM leadscore.leads l,
                                     account_id => 'aaaaaaaa-0000-4000-8000-000000000001');
 SELECT results_eq(
   $$SELECT r ->> 'status', r ->> 'labelled_rows', r ->> 'reason' FROM leadscore.nightly_training() r$$,
-  $$VALUES ('skipped', '0', 'not enough feedback: 0 labelled leads at least 14 days old (0 won, 0 lost); training needs 50 of both classes')$$,
+  $$VALUES ('skipped', '0', 'not enough labelled leads to train: 0, min_feedback is 50 (0 won, 0 lost); 60 leads are labelled: 60 younger than leadscore.training_min_lead_age (14 days), 0 without a row in leadscore.leads')$$,
   'leads younger than training_min_lead_age are not counted: skipped, with the counts');
 SELECT throws_like('SELECT leadscore.train_lead_model(min_feedback => 10)',
-  'not enough labelled leads to train: 0, min_feedback is 10 (0 won, 0 lost)',
+  'not enough labelled leads to train: 0, min_feedback is 10 (0 won, 0 lost); 60 leads are labelled: 60 younger than %',
   'train_lead_model() leaves them out too');
 SET LOCAL leadscore.training_min_lead_age = 0;
 SELECT is(leadscore.health() -> 'labelled_leads',

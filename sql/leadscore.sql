@@ -1,0 +1,1372 @@
+-- leadscore: contractors' feedback on leads, each lead's outcome label, a
+-- model trained in the database, and scores.
+--
+-- This file is the whole current schema, in one place. The build copies it to
+-- leadscore--<default_version>.sql, the script a fresh CREATE EXTENSION runs;
+-- the upgrade scripts (leadscore--X--Y.sql) hold only what changed between two
+-- releases, and a test checks that a database updated through them from 0.1.0
+-- has exactly the catalog of a fresh install. A change to the schema goes here
+-- and, as a change, into the upgrade script of the release being made.
+--
+-- Who may do what (PostgREST roles, as on Supabase):
+--   anon           nothing at all: no USAGE on the schema, no EXECUTE anywhere.
+--   authenticated  reads leads, the vocabularies and the rule weights; reads its
+--                  own feedback (row-level security on auth.uid()); writes
+--                  feedback only through submit_feedback(); scores leads.
+--   service_role   reads and writes everything; names the account it acts for;
+--                  trains, activates and monitors models.
+-- Functions run as their caller (SECURITY INVOKER) unless they must write what
+-- the caller may not; those pin search_path to pg_catalog, pg_temp, qualify
+-- every object they use, and are revoked from PUBLIC and anon. Privileges,
+-- row-level security and pg_dump registration are at the end of the file.
+\echo Use "CREATE EXTENSION leadscore" to load this file. \quit
+
+DO $prerequisites$
+BEGIN
+  IF to_regrole('anon') IS NULL OR to_regrole('authenticated') IS NULL
+     OR to_regrole('service_role') IS NULL OR to_regclass('auth.users') IS NULL
+     OR to_regprocedure('auth.uid()') IS NULL THEN
+    RAISE EXCEPTION 'leadscore needs the roles anon, authenticated, service_role, the table auth.users and the function auth.uid()'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Supabase has them. On plain PostgreSQL run, as a superuser: psql -f "$(pg_config --sharedir)/extension/leadscore_auth_compat.sql"';
+  END IF;
+END
+$prerequisites$;
+
+-- The schema belongs to the extension (see leadscore.control); nothing in it is
+-- reachable by roles that are not granted at the end of this file.
+CREATE SCHEMA leadscore;
+COMMENT ON SCHEMA leadscore IS 'leadscore: feedback on leads, outcome labels, lead scoring';
+
+---------------------------------------------------------------------------
+-- Types
+---------------------------------------------------------------------------
+
+CREATE TYPE leadscore.lead_rating AS ENUM
+  ('no_answer', 'bad_contact', 'not_qualified', 'quoted', 'won');
+COMMENT ON TYPE leadscore.lead_rating IS
+  'How a contractor''s contact with a lead ended, from worst to best.';
+
+CREATE TYPE leadscore.lead_score AS (
+  lead_id          bigint,
+  score            int,     -- 0..100
+  grade            text,    -- A >= 70, B >= 50, C >= 30, D below
+  win_prob         float8,  -- calibrated probability (ml); NULL for rules
+  confidence       text,    -- high, medium, low
+  confidence_value float8,  -- the number behind confidence, 0..1
+  method           text,    -- ml or rules
+  model_version    int      -- NULL for rules
+);
+COMMENT ON TYPE leadscore.lead_score IS 'The result of score_lead().';
+
+---------------------------------------------------------------------------
+-- Vocabularies and configuration an operator edits
+---------------------------------------------------------------------------
+
+-- Vocabulary tables are configuration an operator edits. They are dumped whole
+-- by pg_dump; on restore, CREATE EXTENSION first inserts the defaults and the
+-- dumped rows then replace them (see replace_on_insert below). To retire a
+-- default row, set active = false rather than deleting it.
+
+-- Makes INSERT of an existing key update that row in place (and insert
+-- nothing), so that a restored dump's rows win over the defaults that CREATE
+-- EXTENSION has just inserted. The arguments name the key columns.
+CREATE FUNCTION leadscore.replace_on_insert() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  key_match   text;
+  assignments text;
+  replaced    bigint;
+BEGIN
+  SELECT string_agg(format('%I = $1.%I', k, k), ' AND ') INTO key_match FROM unnest(TG_ARGV) AS k;
+  SELECT string_agg(format('%I = $1.%I', a.attname, a.attname), ', ' ORDER BY a.attnum) INTO assignments
+    FROM pg_attribute a
+   WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped
+     AND NOT a.attname = ANY (TG_ARGV);
+  EXECUTE format('UPDATE %I.%I SET %s WHERE %s', TG_TABLE_SCHEMA, TG_TABLE_NAME, assignments, key_match)
+    USING NEW;
+  GET DIAGNOSTICS replaced = ROW_COUNT;
+  IF replaced > 0 THEN
+    RETURN NULL;
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+CREATE TABLE leadscore.rating_labels (
+  rating      leadscore.lead_rating PRIMARY KEY,
+  win_label   boolean,
+  description text
+);
+COMMENT ON TABLE leadscore.rating_labels IS
+  'What each rating says about the outcome: true = won, false = lost, NULL = not known yet. Changing it re-derives every lead''s win_label.';
+INSERT INTO leadscore.rating_labels (rating, win_label, description) VALUES
+  ('won',           true,  'the contractor won the job'),
+  ('quoted',        NULL,  'a quote is out; the outcome is not known yet'),
+  ('not_qualified', false, 'reached, but not a real prospect'),
+  ('bad_contact',   false, 'the contact details were wrong'),
+  ('no_answer',     false, 'nobody answered');
+
+CREATE TABLE leadscore.deal_bands (
+  band     text PRIMARY KEY CHECK (length(band) BETWEEN 1 AND 40),
+  position int NOT NULL,
+  min_usd  numeric,
+  max_usd  numeric,
+  active   boolean NOT NULL DEFAULT true
+);
+COMMENT ON TABLE leadscore.deal_bands IS
+  'Allowed values of lead_feedback.deal_band (the deal size). Operators may add bands.';
+INSERT INTO leadscore.deal_bands (band, position, min_usd, max_usd) VALUES
+  ('<$5k',      1,      0,   5000),
+  ('$5-15k',    2,   5000,  15000),
+  ('$15-50k',   3,  15000,  50000),
+  ('$50-150k',  4,  50000, 150000),
+  ('$150k+',    5, 150000,   NULL);
+
+CREATE TABLE leadscore.reason_codes (
+  code        text PRIMARY KEY CHECK (code ~ '^[a-z][a-z0-9_]{0,39}$'),
+  polarity    text NOT NULL CHECK (polarity IN ('good', 'bad', 'neutral')),
+  description text,
+  active      boolean NOT NULL DEFAULT true
+);
+COMMENT ON TABLE leadscore.reason_codes IS
+  'Allowed values of lead_feedback.reason_codes: why a lead went well or badly. Operators may add codes.';
+INSERT INTO leadscore.reason_codes (code, polarity, description) VALUES
+  ('good_contact',      'good',    'the contact details reached the decision maker'),
+  ('qualified',         'good',    'a real project with budget and timeline'),
+  ('responsive',        'good',    'answered quickly and stayed in touch'),
+  ('budget_confirmed',  'good',    'the budget fits the job'),
+  ('urgent_need',       'good',    'the work has to happen soon'),
+  ('repeat_customer',   'good',    'has worked with the contractor before'),
+  ('wrong_number',      'bad',     'the phone number or email was wrong'),
+  ('no_response',       'bad',     'never answered'),
+  ('not_interested',    'bad',     'reached, but not interested'),
+  ('no_budget',         'bad',     'cannot afford the job'),
+  ('already_hired',     'bad',     'another contractor already has the job'),
+  ('out_of_area',       'bad',     'outside the contractor''s service area'),
+  ('wrong_trade',       'bad',     'the work is not in the contractor''s trade'),
+  ('project_cancelled', 'bad',     'the project was dropped'),
+  ('duplicate_lead',    'bad',     'the same lead came in before'),
+  ('price_shopping',    'neutral', 'collecting quotes without intent to hire soon'),
+  ('follow_up_later',   'neutral', 'asked to be contacted again later');
+
+COMMENT ON FUNCTION leadscore.replace_on_insert() IS
+  'Trigger: an INSERT of an existing key replaces that row (vocabulary tables).';
+CREATE TRIGGER replace_on_insert BEFORE INSERT ON leadscore.rating_labels
+  FOR EACH ROW EXECUTE FUNCTION leadscore.replace_on_insert('rating');
+CREATE TRIGGER replace_on_insert BEFORE INSERT ON leadscore.deal_bands
+  FOR EACH ROW EXECUTE FUNCTION leadscore.replace_on_insert('band');
+CREATE TRIGGER replace_on_insert BEFORE INSERT ON leadscore.reason_codes
+  FOR EACH ROW EXECUTE FUNCTION leadscore.replace_on_insert('code');
+
+-- The rules that score a lead when no model serves (cold start, ML off).
+-- score = base + permit band + best trade tag + recency + completeness, in 0..100.
+CREATE TABLE leadscore.rule_weights (
+  factor      text NOT NULL CHECK (factor IN ('base', 'permit_value_at_least', 'trade_tag',
+                                              'recency', 'recency_half_life_days', 'completeness')),
+  key         text NOT NULL DEFAULT '',
+  points      float8 NOT NULL,
+  description text,
+  PRIMARY KEY (factor, key)
+);
+COMMENT ON TABLE leadscore.rule_weights IS
+  'Weights of rules-based scoring: base points, permit value bands (key = lower bound in dollars), trade tags (key = tag, * = any other), recency (points for a new lead, halving every recency_half_life_days), completeness (points for a lead with every field).';
+INSERT INTO leadscore.rule_weights (factor, key, points, description) VALUES
+  ('base',                  '',        5, 'every lead'),
+  ('permit_value_at_least', '0',       0, 'under $5k'),
+  ('permit_value_at_least', '5000',    8, '$5k to $15k'),
+  ('permit_value_at_least', '15000',  16, '$15k to $50k'),
+  ('permit_value_at_least', '50000',  22, '$50k to $150k'),
+  ('permit_value_at_least', '150000', 26, '$150k and more'),
+  ('trade_tag',             'roofing',    14, NULL),
+  ('trade_tag',             'windows',    12, NULL),
+  ('trade_tag',             'siding',     10, NULL),
+  ('trade_tag',             'hvac',       10, NULL),
+  ('trade_tag',             'remodel',     8, NULL),
+  ('trade_tag',             'solar',       6, NULL),
+  ('trade_tag',             'electrical',  6, NULL),
+  ('trade_tag',             'plumbing',    6, NULL),
+  ('trade_tag',             '*',           4, 'any other tag'),
+  ('recency',               '',       20, 'a lead created today'),
+  ('recency_half_life_days', '',      30, 'recency points halve every this many days'),
+  ('completeness',          '',       10, 'address, permit value, trade tags, created_at and attributes all present');
+CREATE TRIGGER replace_on_insert BEFORE INSERT ON leadscore.rule_weights
+  FOR EACH ROW EXECUTE FUNCTION leadscore.replace_on_insert('factor', 'key');
+
+---------------------------------------------------------------------------
+-- Leads, feedback, outcomes
+---------------------------------------------------------------------------
+
+-- Keeps updated_at honest for writers that forget it.
+CREATE FUNCTION leadscore.touch_updated_at() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  NEW.updated_at := now();
+  RETURN NEW;
+END
+$$;
+
+CREATE TABLE leadscore.leads (
+  id           bigint PRIMARY KEY CHECK (id > 0),
+  address      text,
+  permit_value numeric,
+  trade_tags   text[],
+  created_at   timestamptz,
+  attributes   jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(attributes) = 'object'),
+  updated_at   timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE leadscore.leads IS
+  'The feature snapshot of each lead that training and scoring read. attributes holds any further fields (numbers, strings, booleans).';
+COMMENT ON FUNCTION leadscore.touch_updated_at() IS 'Trigger: sets updated_at on every update.';
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON leadscore.leads
+  FOR EACH ROW EXECUTE FUNCTION leadscore.touch_updated_at();
+
+-- One row per lead that has ever been rated or scored. win_label is derived
+-- from lead_feedback by the trigger below and is never written by hand; the
+-- other columns hold the latest stored score (see store_scores()).
+-- The columns keep the order in which releases added them, so that an updated
+-- database and a fresh one agree column for column.
+CREATE TABLE leadscore.lead_outcomes (
+  lead_id          bigint PRIMARY KEY,
+  win_label        boolean,
+  win_prob         numeric,
+  calibrated_score numeric,
+  updated_at       timestamptz DEFAULT now(),
+  score            int CHECK (score BETWEEN 0 AND 100),
+  confidence       text,
+  method           text CHECK (method IN ('ml', 'rules')),
+  model_version    int,
+  scored_at        timestamptz
+);
+COMMENT ON TABLE leadscore.lead_outcomes IS
+  'Per lead: the outcome label derived from all contractors'' feedback (win_label) and the latest score.';
+COMMENT ON COLUMN leadscore.lead_outcomes.win_label IS
+  'true if any contractor won the lead; false if every rating is a loss; NULL while unresolved (see rating_labels).';
+
+CREATE TABLE leadscore.lead_feedback (
+  id           bigserial PRIMARY KEY,
+  account_id   uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE,
+  lead_id      bigint NOT NULL,
+  rating       leadscore.lead_rating NOT NULL,
+  deal_band    text,
+  reason_codes text[],
+  notes        text,
+  created_at   timestamptz DEFAULT now(),
+  updated_at   timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (account_id, lead_id),
+  -- Every rated lead has an outcome row (the trigger below creates it), and
+  -- every rating has a label mapping. Besides stating that, these keys make
+  -- pg_dump restore lead_outcomes and rating_labels before lead_feedback, so a
+  -- restore re-derives every label from complete data and changes none.
+  FOREIGN KEY (lead_id) REFERENCES leadscore.lead_outcomes (lead_id)
+    DEFERRABLE INITIALLY DEFERRED,
+  FOREIGN KEY (rating) REFERENCES leadscore.rating_labels (rating)
+);
+COMMENT ON TABLE leadscore.lead_feedback IS
+  'One rating per contractor account and lead; resubmitting replaces it. Written through submit_feedback().';
+CREATE INDEX lead_feedback_lead_id_idx ON leadscore.lead_feedback (lead_id);
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON leadscore.lead_feedback
+  FOR EACH ROW EXECUTE FUNCTION leadscore.touch_updated_at();
+
+---------------------------------------------------------------------------
+-- Outcome labels
+---------------------------------------------------------------------------
+
+-- The labelling rule, in one place: a lead is won if any rating maps to true,
+-- lost if it has ratings and all of them map to false, and unresolved otherwise
+-- (some rating maps to NULL, e.g. only 'quoted' beside losses, or no ratings).
+CREATE VIEW leadscore.derived_win_labels AS
+  SELECT f.lead_id,
+         CASE
+           WHEN bool_or(coalesce(rl.win_label, false)) THEN true
+           WHEN bool_and(rl.win_label IS NOT NULL AND NOT rl.win_label) THEN false
+         END AS win_label,
+         count(*) AS ratings
+    FROM leadscore.lead_feedback f
+    LEFT JOIN leadscore.rating_labels rl ON rl.rating = f.rating
+   GROUP BY f.lead_id;
+COMMENT ON VIEW leadscore.derived_win_labels IS
+  'win_label of every rated lead, derived from lead_feedback and rating_labels.';
+
+-- Re-derives the labels of the given leads. Concurrent raters of a lead queue
+-- on its outcome row's lock (taken in lead order, so batches cannot deadlock);
+-- the statement after the lock takes a fresh snapshot (READ COMMITTED), so it
+-- sees every rating committed before it.
+CREATE FUNCTION leadscore.refresh_win_labels(lead_ids bigint[]) RETURNS void
+  LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  INSERT INTO leadscore.lead_outcomes (lead_id)
+  SELECT DISTINCT id FROM unnest(lead_ids) AS id ORDER BY id
+  ON CONFLICT (lead_id) DO NOTHING;
+  PERFORM 1 FROM leadscore.lead_outcomes
+   WHERE lead_id = ANY (lead_ids) ORDER BY lead_id FOR UPDATE;
+  UPDATE leadscore.lead_outcomes o
+     SET win_label = d.win_label, updated_at = now()
+    FROM (SELECT i.id AS lead_id, dl.win_label
+            FROM unnest(lead_ids) AS i(id)
+            -- filtered by the parameter, which the planner pushes into the
+            -- view's scan (a join condition would not be)
+            LEFT JOIN (SELECT * FROM leadscore.derived_win_labels
+                        WHERE lead_id = ANY (lead_ids)) dl ON dl.lead_id = i.id) d
+   WHERE o.lead_id = d.lead_id AND o.win_label IS DISTINCT FROM d.win_label;
+END
+$$;
+COMMENT ON FUNCTION leadscore.refresh_win_labels(bigint[]) IS
+  'Re-derives lead_outcomes.win_label of the given leads from their feedback (internal).';
+
+-- Once per statement, over every lead the statement touched: a bulk load (or a
+-- restore) of feedback derives each label once, from the complete ratings.
+CREATE FUNCTION leadscore.feedback_label_trigger() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  touched bigint[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    touched := ARRAY(SELECT DISTINCT lead_id FROM new_rows);
+  ELSIF TG_OP = 'DELETE' THEN
+    touched := ARRAY(SELECT DISTINCT lead_id FROM old_rows);
+  ELSE
+    touched := ARRAY(
+      SELECT unnest(ARRAY[o.lead_id, n.lead_id])
+        FROM old_rows o JOIN new_rows n USING (id)
+       WHERE o.lead_id <> n.lead_id OR o.rating <> n.rating);
+  END IF;
+  -- An upsert fires both the INSERT and the UPDATE trigger; one of them has nothing to do.
+  IF cardinality(touched) > 0 THEN
+    PERFORM leadscore.refresh_win_labels(touched);
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION leadscore.feedback_label_trigger() IS
+  'Trigger: re-derives the win_label of the leads whose feedback a statement changed.';
+CREATE TRIGGER keep_win_label_current_on_insert AFTER INSERT ON leadscore.lead_feedback
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION leadscore.feedback_label_trigger();
+CREATE TRIGGER keep_win_label_current_on_update AFTER UPDATE ON leadscore.lead_feedback
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION leadscore.feedback_label_trigger();
+CREATE TRIGGER keep_win_label_current_on_delete AFTER DELETE ON leadscore.lead_feedback
+  REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION leadscore.feedback_label_trigger();
+
+CREATE FUNCTION leadscore.rederive_win_labels() RETURNS bigint
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  changed bigint;
+BEGIN
+  -- Leads without feedback are unresolved already (the feedback trigger saw
+  -- their last rating go), so only rated leads can change.
+  UPDATE leadscore.lead_outcomes o
+     SET win_label = d.win_label, updated_at = now()
+    FROM leadscore.derived_win_labels d
+   WHERE o.lead_id = d.lead_id AND o.win_label IS DISTINCT FROM d.win_label;
+  GET DIAGNOSTICS changed = ROW_COUNT;
+  RETURN changed;
+END
+$$;
+COMMENT ON FUNCTION leadscore.rederive_win_labels() IS
+  'Re-derives every lead''s win_label from its feedback; returns how many changed. Runs by itself when rating_labels changes.';
+
+CREATE FUNCTION leadscore.rating_labels_trigger() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM leadscore.rederive_win_labels();
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION leadscore.rating_labels_trigger() IS
+  'Trigger: re-derives every win_label when the operator changes rating_labels.';
+CREATE TRIGGER rederive_win_labels
+  AFTER INSERT OR UPDATE OR DELETE ON leadscore.rating_labels
+  FOR EACH STATEMENT EXECUTE FUNCTION leadscore.rating_labels_trigger();
+
+---------------------------------------------------------------------------
+-- Settings, as SQL reads them
+---------------------------------------------------------------------------
+-- Settings are defined by the library (src/pg/gucs.cpp); calling one of these
+-- loads it first, so the value is the setting's, never an undefined placeholder.
+
+CREATE FUNCTION leadscore.feedback_enabled() RETURNS boolean
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'feedback_enabled';
+COMMENT ON FUNCTION leadscore.feedback_enabled() IS
+  'The leadscore.enable_lead_feedback setting: whether submit_feedback() accepts feedback.';
+
+CREATE FUNCTION leadscore.training_min_lead_age() RETURNS int
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'training_min_lead_age';
+COMMENT ON FUNCTION leadscore.training_min_lead_age() IS
+  'The leadscore.training_min_lead_age setting: the age in days a lead needs before training uses its label.';
+
+---------------------------------------------------------------------------
+-- Feedback API (RPC)
+---------------------------------------------------------------------------
+
+-- True when the role that called into leadscore acts for the service: it is
+-- service_role, a member of it, or a superuser. Inside SECURITY DEFINER code
+-- current_user is the owner, so the caller is read from the role setting that
+-- SET [LOCAL] ROLE (as PostgREST issues it) leaves behind.
+CREATE FUNCTION leadscore.caller_is_service() RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT pg_has_role(
+           CASE current_setting('role')
+             WHEN 'none' THEN session_user
+             ELSE current_setting('role')
+           END::name,
+           'service_role', 'MEMBER')
+$$;
+COMMENT ON FUNCTION leadscore.caller_is_service() IS
+  'Whether the calling role acts for the service (service_role, its members, superusers).';
+
+CREATE FUNCTION leadscore.submit_feedback(
+  lead_id      bigint,
+  rating       text,
+  deal_band    text   DEFAULT NULL,
+  reason_codes text[] DEFAULT NULL,
+  notes        text   DEFAULT NULL,
+  account_id   uuid   DEFAULT NULL
+) RETURNS leadscore.lead_feedback
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_account  uuid;
+  v_rating   leadscore.lead_rating;
+  v_bad      text;
+  v_row      leadscore.lead_feedback;
+BEGIN
+  IF NOT leadscore.feedback_enabled() THEN
+    RAISE EXCEPTION 'lead feedback is disabled'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'The setting leadscore.enable_lead_feedback is off for this database or role.';
+  END IF;
+
+  -- Who the feedback is from.
+  IF leadscore.caller_is_service() THEN
+    v_account := coalesce(submit_feedback.account_id, auth.uid());
+    IF v_account IS NULL THEN
+      RAISE EXCEPTION 'account_id is required when submitting as service_role'
+        USING ERRCODE = 'null_value_not_allowed',
+              HINT = 'Pass account_id, or a JWT whose sub claim names the account.';
+    END IF;
+  ELSE
+    v_account := auth.uid();
+    IF v_account IS NULL THEN
+      RAISE EXCEPTION 'not signed in: the request has no JWT subject'
+        USING ERRCODE = 'invalid_authorization_specification';
+    END IF;
+    IF submit_feedback.account_id IS NOT NULL AND submit_feedback.account_id <> v_account THEN
+      RAISE EXCEPTION 'account_id: only service_role may submit feedback for another account'
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM auth.users u WHERE u.id = v_account) THEN
+    RAISE EXCEPTION 'account_id: % is not a known user', v_account
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+
+  -- What the feedback says.
+  IF submit_feedback.lead_id IS NULL OR submit_feedback.lead_id <= 0 THEN
+    RAISE EXCEPTION 'lead_id: must be a positive integer, got %',
+      coalesce(submit_feedback.lead_id::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF submit_feedback.rating IS NULL
+     OR NOT submit_feedback.rating = ANY (enum_range(NULL::leadscore.lead_rating)::text[]) THEN
+    RAISE EXCEPTION 'rating: % is not a rating; allowed: %',
+      coalesce(quote_literal(submit_feedback.rating), 'NULL'),
+      array_to_string(enum_range(NULL::leadscore.lead_rating)::text[], ', ')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  v_rating := submit_feedback.rating::leadscore.lead_rating;
+  IF submit_feedback.deal_band IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM leadscore.deal_bands b
+        WHERE b.band = submit_feedback.deal_band AND b.active) THEN
+    RAISE EXCEPTION 'deal_band: % is not a deal band; allowed: %',
+      quote_literal(submit_feedback.deal_band),
+      (SELECT string_agg(b.band, ', ' ORDER BY b.position)
+         FROM leadscore.deal_bands b WHERE b.active)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF cardinality(submit_feedback.reason_codes) > 20 THEN
+    RAISE EXCEPTION 'reason_codes: at most 20 codes, got %', cardinality(submit_feedback.reason_codes)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(coalesce(quote_literal(c), 'NULL'), ', ') INTO v_bad
+    FROM unnest(submit_feedback.reason_codes) AS c
+   WHERE c IS NULL OR NOT EXISTS (
+           SELECT 1 FROM leadscore.reason_codes r WHERE r.code = c AND r.active);
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'reason_codes: % not in the vocabulary; allowed: %', v_bad,
+      (SELECT string_agg(r.code, ', ' ORDER BY r.code)
+         FROM leadscore.reason_codes r WHERE r.active)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF char_length(submit_feedback.notes) > 2000 THEN
+    RAISE EXCEPTION 'notes: at most 2000 characters, got %', char_length(submit_feedback.notes)
+      USING ERRCODE = 'string_data_right_truncation';
+  END IF;
+
+  INSERT INTO leadscore.lead_feedback AS f
+         (account_id, lead_id, rating, deal_band, reason_codes, notes)
+  VALUES (v_account, submit_feedback.lead_id, v_rating, submit_feedback.deal_band,
+          submit_feedback.reason_codes, submit_feedback.notes)
+  ON CONFLICT (account_id, lead_id) DO UPDATE
+     SET rating       = excluded.rating,
+         deal_band    = excluded.deal_band,
+         reason_codes = excluded.reason_codes,
+         notes        = excluded.notes,
+         updated_at   = now()
+  RETURNING f.* INTO v_row;
+  RETURN v_row;
+END
+$$;
+COMMENT ON FUNCTION leadscore.submit_feedback(bigint, text, text, text[], text, uuid) IS
+  'Records the signed-in contractor''s rating of a lead; a second call for the same lead replaces it. service_role passes account_id.';
+
+CREATE FUNCTION leadscore.get_feedback(
+  lead_id  bigint      DEFAULT NULL,
+  since    timestamptz DEFAULT NULL,
+  max_rows int         DEFAULT 100,
+  after_id bigint      DEFAULT NULL
+) RETURNS SETOF leadscore.lead_feedback
+  LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+  IF auth.uid() IS NULL AND NOT pg_has_role(current_user, 'service_role', 'MEMBER') THEN
+    RAISE EXCEPTION 'not signed in: the request has no JWT subject'
+      USING ERRCODE = 'invalid_authorization_specification';
+  END IF;
+  IF get_feedback.lead_id IS NOT NULL AND get_feedback.lead_id <= 0 THEN
+    RAISE EXCEPTION 'lead_id: must be a positive integer, got %', get_feedback.lead_id
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF get_feedback.max_rows IS NULL OR get_feedback.max_rows NOT BETWEEN 1 AND 1000 THEN
+    RAISE EXCEPTION 'max_rows: must be between 1 and 1000, got %',
+      coalesce(get_feedback.max_rows::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  -- Row-level security limits authenticated callers to their own rows.
+  RETURN QUERY
+    SELECT f.*
+      FROM leadscore.lead_feedback f
+     WHERE (get_feedback.lead_id IS NULL OR f.lead_id = get_feedback.lead_id)
+       AND (get_feedback.since IS NULL OR f.updated_at >= get_feedback.since)
+       AND (get_feedback.after_id IS NULL OR f.id < get_feedback.after_id)
+     ORDER BY f.id DESC
+     LIMIT get_feedback.max_rows;
+END
+$$;
+COMMENT ON FUNCTION leadscore.get_feedback(bigint, timestamptz, int, bigint) IS
+  'The caller''s feedback (every account''s for service_role), newest first; pass the last id seen as after_id for the next page.';
+
+---------------------------------------------------------------------------
+-- Model registry
+---------------------------------------------------------------------------
+
+CREATE TABLE leadscore.models (
+  version       serial PRIMARY KEY,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  algorithm     text NOT NULL,
+  params        jsonb NOT NULL,
+  feature_spec  jsonb NOT NULL,
+  metrics       jsonb NOT NULL,
+  training_rows int NOT NULL CHECK (training_rows > 0),
+  blob          bytea NOT NULL,
+  status        text NOT NULL DEFAULT 'candidate'
+                CHECK (status IN ('candidate', 'active', 'retired')),
+  activated_at  timestamptz
+);
+COMMENT ON TABLE leadscore.models IS
+  'Trained models, one immutable row each; status says which one serves (at most one active).';
+CREATE UNIQUE INDEX models_one_active ON leadscore.models (status) WHERE status = 'active';
+
+-- Only status and activated_at may change: a version always names the same model.
+CREATE FUNCTION leadscore.models_immutable() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF (NEW.version, NEW.created_at, NEW.algorithm, NEW.params, NEW.feature_spec,
+      NEW.metrics, NEW.training_rows, NEW.blob)
+     IS DISTINCT FROM
+     (OLD.version, OLD.created_at, OLD.algorithm, OLD.params, OLD.feature_spec,
+      OLD.metrics, OLD.training_rows, OLD.blob) THEN
+    RAISE EXCEPTION 'model % is immutable: only status and activated_at may change', OLD.version
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION leadscore.models_immutable() IS
+  'Trigger: refuses changes to a model row other than its status.';
+CREATE TRIGGER models_immutable BEFORE UPDATE ON leadscore.models
+  FOR EACH ROW EXECUTE FUNCTION leadscore.models_immutable();
+
+---------------------------------------------------------------------------
+-- Training and activation
+---------------------------------------------------------------------------
+
+-- The leads training may learn from, in one place: labelled, with a row in
+-- leads, and old enough for their outcome to be known (a lead without
+-- created_at counts as old enough). Training, the nightly run and health()
+-- all read it, so their counts are the rows training sees.
+CREATE VIEW leadscore.labelled_leads WITH (security_invoker = true) AS
+  SELECT o.lead_id, o.win_label, l AS lead,
+         l.id IS NOT NULL AS has_lead_row,
+         l.id IS NOT NULL
+           AND (l.created_at IS NULL
+                OR l.created_at <= now() - make_interval(days => leadscore.training_min_lead_age())) AS trainable
+    FROM leadscore.lead_outcomes o
+    LEFT JOIN leadscore.leads l ON l.id = o.lead_id
+   WHERE o.win_label IS NOT NULL;
+COMMENT ON VIEW leadscore.labelled_leads IS
+  'Every lead with a win_label, its leads row (NULL if it has none), and whether training may use it (trainable: has a row and is at least leadscore.training_min_lead_age days old).';
+
+-- Whether there is enough to train on, and if not, why. The default
+-- min_feedback lives here; train_lead_model() and nightly_training() use it.
+CREATE FUNCTION leadscore.training_readiness(min_feedback int DEFAULT 50) RETURNS jsonb
+  LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT jsonb_build_object(
+           'ready', c.won + c.lost >= min_feedback AND c.won > 0 AND c.lost > 0,
+           'reason', CASE
+             WHEN c.won + c.lost < min_feedback THEN format(
+               'not enough labelled leads to train: %s, min_feedback is %s (%s won, %s lost); %s',
+               c.won + c.lost, min_feedback, c.won, c.lost,
+               CASE WHEN c.labelled = 0
+                    THEN 'no lead has a label yet: a lead is labelled once contractors'' feedback resolves it (see leadscore.rating_labels)'
+                    ELSE format('%s leads are labelled: %s younger than leadscore.training_min_lead_age (%s days), %s without a row in leadscore.leads',
+                                c.labelled, c.too_young, c.min_age, c.without_lead_row) END)
+             WHEN c.won = 0 OR c.lost = 0 THEN format('cannot train on one class: %s won, %s lost', c.won, c.lost)
+           END,
+           'trainable', c.won + c.lost, 'won', c.won, 'lost', c.lost, 'labelled', c.labelled,
+           'too_young', c.too_young, 'without_lead_row', c.without_lead_row,
+           'min_feedback', min_feedback, 'min_lead_age_days', c.min_age)
+    FROM (SELECT count(*) FILTER (WHERE ll.trainable AND ll.win_label) AS won,
+                 count(*) FILTER (WHERE ll.trainable AND NOT ll.win_label) AS lost,
+                 count(*) AS labelled,
+                 count(*) FILTER (WHERE ll.has_lead_row AND NOT ll.trainable) AS too_young,
+                 count(*) FILTER (WHERE NOT ll.has_lead_row) AS without_lead_row,
+                 leadscore.training_min_lead_age() AS min_age
+            FROM leadscore.labelled_leads ll) c
+$$;
+COMMENT ON FUNCTION leadscore.training_readiness(int) IS
+  'Whether training has enough labelled leads (min_feedback, default 50, and both classes), with the counts: trainable, won, lost, labelled, too young, without a leads row; reason says what is missing.';
+
+CREATE FUNCTION leadscore.train_lead_model(
+  min_feedback int   DEFAULT NULL,
+  activate     text  DEFAULT 'if_better',
+  params       jsonb DEFAULT '{}'
+) RETURNS jsonb
+  LANGUAGE c VOLATILE
+  AS 'MODULE_PATHNAME', 'train_lead_model';
+COMMENT ON FUNCTION leadscore.train_lead_model(int, text, jsonb) IS
+  'Trains a model on the trainable labelled leads (see labelled_leads; min_feedback NULL: the default of training_readiness(), 50), registers it, and activates it per activate (if_better, always, never). Returns version, metrics and whether it was activated.';
+
+CREATE FUNCTION leadscore.activate_model(version int) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  previous int;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM leadscore.models m WHERE m.version = activate_model.version) THEN
+    RAISE EXCEPTION 'version: no model with version %', coalesce(activate_model.version::text, 'NULL')
+      USING ERRCODE = 'no_data_found',
+            HINT = 'SELECT version, status FROM leadscore.models lists them.';
+  END IF;
+  SELECT m.version INTO previous FROM leadscore.models m WHERE m.status = 'active' FOR UPDATE;
+  IF previous IS DISTINCT FROM activate_model.version THEN
+    UPDATE leadscore.models m SET status = 'retired' WHERE m.version = previous;
+    UPDATE leadscore.models m SET status = 'active', activated_at = now()
+     WHERE m.version = activate_model.version;
+  END IF;
+  RETURN jsonb_build_object('version', activate_model.version, 'previous_version', previous);
+END
+$$;
+COMMENT ON FUNCTION leadscore.activate_model(int) IS
+  'Makes the given model version the one that serves (rollback and roll forward).';
+
+---------------------------------------------------------------------------
+-- Run log and score history
+---------------------------------------------------------------------------
+-- History is written by SECURITY DEFINER functions; service_role reads it and
+-- may prune it, never rewrite it.
+---------------------------------------------------------------------------
+
+CREATE TABLE leadscore.training_runs (
+  id            bigserial PRIMARY KEY,
+  started_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+  finished_at   timestamptz,
+  status        text NOT NULL DEFAULT 'running'
+                CHECK (status IN ('running', 'succeeded', 'skipped', 'failed')),
+  reason        text,
+  labelled_rows bigint,
+  won           bigint,
+  lost          bigint,
+  model_version int,
+  activated     boolean,
+  metrics       jsonb,
+  rescored      bigint,
+  duration      interval GENERATED ALWAYS AS (finished_at - started_at) STORED,
+  started_by    text NOT NULL
+);
+COMMENT ON TABLE leadscore.training_runs IS
+  'One row per nightly_training() run: status succeeded, skipped or failed, with the reason or error, the labelled rows used, the model produced and whether it was activated, its metrics, the leads rescored, the duration and who started it.';
+CREATE INDEX training_runs_started_at_idx ON leadscore.training_runs (started_at);
+
+CREATE TABLE leadscore.score_history (
+  lead_id       bigint NOT NULL,
+  scored_at     timestamptz NOT NULL,
+  score         int NOT NULL CHECK (score BETWEEN 0 AND 100),
+  win_prob      float8,
+  model_version int,
+  method        text NOT NULL CHECK (method IN ('ml', 'rules'))
+);
+COMMENT ON TABLE leadscore.score_history IS
+  'Append-only: every score stored by score_leads() and refresh_outcomes(). Rows older than leadscore.score_history_retention days are deleted by nightly_training().';
+CREATE INDEX score_history_lead_idx ON leadscore.score_history (lead_id, scored_at);
+CREATE INDEX score_history_scored_at_idx ON leadscore.score_history (scored_at);
+
+---------------------------------------------------------------------------
+-- Scoring
+---------------------------------------------------------------------------
+
+CREATE FUNCTION leadscore.score_lead(lead leadscore.leads, use_ml boolean DEFAULT NULL)
+  RETURNS leadscore.lead_score
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'score_lead';
+COMMENT ON FUNCTION leadscore.score_lead(leadscore.leads, boolean) IS
+  'Scores a lead 0-100 with the active model (method ml) or by rules (method rules); use_ml NULL follows leadscore.enable_ml_scoring.';
+
+CREATE FUNCTION leadscore.explain_lead(lead leadscore.leads, top_n int DEFAULT 5,
+                                       use_ml boolean DEFAULT NULL)
+  RETURNS jsonb
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'explain_lead';
+COMMENT ON FUNCTION leadscore.explain_lead(leadscore.leads, int, boolean) IS
+  'The factors pushing a lead''s score up and down (top_n each way), with signed contributions in the lead''s own terms; when it falls back to rules, fallback_reason says why.';
+
+-- The seed's request body, [{id, address, permit_value, trade_tags, created_at, ...}],
+-- as lead rows: keys other than those five go to attributes. Every problem is
+-- an error naming the lead (index and id) and the field.
+-- Not parallel safe: checking created_at needs a subtransaction.
+CREATE FUNCTION leadscore.parse_leads(leads jsonb) RETURNS SETOF leadscore.leads
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  max_leads CONSTANT int := 1000;
+  item   jsonb;
+  idx    int;
+  lead   leadscore.leads;
+  where_ text;
+  seen   jsonb := '{}';
+  k      text;
+  v      jsonb;
+BEGIN
+  IF leads IS NULL OR jsonb_typeof(leads) <> 'array' THEN
+    RAISE EXCEPTION 'leads: must be a JSON array of lead objects' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF jsonb_array_length(leads) > max_leads THEN
+    RAISE EXCEPTION 'leads: at most % leads per call, got %', max_leads, jsonb_array_length(leads)
+      USING ERRCODE = 'program_limit_exceeded';
+  END IF;
+  FOR item, idx IN SELECT e, (o - 1)::int FROM jsonb_array_elements(leads) WITH ORDINALITY AS t(e, o) LOOP
+    where_ := format('leads[%s]', idx);
+    IF jsonb_typeof(item) <> 'object' THEN
+      RAISE EXCEPTION '%: must be an object', where_ USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF item -> 'id' IS NULL OR jsonb_typeof(item -> 'id') = 'null' THEN
+      RAISE EXCEPTION '%: id is required', where_ USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(item -> 'id') <> 'number' OR (item ->> 'id')::numeric <= 0
+       OR (item ->> 'id')::numeric <> trunc((item ->> 'id')::numeric)
+       OR (item ->> 'id')::numeric > 9223372036854775807 THEN
+      RAISE EXCEPTION '%: id must be a positive integer, got %', where_, item -> 'id'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    lead.id := (item ->> 'id')::bigint;
+    where_ := format('leads[%s] (id %s)', idx, lead.id);
+    IF seen ? lead.id::text THEN
+      RAISE EXCEPTION '%: duplicate id, also at leads[%]', where_, seen ->> lead.id::text
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    seen := seen || jsonb_build_object(lead.id::text, idx);
+
+    lead.address := NULL;
+    IF jsonb_typeof(item -> 'address') NOT IN ('string', 'null') THEN
+      RAISE EXCEPTION '%: address must be a string', where_ USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    lead.address := item ->> 'address';
+
+    IF jsonb_typeof(item -> 'permit_value') NOT IN ('number', 'null') THEN
+      RAISE EXCEPTION '%: permit_value must be a number, got %', where_, item -> 'permit_value'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    lead.permit_value := (item ->> 'permit_value')::numeric;
+
+    lead.trade_tags := NULL;
+    IF jsonb_typeof(item -> 'trade_tags') NOT IN ('array', 'null') OR EXISTS (
+         SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(item -> 'trade_tags')
+                                              WHEN 'array' THEN item -> 'trade_tags' END) AS t(e)
+          WHERE jsonb_typeof(t.e) <> 'string') THEN
+      RAISE EXCEPTION '%: trade_tags must be an array of strings', where_
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(item -> 'trade_tags') = 'array' THEN
+      lead.trade_tags := ARRAY(SELECT jsonb_array_elements_text(item -> 'trade_tags'));
+    END IF;
+
+    lead.created_at := NULL;
+    IF jsonb_typeof(item -> 'created_at') NOT IN ('string', 'null') THEN
+      RAISE EXCEPTION '%: created_at must be a timestamp string', where_ USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    BEGIN
+      lead.created_at := (item ->> 'created_at')::timestamptz;
+    EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_parameter_value THEN
+      RAISE EXCEPTION '%: created_at is not a timestamp: %', where_, item ->> 'created_at'
+        USING ERRCODE = 'invalid_datetime_format';
+    END;
+
+    lead.attributes := item - ARRAY['id', 'address', 'permit_value', 'trade_tags', 'created_at'];
+    FOR k, v IN SELECT * FROM jsonb_each(lead.attributes) LOOP
+      IF jsonb_typeof(v) IN ('object', 'array') THEN
+        RAISE EXCEPTION '%: attribute "%" must be a number, string, boolean or null, not an %',
+          where_, k, jsonb_typeof(v) USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+    END LOOP;
+    lead.updated_at := now();
+    RETURN NEXT lead;
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION leadscore.parse_leads(jsonb) IS
+  'Validates a JSON array of leads (at most 1000) and returns them as leads rows; keys other than id, address, permit_value, trade_tags, created_at become attributes.';
+
+-- Stores scores, in one place: each lead's latest score in lead_outcomes and
+-- one row per score in score_history. Rows are written in lead order, so two
+-- concurrent callers lock shared rows in the same order and cannot deadlock.
+CREATE FUNCTION leadscore.store_scores(scores leadscore.lead_score[]) RETURNS bigint
+  LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH history AS (
+    INSERT INTO leadscore.score_history (lead_id, scored_at, score, win_prob, model_version, method)
+    SELECT s.lead_id, now(), s.score, s.win_prob, s.model_version, s.method
+      FROM unnest(scores) AS s
+    RETURNING 1
+  ), stored AS (
+    INSERT INTO leadscore.lead_outcomes AS o
+           (lead_id, win_prob, calibrated_score, score, confidence, method, model_version,
+            scored_at, updated_at)
+    SELECT s.lead_id, s.win_prob, s.score, s.score, s.confidence, s.method, s.model_version, now(), now()
+      FROM unnest(scores) AS s
+     ORDER BY s.lead_id
+    ON CONFLICT (lead_id) DO UPDATE
+       SET win_prob = excluded.win_prob, calibrated_score = excluded.calibrated_score,
+           score = excluded.score, confidence = excluded.confidence, method = excluded.method,
+           model_version = excluded.model_version, scored_at = excluded.scored_at,
+           updated_at = excluded.updated_at
+    RETURNING 1
+  )
+  SELECT count(*) FROM stored  -- history runs to completion though unreferenced
+$$;
+COMMENT ON FUNCTION leadscore.store_scores(leadscore.lead_score[]) IS
+  'Stores scores as the latest in lead_outcomes and appends them to score_history; returns how many (internal).';
+
+CREATE FUNCTION leadscore.score_leads(leads jsonb, use_ml boolean DEFAULT NULL) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  parsed  leadscore.leads[];
+  scores  leadscore.lead_score[];
+  factors jsonb[];
+BEGIN
+  -- Validation raises before anything is written.
+  parsed := ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p);
+
+  -- In id order, so that concurrent calls lock the same leads in the same order.
+  INSERT INTO leadscore.leads AS l (id, address, permit_value, trade_tags, created_at, attributes)
+  SELECT p.id, p.address, p.permit_value, p.trade_tags, p.created_at, p.attributes
+    FROM unnest(parsed) AS p
+   ORDER BY p.id
+  ON CONFLICT (id) DO UPDATE
+     SET address = excluded.address, permit_value = excluded.permit_value,
+         trade_tags = excluded.trade_tags, created_at = excluded.created_at,
+         attributes = excluded.attributes;
+
+  -- One statement scores and explains the batch, so it sees one model (looked up once).
+  SELECT array_agg(leadscore.score_lead(parsed[i], score_leads.use_ml) ORDER BY i),
+         array_agg(leadscore.explain_lead(parsed[i], 3, score_leads.use_ml) ORDER BY i)
+    INTO scores, factors
+    FROM generate_subscripts(parsed, 1) AS i;
+  PERFORM leadscore.store_scores(scores);
+
+  RETURN (SELECT coalesce(jsonb_agg(leadscore.score_result(scores[i], factors[i]) ORDER BY i), '[]')
+            FROM generate_subscripts(scores, 1) AS i);
+END
+$$;
+COMMENT ON FUNCTION leadscore.score_leads(jsonb, boolean) IS
+  'The seed''s /api/score-leads: upserts the leads, scores them, stores the scores in lead_outcomes and score_history, and returns one result per lead in input order.';
+
+-- One result object of score_leads() and ml_inference().
+CREATE FUNCTION leadscore.score_result(s leadscore.lead_score, factors jsonb) RETURNS jsonb
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT jsonb_strip_nulls(jsonb_build_object(
+           'id', s.lead_id, 'score', s.score, 'grade', s.grade, 'win_prob', s.win_prob,
+           'confidence', s.confidence, 'confidence_value', s.confidence_value,
+           'method', s.method, 'model_version', s.model_version,
+           'fallback_reason', factors ->> 'fallback_reason'))
+         || jsonb_build_object('top_factors', jsonb_build_object(
+              'up', factors -> 'top_up', 'down', factors -> 'top_down'))
+$$;
+COMMENT ON FUNCTION leadscore.score_result(leadscore.lead_score, jsonb) IS
+  'Formats one scored lead as returned by score_leads() and ml_inference().';
+
+CREATE FUNCTION leadscore.ml_inference(leads jsonb) RETURNS jsonb
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH parsed AS (SELECT ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p) AS a)
+  SELECT coalesce(jsonb_agg(leadscore.score_result(leadscore.score_lead(parsed.a[i]),
+                                                   leadscore.explain_lead(parsed.a[i], 3))
+                            ORDER BY i), '[]')
+    FROM parsed, generate_subscripts(parsed.a, 1) AS i
+$$;
+COMMENT ON FUNCTION leadscore.ml_inference(jsonb) IS
+  'The seed''s /api/ml-inference, read-only: scores the given leads with the active model when leadscore.enable_ml_scoring is on, else by rules, and says why in fallback_reason.';
+
+-- Rescores leads in batches of 10,000 by id (keyset), one statement per batch,
+-- so memory stays bounded however many leads there are. A lead is rescored
+-- when since is NULL (every lead), or when it has no stored score, its score
+-- is older than since, or the lead changed after it was scored.
+CREATE FUNCTION leadscore.refresh_outcomes(since timestamptz DEFAULT NULL) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  batch_size CONSTANT int := 10000;
+  last_id bigint := 0;
+  upper_id bigint;
+  n bigint;
+  total bigint := 0;
+BEGIN
+  LOOP
+    SELECT max(b.id) INTO upper_id
+      FROM (SELECT l.id FROM leadscore.leads l WHERE l.id > last_id ORDER BY l.id LIMIT batch_size) b;
+    EXIT WHEN upper_id IS NULL;
+    n := leadscore.store_scores(ARRAY(
+      SELECT leadscore.score_lead(l, true)
+        FROM leadscore.leads l
+        LEFT JOIN leadscore.lead_outcomes o ON o.lead_id = l.id
+       WHERE l.id > last_id AND l.id <= upper_id
+         AND (refresh_outcomes.since IS NULL OR o.scored_at IS NULL
+              OR o.scored_at < refresh_outcomes.since OR l.updated_at > o.scored_at)));
+    total := total + n;
+    RAISE NOTICE 'refresh_outcomes: % leads rescored so far (through lead id %)', total, upper_id;
+    last_id := upper_id;
+  END LOOP;
+  RETURN total;
+END
+$$;
+COMMENT ON FUNCTION leadscore.refresh_outcomes(timestamptz) IS
+  'Rescores leads into lead_outcomes (and score_history) in batches of 10,000, reporting progress as notices; since NULL rescores every lead, else those unscored, scored before since, or changed since scored. Returns the count.';
+
+---------------------------------------------------------------------------
+-- Nightly training
+---------------------------------------------------------------------------
+
+-- Two runs never train at once: each takes the transaction-level advisory lock
+-- (19539, 1) first; 19539 is 0x4C53, "LS", leadscore's namespace of advisory
+-- lock keys, and 1 is nightly training.
+CREATE FUNCTION leadscore.nightly_training() RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  run leadscore.training_runs;
+  retention int;
+  readiness jsonb;
+  n_won bigint;
+  n_lost bigint;
+  trained jsonb;
+  error_text text;
+  error_state text;
+  active_since timestamptz;
+  n_rescored bigint;
+BEGIN
+  PERFORM leadscore.feedback_enabled();  -- loads the library, which defines the settings
+  retention := current_setting('leadscore.score_history_retention')::int;
+
+  INSERT INTO leadscore.training_runs (started_by)
+  VALUES (CASE current_setting('role') WHEN 'none' THEN session_user ELSE current_setting('role') END
+          || coalesce(' via ' || nullif(current_setting('application_name'), ''), ''))
+  RETURNING * INTO run;
+
+  IF NOT current_setting('leadscore.enable_nightly_training')::boolean THEN
+    UPDATE leadscore.training_runs
+       SET status = 'skipped', reason = 'leadscore.enable_nightly_training is off', finished_at = clock_timestamp()
+     WHERE id = run.id RETURNING * INTO run;
+    RETURN to_jsonb(run);
+  END IF;
+  IF NOT pg_try_advisory_xact_lock(19539, 1) THEN
+    UPDATE leadscore.training_runs
+       SET status = 'skipped', reason = 'already running', finished_at = clock_timestamp()
+     WHERE id = run.id RETURNING * INTO run;
+    RETURN to_jsonb(run);
+  END IF;
+
+  DELETE FROM leadscore.score_history h WHERE h.scored_at < now() - make_interval(days => retention);
+
+  -- Too little to train on is not a failure: the run is skipped, saying why.
+  readiness := leadscore.training_readiness();
+  n_won := (readiness ->> 'won')::bigint;
+  n_lost := (readiness ->> 'lost')::bigint;
+  IF NOT (readiness ->> 'ready')::boolean THEN
+    UPDATE leadscore.training_runs
+       SET status = 'skipped', labelled_rows = n_won + n_lost, won = n_won, lost = n_lost,
+           reason = readiness ->> 'reason', finished_at = clock_timestamp()
+     WHERE id = run.id RETURNING * INTO run;
+    RETURN to_jsonb(run);
+  END IF;
+
+  -- A failed training or rescoring rolls back to here: the previous model
+  -- keeps serving, the stored scores stay as they were, and the run row
+  -- records the error.
+  BEGIN
+    trained := leadscore.train_lead_model(activate => 'if_better');
+    -- Stale: scored before the serving model was activated, never scored, or changed since.
+    SELECT m.activated_at INTO active_since FROM leadscore.models m WHERE m.status = 'active';
+    n_rescored := leadscore.refresh_outcomes(since => coalesce(active_since, '-infinity'));
+  EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS error_text = MESSAGE_TEXT, error_state = RETURNED_SQLSTATE;
+    UPDATE leadscore.training_runs
+       SET status = 'failed', labelled_rows = n_won + n_lost, won = n_won, lost = n_lost,
+           reason = format('%s (SQLSTATE %s)', error_text, error_state), finished_at = clock_timestamp()
+     WHERE id = run.id RETURNING * INTO run;
+    RETURN to_jsonb(run);
+  END;
+
+  UPDATE leadscore.training_runs
+     SET status = 'succeeded', reason = trained ->> 'reason',
+         labelled_rows = (trained ->> 'training_rows')::bigint,
+         won = (trained ->> 'won')::bigint, lost = (trained ->> 'lost')::bigint,
+         model_version = (trained ->> 'version')::int, activated = (trained ->> 'activated')::boolean,
+         metrics = trained -> 'metrics', rescored = n_rescored,
+         finished_at = clock_timestamp()
+   WHERE id = run.id RETURNING * INTO run;
+  RETURN to_jsonb(run);
+END
+$$;
+COMMENT ON FUNCTION leadscore.nightly_training() IS
+  'One nightly run: honours leadscore.enable_nightly_training, trains on leads older than leadscore.training_min_lead_age days with the promotion gate, rescores stale leads, prunes score_history, and records the run in training_runs (returned as JSON).';
+
+-- Where pg_cron lives, or a clear error saying how to get it.
+CREATE FUNCTION leadscore.require_pg_cron() RETURNS void
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+    RAISE EXCEPTION 'pg_cron is not installed in database %', current_database()
+      USING ERRCODE = 'feature_not_supported',
+            HINT = format('Install the pg_cron package, add pg_cron to shared_preload_libraries, set cron.database_name = %L (pg_cron schedules from one database), restart, then run CREATE EXTENSION pg_cron there. Nothing else in leadscore needs pg_cron.',
+                          current_database());
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION leadscore.require_pg_cron() IS
+  'Raises an error with installation steps unless pg_cron is installed in this database (internal).';
+
+-- One job per database, named leadscore_nightly_training; pg_cron (1.4 and
+-- later) replaces the schedule of a job with the same name and owner.
+CREATE FUNCTION leadscore.schedule_nightly_training(schedule text DEFAULT '0 2 * * *') RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  job bigint;
+BEGIN
+  PERFORM leadscore.require_pg_cron();
+  EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
+     INTO job
+    USING 'leadscore_nightly_training', schedule, 'SELECT leadscore.nightly_training()', current_database();
+  RETURN job;
+END
+$$;
+COMMENT ON FUNCTION leadscore.schedule_nightly_training(text) IS
+  'Registers (or reschedules) the pg_cron job leadscore_nightly_training that runs nightly_training() in this database; the schedule is a cron expression in UTC. Returns the job id. Needs pg_cron.';
+
+CREATE FUNCTION leadscore.unschedule_nightly_training() RETURNS boolean
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  job bigint;
+BEGIN
+  PERFORM leadscore.require_pg_cron();
+  EXECUTE 'SELECT jobid FROM cron.job WHERE jobname = $1 AND username = current_user'
+     INTO job USING 'leadscore_nightly_training';
+  IF job IS NULL THEN
+    RETURN false;
+  END IF;
+  EXECUTE 'SELECT cron.unschedule($1)' USING job;
+  RETURN true;
+END
+$$;
+COMMENT ON FUNCTION leadscore.unschedule_nightly_training() IS
+  'Removes the pg_cron job leadscore_nightly_training; returns whether there was one. Needs pg_cron.';
+
+---------------------------------------------------------------------------
+-- Monitoring
+---------------------------------------------------------------------------
+
+CREATE VIEW leadscore.model_history WITH (security_invoker = true) AS
+  SELECT m.version, m.created_at AS trained_at,
+         (m.metrics ->> 'auc')::float8 AS auc, (m.metrics ->> 'brier')::float8 AS brier,
+         (m.metrics ->> 'ece')::float8 AS ece, (m.metrics ->> 'accuracy')::float8 AS accuracy,
+         m.training_rows AS rows, m.status, m.activated_at
+    FROM leadscore.models m;
+COMMENT ON VIEW leadscore.model_history IS
+  'One row per model: version, trained_at, held-out AUC, Brier score, ECE, accuracy, training rows, status.';
+
+CREATE VIEW leadscore.recent_runs WITH (security_invoker = true) AS
+  SELECT r.id, r.started_at, r.finished_at, r.duration, r.status, r.reason, r.labelled_rows,
+         r.model_version, r.activated, (r.metrics ->> 'auc')::float8 AS auc, r.rescored, r.started_by
+    FROM leadscore.training_runs r
+   WHERE r.started_at > now() - interval '30 days';
+COMMENT ON VIEW leadscore.recent_runs IS
+  'The training runs of the last 30 days, with the AUC of the model each produced.';
+
+CREATE FUNCTION leadscore.latest_model() RETURNS jsonb
+  LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT jsonb_build_object(
+           'version', m.version, 'trained_at', m.created_at, 'algorithm', m.algorithm,
+           'params', m.params, 'training_rows', m.training_rows,
+           'class_balance', jsonb_build_object(
+             'positive_rate', (m.metrics ->> 'positive_rate')::float8,
+             'rows_train', (m.metrics ->> 'rows_train')::bigint,
+             'rows_holdout', (m.metrics ->> 'rows_holdout')::bigint),
+           'metrics', m.metrics - ARRAY['calibration_curve', 'roc_curve', 'feature_importance'],
+           'calibration_curve', m.metrics -> 'calibration_curve',
+           'roc_curve', m.metrics -> 'roc_curve',
+           'top_features', (SELECT coalesce(jsonb_agg(f ORDER BY (f ->> 'importance')::float8 DESC), '[]')
+                              FROM (SELECT f FROM jsonb_array_elements(m.metrics -> 'feature_importance') f
+                                     ORDER BY (f ->> 'importance')::float8 DESC LIMIT 10) t),
+           'feature_spec', m.feature_spec,
+           'status', m.status, 'active', m.status = 'active', 'activated_at', m.activated_at,
+           'active_version', (SELECT a.version FROM leadscore.models a WHERE a.status = 'active'))
+    FROM leadscore.models m
+   ORDER BY m.version DESC
+   LIMIT 1
+$$;
+COMMENT ON FUNCTION leadscore.latest_model() IS
+  'The newest model as JSON: version, trained_at, algorithm and params, rows, class balance, every metric, calibration and ROC curves, the 10 most important features, and whether it is active. NULL before any training.';
+
+-- Population stability index between the scores stored since the active
+-- model's activation (its ml scores in score_history) and its predictions on
+-- its held-out leads at training time (the calibration curve's counts), over
+-- the same 10 equal-width bins of win probability. Empty bins count as 0.0001
+-- of their side. Levels: ok below 0.1, warning from 0.1, alert from 0.25;
+-- insufficient_data with fewer than 100 recent scores.
+CREATE FUNCTION leadscore.score_drift() RETURNS jsonb
+  LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH active AS (
+    SELECT m.version, m.activated_at, m.metrics FROM leadscore.models m WHERE m.status = 'active'
+  ), reference AS (
+    SELECT least(floor((b ->> 'lo')::float8 * 10 + 0.5)::int, 9) AS bin, (b ->> 'count')::float8 AS n
+      FROM active, jsonb_array_elements(active.metrics -> 'calibration_curve') b
+  ), recent AS (
+    SELECT least(floor(h.win_prob * 10)::int, 9) AS bin, count(*)::float8 AS n
+      FROM active, leadscore.score_history h
+     WHERE h.model_version = active.version AND h.method = 'ml' AND h.win_prob IS NOT NULL
+       AND h.scored_at >= active.activated_at
+     GROUP BY 1
+  ), bins AS (
+    SELECT g.bin,
+           greatest(coalesce(r.n, 0) / nullif((SELECT sum(n) FROM reference), 0), 0.0001) AS expected,
+           greatest(coalesce(c.n, 0) / nullif((SELECT sum(n) FROM recent), 0), 0.0001) AS actual
+      FROM generate_series(0, 9) AS g(bin)
+      LEFT JOIN reference r USING (bin) LEFT JOIN recent c USING (bin)
+  ), psi AS (
+    SELECT sum((actual - expected) * ln(actual / expected)) AS value FROM bins
+  )
+  SELECT jsonb_build_object(
+           'model_version', (SELECT version FROM active),
+           'reference_rows', (SELECT coalesce(sum(n), 0)::bigint FROM reference),
+           'scored_rows', (SELECT coalesce(sum(n), 0)::bigint FROM recent),
+           'psi', CASE WHEN (SELECT coalesce(sum(n), 0) FROM recent) >= 100
+                        AND (SELECT coalesce(sum(n), 0) FROM reference) > 0
+                       THEN round((SELECT value FROM psi)::numeric, 4) END,
+           'level', CASE
+                      WHEN NOT EXISTS (SELECT 1 FROM active) THEN 'no_active_model'
+                      WHEN (SELECT coalesce(sum(n), 0) FROM recent) < 100
+                        OR (SELECT coalesce(sum(n), 0) FROM reference) = 0 THEN 'insufficient_data'
+                      WHEN (SELECT value FROM psi) >= 0.25 THEN 'alert'
+                      WHEN (SELECT value FROM psi) >= 0.1 THEN 'warning'
+                      ELSE 'ok' END,
+           'warning_at', 0.1, 'alert_at', 0.25)
+$$;
+COMMENT ON FUNCTION leadscore.score_drift() IS
+  'Score drift of the active model: population stability index of its scores since activation against its held-out predictions, 10 bins; level ok (< 0.1), warning (>= 0.1), alert (>= 0.25), insufficient_data (< 100 scores).';
+
+CREATE FUNCTION leadscore.health() RETURNS jsonb
+  LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  active record;
+  last_run leadscore.training_runs;
+  last_trained timestamptz;
+  labels record;
+BEGIN
+  PERFORM leadscore.feedback_enabled();  -- loads the library, which defines the settings
+  SELECT m.version, m.created_at, m.activated_at INTO active FROM leadscore.models m WHERE m.status = 'active';
+  SELECT * INTO last_run FROM leadscore.training_runs r ORDER BY r.id DESC LIMIT 1;
+  SELECT max(m.created_at) INTO last_trained FROM leadscore.models m;
+  SELECT count(*) FILTER (WHERE ll.win_label) AS won, count(*) FILTER (WHERE NOT ll.win_label) AS lost,
+         count(*) FILTER (WHERE ll.trainable) AS old_enough
+    INTO labels
+    FROM leadscore.labelled_leads ll
+   WHERE ll.has_lead_row;
+  RETURN jsonb_build_object(
+    'flags', jsonb_build_object(
+      'enable_lead_feedback', current_setting('leadscore.enable_lead_feedback')::boolean,
+      'enable_ml_scoring', current_setting('leadscore.enable_ml_scoring')::boolean,
+      'enable_nightly_training', current_setting('leadscore.enable_nightly_training')::boolean),
+    'settings', jsonb_build_object(
+      'training_min_lead_age_days', leadscore.training_min_lead_age(),
+      'score_history_retention_days', current_setting('leadscore.score_history_retention')::int),
+    'active_model', CASE WHEN active.version IS NOT NULL THEN jsonb_build_object(
+      'version', active.version, 'trained_at', active.created_at, 'activated_at', active.activated_at,
+      'age_days', round((extract(epoch FROM now() - active.created_at) / 86400)::numeric, 2)) END,
+    'last_run', CASE WHEN last_run.id IS NOT NULL THEN jsonb_build_object(
+      'id', last_run.id, 'status', last_run.status, 'reason', last_run.reason,
+      'started_at', last_run.started_at, 'finished_at', last_run.finished_at,
+      'model_version', last_run.model_version) END,
+    'labelled_leads', jsonb_build_object(
+      'won', labels.won, 'lost', labels.lost, 'old_enough_to_train', labels.old_enough),
+    'feedback_since_last_training', (SELECT count(*) FROM leadscore.lead_feedback f
+                                      WHERE last_trained IS NULL OR f.updated_at > last_trained),
+    'drift', leadscore.score_drift());
+END
+$$;
+COMMENT ON FUNCTION leadscore.health() IS
+  'The state of leadscore as JSON: feature flags, settings, the active model and its age, the last training run, labelled leads, feedback received since the last training, and score drift (see score_drift()).';
+
+---------------------------------------------------------------------------
+-- Model report
+---------------------------------------------------------------------------
+
+CREATE FUNCTION leadscore.model_report_svg(version int DEFAULT NULL) RETURNS text
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'model_report_svg';
+COMMENT ON FUNCTION leadscore.model_report_svg(int) IS
+  'An SVG report of a model (the active one when version is NULL).';
+
+---------------------------------------------------------------------------
+-- Row-level security
+---------------------------------------------------------------------------
+
+ALTER TABLE leadscore.lead_feedback ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_feedback ON leadscore.lead_feedback
+  FOR SELECT TO authenticated USING (account_id = (SELECT auth.uid()));
+CREATE POLICY service_all ON leadscore.lead_feedback
+  FOR ALL TO service_role USING (true) WITH CHECK (true);
+
+ALTER TABLE leadscore.leads ENABLE ROW LEVEL SECURITY;
+CREATE POLICY signed_in_read ON leadscore.leads
+  FOR SELECT TO authenticated USING (true);
+CREATE POLICY service_all ON leadscore.leads
+  FOR ALL TO service_role USING (true) WITH CHECK (true);
+
+ALTER TABLE leadscore.lead_outcomes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY service_all ON leadscore.lead_outcomes
+  FOR ALL TO service_role USING (true) WITH CHECK (true);
+
+ALTER TABLE leadscore.models ENABLE ROW LEVEL SECURITY;
+CREATE POLICY service_all ON leadscore.models
+  FOR ALL TO service_role USING (true) WITH CHECK (true);
+
+ALTER TABLE leadscore.training_runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY service_all ON leadscore.training_runs
+  FOR ALL TO service_role USING (true) WITH CHECK (true);
+
+ALTER TABLE leadscore.score_history ENABLE ROW LEVEL SECURITY;
+CREATE POLICY service_all ON leadscore.score_history
+  FOR ALL TO service_role USING (true) WITH CHECK (true);
+
+---------------------------------------------------------------------------
+-- Privileges: nothing for PUBLIC (so nothing for anon), then each role's grants
+---------------------------------------------------------------------------
+
+REVOKE ALL ON SCHEMA leadscore FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA leadscore FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA leadscore FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA leadscore FROM PUBLIC;
+
+GRANT USAGE ON SCHEMA leadscore TO authenticated, service_role;
+
+-- authenticated: reads leads, its own feedback (RLS), the vocabularies and the
+-- rule weights; calls the feedback and scoring RPCs and the model report.
+GRANT SELECT ON leadscore.leads, leadscore.lead_feedback, leadscore.rating_labels,
+                leadscore.deal_bands, leadscore.reason_codes, leadscore.rule_weights
+  TO authenticated;
+GRANT EXECUTE ON FUNCTION leadscore.submit_feedback(bigint, text, text, text[], text, uuid),
+                          leadscore.get_feedback(bigint, timestamptz, int, bigint),
+                          leadscore.score_lead(leadscore.leads, boolean),
+                          leadscore.explain_lead(leadscore.leads, int, boolean),
+                          leadscore.parse_leads(jsonb),
+                          leadscore.score_leads(jsonb, boolean),
+                          leadscore.score_result(leadscore.lead_score, jsonb),
+                          leadscore.ml_inference(jsonb),
+                          leadscore.model_report_svg(int)
+  TO authenticated, service_role;
+
+-- service_role: reads and writes the data and the configuration; reads the run
+-- log, reads and prunes the score history; trains, activates and monitors.
+GRANT SELECT, INSERT, UPDATE, DELETE
+   ON leadscore.leads, leadscore.lead_feedback, leadscore.lead_outcomes, leadscore.derived_win_labels,
+      leadscore.rating_labels, leadscore.deal_bands, leadscore.reason_codes, leadscore.rule_weights,
+      leadscore.models
+   TO service_role;
+GRANT SELECT ON leadscore.training_runs, leadscore.model_history, leadscore.recent_runs,
+                leadscore.labelled_leads
+  TO service_role;
+GRANT SELECT, DELETE ON leadscore.score_history TO service_role;
+GRANT USAGE, SELECT ON SEQUENCE leadscore.lead_feedback_id_seq, leadscore.models_version_seq TO service_role;
+GRANT EXECUTE ON FUNCTION leadscore.rederive_win_labels(),
+                          leadscore.feedback_enabled(),
+                          leadscore.training_min_lead_age(),
+                          leadscore.training_readiness(int),
+                          leadscore.train_lead_model(int, text, jsonb),
+                          leadscore.activate_model(int),
+                          leadscore.refresh_outcomes(timestamptz),
+                          leadscore.nightly_training(),
+                          leadscore.latest_model(),
+                          leadscore.score_drift(),
+                          leadscore.health()
+  TO service_role;
+
+---------------------------------------------------------------------------
+-- pg_dump keeps users' data, models, history and operators' configuration
+---------------------------------------------------------------------------
+
+SELECT pg_catalog.pg_extension_config_dump('leadscore.leads', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.lead_feedback', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.lead_feedback_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.lead_outcomes', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.rating_labels', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.deal_bands', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.reason_codes', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.models', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.models_version_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.rule_weights', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.training_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.training_runs_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.score_history', '');
