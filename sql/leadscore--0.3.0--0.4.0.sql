@@ -1,17 +1,361 @@
 -- leadscore 0.3.0 -> 0.4.0. Only the changes: the whole current schema is
--- sql/leadscore.sql, and an updated database must end with its catalog.
+-- sql/leadscore.sql, and an updated database must end with its catalog
+-- (test/e2e/40_upgrade.t checks it object by object).
 
 \echo Use "ALTER EXTENSION leadscore UPDATE TO '0.4.0'" to load this file. \quit
 
 ---------------------------------------------------------------------------
--- The leads training may use, and whether there are enough, in one place
+-- Settings, as SQL reads them
 ---------------------------------------------------------------------------
+
+CREATE FUNCTION leadscore.settings() RETURNS jsonb
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'settings';
+COMMENT ON FUNCTION leadscore.settings() IS
+  'Every leadscore.* setting as this session sees it, keyed by name without the prefix.';
 
 CREATE FUNCTION leadscore.training_min_lead_age() RETURNS int
   LANGUAGE c STABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'training_min_lead_age';
 COMMENT ON FUNCTION leadscore.training_min_lead_age() IS
   'The leadscore.training_min_lead_age setting: the age in days a lead needs before training uses its label.';
+
+---------------------------------------------------------------------------
+-- Who owns a lead; bounded input; rate limits
+---------------------------------------------------------------------------
+
+ALTER TABLE leadscore.leads
+  ADD COLUMN owner_account uuid REFERENCES auth.users (id) ON DELETE CASCADE;
+COMMENT ON COLUMN leadscore.leads.owner_account IS
+  'NULL: a shared lead, written by service_role (the feed). Otherwise the one account that created it, which alone may read and change it.';
+CREATE INDEX leads_owner_account_idx ON leadscore.leads (owner_account, updated_at)
+  WHERE owner_account IS NOT NULL;
+CREATE INDEX lead_feedback_account_updated_idx ON leadscore.lead_feedback (account_id, updated_at);
+ALTER POLICY signed_in_read ON leadscore.leads
+  USING (owner_account IS NULL OR owner_account = (SELECT auth.uid()));
+
+CREATE OR REPLACE FUNCTION leadscore.submit_feedback(
+  lead_id      bigint,
+  rating       text,
+  deal_band    text   DEFAULT NULL,
+  reason_codes text[] DEFAULT NULL,
+  notes        text   DEFAULT NULL,
+  account_id   uuid   DEFAULT NULL
+) RETURNS leadscore.lead_feedback
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_account  uuid;
+  v_rating   leadscore.lead_rating;
+  v_bad      text;
+  v_row      leadscore.lead_feedback;
+  v_limit    int;
+  v_recent   bigint;
+BEGIN
+  IF NOT leadscore.feedback_enabled() THEN
+    RAISE EXCEPTION 'lead feedback is disabled'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'The setting leadscore.enable_lead_feedback is off for this database or role.';
+  END IF;
+
+  -- Who the feedback is from.
+  IF leadscore.caller_is_service() THEN
+    v_account := coalesce(submit_feedback.account_id, auth.uid());
+    IF v_account IS NULL THEN
+      RAISE EXCEPTION 'account_id is required when submitting as service_role'
+        USING ERRCODE = 'null_value_not_allowed',
+              HINT = 'Pass account_id, or a JWT whose sub claim names the account.';
+    END IF;
+  ELSE
+    v_account := auth.uid();
+    IF v_account IS NULL THEN
+      RAISE EXCEPTION 'not signed in: the request has no JWT subject'
+        USING ERRCODE = 'invalid_authorization_specification';
+    END IF;
+    IF submit_feedback.account_id IS NOT NULL AND submit_feedback.account_id <> v_account THEN
+      RAISE EXCEPTION 'account_id: only service_role may submit feedback for another account'
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM auth.users u WHERE u.id = v_account) THEN
+    RAISE EXCEPTION 'account_id: % is not a known user', v_account
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+
+  -- A signed-in contractor rates shared leads and its own, at a bounded rate.
+  IF NOT leadscore.caller_is_service() THEN
+    IF EXISTS (SELECT 1 FROM leadscore.leads l
+                WHERE l.id = submit_feedback.lead_id AND l.owner_account <> v_account) THEN
+      RAISE EXCEPTION 'lead_id: % is not a lead you can rate', submit_feedback.lead_id
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    v_limit := (leadscore.settings() ->> 'max_feedback_per_day')::int;
+    SELECT count(*) INTO v_recent FROM leadscore.lead_feedback f
+     WHERE f.account_id = v_account AND f.updated_at > now() - interval '1 day'
+       AND f.lead_id <> submit_feedback.lead_id;
+    IF v_recent >= v_limit THEN
+      RAISE EXCEPTION 'rate limit: % feedback rows in the last 24 hours; leadscore.max_feedback_per_day is %',
+        v_recent, v_limit
+        USING ERRCODE = 'program_limit_exceeded',
+              HINT = 'Try again later; an operator can raise leadscore.max_feedback_per_day.';
+    END IF;
+  END IF;
+
+  -- What the feedback says.
+  IF submit_feedback.lead_id IS NULL OR submit_feedback.lead_id <= 0 THEN
+    RAISE EXCEPTION 'lead_id: must be a positive integer, got %',
+      coalesce(submit_feedback.lead_id::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF submit_feedback.rating IS NULL
+     OR NOT submit_feedback.rating = ANY (enum_range(NULL::leadscore.lead_rating)::text[]) THEN
+    RAISE EXCEPTION 'rating: % is not a rating; allowed: %',
+      coalesce(quote_literal(submit_feedback.rating), 'NULL'),
+      array_to_string(enum_range(NULL::leadscore.lead_rating)::text[], ', ')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  v_rating := submit_feedback.rating::leadscore.lead_rating;
+  IF submit_feedback.deal_band IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM leadscore.deal_bands b
+        WHERE b.band = submit_feedback.deal_band AND b.active) THEN
+    RAISE EXCEPTION 'deal_band: % is not a deal band; allowed: %',
+      quote_literal(submit_feedback.deal_band),
+      (SELECT string_agg(b.band, ', ' ORDER BY b.position)
+         FROM leadscore.deal_bands b WHERE b.active)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF cardinality(submit_feedback.reason_codes) > 20 THEN
+    RAISE EXCEPTION 'reason_codes: at most 20 codes, got %', cardinality(submit_feedback.reason_codes)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(coalesce(quote_literal(c), 'NULL'), ', ') INTO v_bad
+    FROM unnest(submit_feedback.reason_codes) AS c
+   WHERE c IS NULL OR NOT EXISTS (
+           SELECT 1 FROM leadscore.reason_codes r WHERE r.code = c AND r.active);
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'reason_codes: % not in the vocabulary; allowed: %', v_bad,
+      (SELECT string_agg(r.code, ', ' ORDER BY r.code)
+         FROM leadscore.reason_codes r WHERE r.active)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF char_length(submit_feedback.notes) > 2000 THEN
+    RAISE EXCEPTION 'notes: at most 2000 characters, got %', char_length(submit_feedback.notes)
+      USING ERRCODE = 'string_data_right_truncation';
+  END IF;
+
+  INSERT INTO leadscore.lead_feedback AS f
+         (account_id, lead_id, rating, deal_band, reason_codes, notes)
+  VALUES (v_account, submit_feedback.lead_id, v_rating, submit_feedback.deal_band,
+          submit_feedback.reason_codes, submit_feedback.notes)
+  ON CONFLICT (account_id, lead_id) DO UPDATE
+     SET rating       = excluded.rating,
+         deal_band    = excluded.deal_band,
+         reason_codes = excluded.reason_codes,
+         notes        = excluded.notes,
+         updated_at   = now()
+  RETURNING f.* INTO v_row;
+  RETURN v_row;
+END
+$$;
+COMMENT ON FUNCTION leadscore.submit_feedback(bigint, text, text, text[], text, uuid) IS
+  'Records the signed-in contractor''s rating of a lead; a second call for the same lead replaces it. service_role passes account_id.';
+
+-- The seed's request body, [{id, address, permit_value, trade_tags, created_at, ...}],
+-- as lead rows: keys other than those five go to attributes. Every problem is
+-- an error naming the lead (index and id) and the field. Every part a caller
+-- controls is bounded, so that no body can make scoring or a later training
+-- run slow or huge (README, "Input limits"):
+--   at most 1,000 leads; an address of at most 1,000 characters; at most 50
+--   trade tags of 1 to 64 characters; created_at at most one day in the future
+--   (a lead dated later would never be old enough to train on); at most 50
+--   attributes, each key 1 to 64 characters of letters, digits, space, '_',
+--   '.', '-' (starting with a letter, digit or '_'), each string value at most
+--   1,000 characters.
+-- Not parallel safe: checking created_at needs a subtransaction.
+CREATE OR REPLACE FUNCTION leadscore.parse_leads(leads jsonb) RETURNS SETOF leadscore.leads
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  max_leads          CONSTANT int := 1000;
+  max_address_chars  CONSTANT int := 1000;
+  max_trade_tags     CONSTANT int := 50;
+  max_tag_chars      CONSTANT int := 64;
+  max_attributes     CONSTANT int := 50;
+  max_value_chars    CONSTANT int := 1000;
+  attribute_key      CONSTANT text := '^[A-Za-z0-9_][A-Za-z0-9_ .-]{0,63}$';
+  max_future         CONSTANT interval := '1 day';
+  item   jsonb;
+  idx    int;
+  lead   leadscore.leads;
+  where_ text;
+  seen   jsonb := '{}';
+  id_num numeric;
+  k      text;
+  v      jsonb;
+  tag    text;
+BEGIN
+  IF leads IS NULL OR jsonb_typeof(leads) <> 'array' THEN
+    RAISE EXCEPTION 'leads: must be a JSON array of lead objects' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF jsonb_array_length(leads) > max_leads THEN
+    RAISE EXCEPTION 'leads: at most % leads per call, got %', max_leads, jsonb_array_length(leads)
+      USING ERRCODE = 'program_limit_exceeded';
+  END IF;
+  FOR item, idx IN SELECT e, (o - 1)::int FROM jsonb_array_elements(leads) WITH ORDINALITY AS t(e, o) LOOP
+    where_ := format('leads[%s]', idx);
+    IF jsonb_typeof(item) <> 'object' THEN
+      RAISE EXCEPTION '%: must be an object', where_ USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF item -> 'id' IS NULL OR jsonb_typeof(item -> 'id') = 'null' THEN
+      RAISE EXCEPTION '%: id is required', where_ USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- A JSON number with a zero fraction (1.0, 1e2) is that integer.
+    id_num := CASE WHEN jsonb_typeof(item -> 'id') = 'number' THEN (item -> 'id')::numeric END;
+    IF id_num IS NULL OR id_num <= 0 OR id_num <> trunc(id_num) OR id_num > 9223372036854775807 THEN
+      RAISE EXCEPTION '%: id must be a positive integer, got %', where_, item -> 'id'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    lead.id := id_num::bigint;
+    where_ := format('leads[%s] (id %s)', idx, lead.id);
+    IF seen ? lead.id::text THEN
+      RAISE EXCEPTION '%: duplicate id, also at leads[%]', where_, seen ->> lead.id::text
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    seen := seen || jsonb_build_object(lead.id::text, idx);
+
+    lead.address := NULL;
+    IF jsonb_typeof(item -> 'address') NOT IN ('string', 'null') THEN
+      RAISE EXCEPTION '%: address must be a string', where_ USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    lead.address := item ->> 'address';
+    IF char_length(lead.address) > max_address_chars THEN
+      RAISE EXCEPTION '%: address must be at most % characters, got %', where_, max_address_chars,
+        char_length(lead.address) USING ERRCODE = 'string_data_right_truncation';
+    END IF;
+
+    IF jsonb_typeof(item -> 'permit_value') NOT IN ('number', 'null') THEN
+      RAISE EXCEPTION '%: permit_value must be a number, got %', where_, item -> 'permit_value'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    lead.permit_value := (item ->> 'permit_value')::numeric;
+
+    lead.trade_tags := NULL;
+    IF jsonb_typeof(item -> 'trade_tags') NOT IN ('array', 'null') OR EXISTS (
+         SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(item -> 'trade_tags')
+                                              WHEN 'array' THEN item -> 'trade_tags' END) AS t(e)
+          WHERE jsonb_typeof(t.e) <> 'string') THEN
+      RAISE EXCEPTION '%: trade_tags must be an array of strings', where_
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(item -> 'trade_tags') = 'array' THEN
+      IF jsonb_array_length(item -> 'trade_tags') > max_trade_tags THEN
+        RAISE EXCEPTION '%: trade_tags must have at most % tags, got %', where_, max_trade_tags,
+          jsonb_array_length(item -> 'trade_tags') USING ERRCODE = 'program_limit_exceeded';
+      END IF;
+      lead.trade_tags := ARRAY(SELECT jsonb_array_elements_text(item -> 'trade_tags'));
+      FOREACH tag IN ARRAY lead.trade_tags LOOP
+        IF char_length(tag) NOT BETWEEN 1 AND max_tag_chars THEN
+          RAISE EXCEPTION '%: trade_tags: each tag must have 1 to % characters, got one of %', where_, max_tag_chars,
+            char_length(tag) USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+      END LOOP;
+    END IF;
+
+    lead.created_at := NULL;
+    IF jsonb_typeof(item -> 'created_at') NOT IN ('string', 'null') THEN
+      RAISE EXCEPTION '%: created_at must be a timestamp string', where_ USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    BEGIN
+      lead.created_at := (item ->> 'created_at')::timestamptz;
+    EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_parameter_value THEN
+      RAISE EXCEPTION '%: created_at is not a timestamp: %', where_, item ->> 'created_at'
+        USING ERRCODE = 'invalid_datetime_format';
+    END;
+    IF lead.created_at > now() + max_future THEN
+      RAISE EXCEPTION '%: created_at is in the future: %', where_, item ->> 'created_at'
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'A lead cannot be created more than a day from now.';
+    END IF;
+
+    lead.attributes := item - ARRAY['id', 'address', 'permit_value', 'trade_tags', 'created_at'];
+    IF (SELECT count(*) FROM jsonb_object_keys(lead.attributes)) > max_attributes THEN
+      RAISE EXCEPTION '%: at most % attributes per lead, got %', where_, max_attributes,
+        (SELECT count(*) FROM jsonb_object_keys(lead.attributes)) USING ERRCODE = 'program_limit_exceeded';
+    END IF;
+    FOR k, v IN SELECT * FROM jsonb_each(lead.attributes) LOOP
+      IF k !~ attribute_key THEN
+        -- Echoed as printable ASCII only: a hostile key (escape sequences,
+        -- direction overrides) must not reach a log or a screen as it is.
+        RAISE EXCEPTION '%: attribute key "%" is not allowed: keys have 1 to 64 characters, letters, digits, space, _ . - (not starting with space, . or -)',
+          where_, (SELECT string_agg(CASE WHEN c ~ '^[ -~]$' THEN c
+                                          ELSE format('\u%s', lpad(to_hex(ascii(c)), 4, '0')) END, '' ORDER BY n)
+                     FROM regexp_split_to_table(left(k, 80), '') WITH ORDINALITY AS t(c, n))
+          USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      IF jsonb_typeof(v) IN ('object', 'array') THEN
+        RAISE EXCEPTION '%: attribute "%" must be a number, string, boolean or null, not an %',
+          where_, k, jsonb_typeof(v) USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      IF jsonb_typeof(v) = 'string' AND char_length(v #>> '{}') > max_value_chars THEN
+        RAISE EXCEPTION '%: attribute "%" must be at most % characters, got %', where_, k, max_value_chars,
+          char_length(v #>> '{}') USING ERRCODE = 'string_data_right_truncation';
+      END IF;
+    END LOOP;
+    lead.updated_at := now();
+    RETURN NEXT lead;
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION leadscore.parse_leads(jsonb) IS
+  'Validates a JSON array of leads (at most 1000) and returns them as leads rows; keys other than id, address, permit_value, trade_tags, created_at become attributes. Every field is bounded (see the README''s input limits).';
+
+---------------------------------------------------------------------------
+-- Locks only leadscore's own functions can take
+---------------------------------------------------------------------------
+
+CREATE TABLE leadscore.job_locks (
+  job         text PRIMARY KEY,
+  description text NOT NULL
+);
+COMMENT ON TABLE leadscore.job_locks IS
+  'Rows that leadscore''s own functions lock so that a job never runs twice at once (nightly training, model activation); no API role may lock them.';
+INSERT INTO leadscore.job_locks (job, description) VALUES
+  ('nightly_training', 'held by nightly_training() for its whole run'),
+  ('model_activation', 'held by activate_model() until its transaction ends, so activations queue');
+
+-- Activations queue on the model_activation row lock, so the active model they
+-- replace is read after any earlier activation committed, and two at once
+-- never collide on models_one_active. SECURITY DEFINER because only the owner
+-- may take that lock; it is executable by service_role alone.
+CREATE OR REPLACE FUNCTION leadscore.activate_model(version int) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  previous int;
+BEGIN
+  PERFORM 1 FROM leadscore.job_locks j WHERE j.job = 'model_activation' FOR UPDATE;
+  IF NOT EXISTS (SELECT 1 FROM leadscore.models m WHERE m.version = activate_model.version) THEN
+    RAISE EXCEPTION 'version: no model with version %', coalesce(activate_model.version::text, 'NULL')
+      USING ERRCODE = 'no_data_found',
+            HINT = 'SELECT version, status FROM leadscore.models lists them.';
+  END IF;
+  SELECT m.version INTO previous FROM leadscore.models m WHERE m.status = 'active' FOR UPDATE;
+  IF previous IS DISTINCT FROM activate_model.version THEN
+    UPDATE leadscore.models m SET status = 'retired' WHERE m.version = previous;
+    UPDATE leadscore.models m SET status = 'active', activated_at = now()
+     WHERE m.version = activate_model.version;
+  END IF;
+  RETURN jsonb_build_object('version', activate_model.version, 'previous_version', previous);
+END
+$$;
+COMMENT ON FUNCTION leadscore.activate_model(int) IS
+  'Makes the given model version the one that serves (rollback and roll forward).';
+
+---------------------------------------------------------------------------
+-- The leads training may use, and whether there are enough, in one place
+---------------------------------------------------------------------------
 
 CREATE VIEW leadscore.labelled_leads WITH (security_invoker = true) AS
   SELECT o.lead_id, o.win_label, l AS lead,
@@ -100,41 +444,88 @@ $$;
 COMMENT ON FUNCTION leadscore.store_scores(leadscore.lead_score[]) IS
   'Stores scores as the latest in lead_outcomes and appends them to score_history; returns how many (internal).';
 
+-- Who writes what: service_role writes any lead (leads it creates are shared)
+-- and stores every score. A signed-in contractor gets every lead of the body
+-- scored, but creates and changes only its own leads and stores only their
+-- scores; for a shared lead, or another account's, nothing is written and the
+-- result says "stored": false.
 CREATE OR REPLACE FUNCTION leadscore.score_leads(leads jsonb, use_ml boolean DEFAULT NULL) RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  parsed  leadscore.leads[];
-  scores  leadscore.lead_score[];
-  factors jsonb[];
+  service   boolean := leadscore.caller_is_service();
+  account   uuid;
+  parsed    leadscore.leads[];
+  scores    leadscore.lead_score[];
+  factors   jsonb[];
+  stored    bigint[];
+  own_limit int;
+  writing   bigint;
+  recent    bigint;
 BEGIN
+  IF NOT service THEN
+    account := auth.uid();
+    IF account IS NULL THEN
+      RAISE EXCEPTION 'not signed in: the request has no JWT subject'
+        USING ERRCODE = 'invalid_authorization_specification';
+    END IF;
+  END IF;
   -- Validation raises before anything is written.
   parsed := ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p);
 
-  -- In id order, so that concurrent calls lock the same leads in the same order.
-  INSERT INTO leadscore.leads AS l (id, address, permit_value, trade_tags, created_at, attributes)
-  SELECT p.id, p.address, p.permit_value, p.trade_tags, p.created_at, p.attributes
-    FROM unnest(parsed) AS p
-   ORDER BY p.id
-  ON CONFLICT (id) DO UPDATE
-     SET address = excluded.address, permit_value = excluded.permit_value,
-         trade_tags = excluded.trade_tags, created_at = excluded.created_at,
-         attributes = excluded.attributes;
+  IF NOT service THEN
+    own_limit := (leadscore.settings() ->> 'max_private_leads_per_day')::int;
+    SELECT count(*) INTO writing FROM unnest(parsed) AS p
+     WHERE NOT EXISTS (SELECT 1 FROM leadscore.leads l
+                        WHERE l.id = p.id AND l.owner_account IS DISTINCT FROM account);
+    SELECT count(*) INTO recent FROM leadscore.leads l
+     WHERE l.owner_account = account AND l.updated_at > now() - interval '1 day'
+       AND l.id <> ALL (ARRAY(SELECT p.id FROM unnest(parsed) AS p));
+    IF writing > 0 AND recent + writing > own_limit THEN
+      RAISE EXCEPTION 'rate limit: this call would write % of your own leads, after % in the last 24 hours; leadscore.max_private_leads_per_day is %',
+        writing, recent, own_limit
+        USING ERRCODE = 'program_limit_exceeded',
+              HINT = 'Try again later; an operator can raise leadscore.max_private_leads_per_day.';
+    END IF;
+  END IF;
+
+  -- In id order, so that concurrent calls lock the same leads in the same
+  -- order. The conflict clause is what enforces ownership, atomically: a row
+  -- that exists is changed only by the service or by its owner.
+  WITH written AS (
+    INSERT INTO leadscore.leads AS l (id, address, permit_value, trade_tags, created_at, attributes, owner_account)
+    SELECT p.id, p.address, p.permit_value, p.trade_tags, p.created_at, p.attributes, account
+      FROM unnest(parsed) AS p
+     ORDER BY p.id
+    ON CONFLICT (id) DO UPDATE
+       SET address = excluded.address, permit_value = excluded.permit_value,
+           trade_tags = excluded.trade_tags, created_at = excluded.created_at,
+           attributes = excluded.attributes
+     WHERE service OR l.owner_account = excluded.owner_account
+    RETURNING l.id
+  )
+  SELECT coalesce(array_agg(w.id), '{}') INTO stored FROM written AS w;
 
   -- One statement scores and explains the batch, so it sees one model (looked up once).
   SELECT array_agg(leadscore.score_lead(parsed[i], score_leads.use_ml) ORDER BY i),
          array_agg(leadscore.explain_lead(parsed[i], 3, score_leads.use_ml) ORDER BY i)
     INTO scores, factors
     FROM generate_subscripts(parsed, 1) AS i;
-  PERFORM leadscore.store_scores(scores);
+  PERFORM leadscore.store_scores(ARRAY(SELECT s FROM unnest(scores) AS s WHERE s.lead_id = ANY (stored)));
 
-  RETURN (SELECT coalesce(jsonb_agg(leadscore.score_result(scores[i], factors[i]) ORDER BY i), '[]')
+  RETURN (SELECT coalesce(jsonb_agg(leadscore.score_result(scores[i], factors[i])
+                                    || jsonb_build_object('stored', scores[i].lead_id = ANY (stored))
+                                    ORDER BY i), '[]')
             FROM generate_subscripts(scores, 1) AS i);
 END
 $$;
 COMMENT ON FUNCTION leadscore.score_leads(jsonb, boolean) IS
-  'The seed''s /api/score-leads: upserts the leads, scores them, stores the scores in lead_outcomes and score_history, and returns one result per lead in input order.';
+  'The seed''s /api/score-leads: scores every lead of the body and returns one result per lead in input order; writes the leads the caller may write (service_role: any; a contractor: new leads, as its own, and its own) and stores their scores in lead_outcomes and score_history ("stored" says which).';
 
+-- Rescores leads in batches of 10,000 by id (keyset), one statement per batch,
+-- so memory stays bounded however many leads there are. A lead is rescored
+-- when since is NULL (every lead), or when it has no stored score, its score
+-- is older than since, or the lead changed after it was scored.
 CREATE OR REPLACE FUNCTION leadscore.refresh_outcomes(since timestamptz DEFAULT NULL) RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -166,6 +557,9 @@ $$;
 COMMENT ON FUNCTION leadscore.refresh_outcomes(timestamptz) IS
   'Rescores leads into lead_outcomes (and score_history) in batches of 10,000, reporting progress as notices; since NULL rescores every lead, else those unscored, scored before since, or changed since scored. Returns the count.';
 
+-- Two runs never train at once: each takes the row lock of
+-- job_locks('nightly_training') first, without waiting; a run that cannot take
+-- it is skipped. Only leadscore's owner can lock that row.
 CREATE OR REPLACE FUNCTION leadscore.nightly_training() RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -195,7 +589,8 @@ BEGIN
      WHERE id = run.id RETURNING * INTO run;
     RETURN to_jsonb(run);
   END IF;
-  IF NOT pg_try_advisory_xact_lock(19539, 1) THEN
+  IF NOT EXISTS (SELECT 1 FROM leadscore.job_locks j WHERE j.job = 'nightly_training'
+                  FOR UPDATE SKIP LOCKED) THEN
     UPDATE leadscore.training_runs
        SET status = 'skipped', reason = 'already running', finished_at = clock_timestamp()
      WHERE id = run.id RETURNING * INTO run;
@@ -247,6 +642,141 @@ $$;
 COMMENT ON FUNCTION leadscore.nightly_training() IS
   'One nightly run: honours leadscore.enable_nightly_training, trains on leads older than leadscore.training_min_lead_age days with the promotion gate, rescores stale leads, prunes score_history, and records the run in training_runs (returned as JSON).';
 
+---------------------------------------------------------------------------
+-- Monitoring that reads what it can
+---------------------------------------------------------------------------
+
+-- One number of a metrics object, or NULL when it is not there or not a number.
+CREATE FUNCTION leadscore.metric(metrics jsonb, key text) RETURNS float8
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN jsonb_typeof(metrics) = 'object' AND jsonb_typeof(metrics -> key) = 'number'
+              THEN (metrics -> key)::float8 END
+$$;
+COMMENT ON FUNCTION leadscore.metric(jsonb, text) IS
+  'The number under key in a model''s metrics, or NULL when it is missing or not a number (internal).';
+
+-- The elements of a metrics array (a curve, the importances) that are objects
+-- whose given fields are all numbers; anything else is skipped.
+CREATE FUNCTION leadscore.metric_points(metrics jsonb, key text, fields text[]) RETURNS SETOF jsonb
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT e FROM jsonb_array_elements(CASE WHEN jsonb_typeof(metrics) = 'object'
+                                           AND jsonb_typeof(metrics -> key) = 'array'
+                                          THEN metrics -> key ELSE '[]' END) AS e
+   WHERE jsonb_typeof(e) = 'object'
+     AND NOT EXISTS (SELECT 1 FROM unnest(fields) AS f WHERE jsonb_typeof(e -> f) IS DISTINCT FROM 'number')
+$$;
+COMMENT ON FUNCTION leadscore.metric_points(jsonb, text, text[]) IS
+  'The well-formed points of a metrics array: objects whose given fields are numbers (internal).';
+
+-- What is wrong with a model's metrics, one message per problem naming the model.
+CREATE FUNCTION leadscore.metrics_problems(version int, metrics jsonb) RETURNS text[]
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE
+    WHEN jsonb_typeof(metrics) IS DISTINCT FROM 'object' THEN
+      ARRAY[format('model %s: metrics is %s, not a JSON object', version, coalesce(jsonb_typeof(metrics), 'NULL'))]
+    ELSE coalesce(ARRAY(
+      SELECT format('model %s: metrics.%s is %s, not %s', version, k.key, jsonb_typeof(metrics -> k.key), k.kind)
+        FROM (VALUES ('auc', 'number'), ('auc_raw', 'number'), ('brier', 'number'), ('ece', 'number'),
+                     ('accuracy', 'number'), ('log_loss', 'number'), ('positive_rate', 'number'),
+                     ('rows_train', 'number'), ('rows_holdout', 'number'), ('calibration_curve', 'array'),
+                     ('roc_curve', 'array'), ('feature_importance', 'array')) AS k(key, kind)
+       WHERE metrics ? k.key AND jsonb_typeof(metrics -> k.key) <> k.kind
+       ORDER BY k.key), '{}')
+  END
+$$;
+COMMENT ON FUNCTION leadscore.metrics_problems(int, jsonb) IS
+  'Why a model''s metrics cannot be read in full: one message per malformed field, naming the model (internal).';
+
+CREATE OR REPLACE VIEW leadscore.model_history WITH (security_invoker = true) AS
+  SELECT m.version, m.created_at AS trained_at,
+         leadscore.metric(m.metrics, 'auc') AS auc, leadscore.metric(m.metrics, 'brier') AS brier,
+         leadscore.metric(m.metrics, 'ece') AS ece, leadscore.metric(m.metrics, 'accuracy') AS accuracy,
+         m.training_rows AS rows, m.status, m.activated_at
+    FROM leadscore.models m;
+COMMENT ON VIEW leadscore.model_history IS
+  'One row per model: version, trained_at, held-out AUC, Brier score, ECE, accuracy, training rows, status.';
+
+CREATE OR REPLACE FUNCTION leadscore.latest_model() RETURNS jsonb
+  LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT jsonb_build_object(
+           'version', m.version, 'trained_at', m.created_at, 'algorithm', m.algorithm,
+           'params', m.params, 'training_rows', m.training_rows,
+           'class_balance', jsonb_build_object(
+             'positive_rate', leadscore.metric(m.metrics, 'positive_rate'),
+             'rows_train', leadscore.metric(m.metrics, 'rows_train')::bigint,
+             'rows_holdout', leadscore.metric(m.metrics, 'rows_holdout')::bigint),
+           'metrics', CASE WHEN jsonb_typeof(m.metrics) = 'object'
+                           THEN m.metrics - ARRAY['calibration_curve', 'roc_curve', 'feature_importance']
+                           ELSE '{}' END,
+           'calibration_curve', (SELECT coalesce(jsonb_agg(p), '[]')
+                                   FROM leadscore.metric_points(m.metrics, 'calibration_curve', '{}') p),
+           'roc_curve', (SELECT coalesce(jsonb_agg(p), '[]') FROM leadscore.metric_points(m.metrics, 'roc_curve', '{}') p),
+           'top_features', (SELECT coalesce(jsonb_agg(f ORDER BY (f -> 'importance')::float8 DESC), '[]')
+                              FROM (SELECT f FROM leadscore.metric_points(m.metrics, 'feature_importance', '{importance}') f
+                                     ORDER BY (f -> 'importance')::float8 DESC LIMIT 10) t),
+           'feature_spec', m.feature_spec,
+           'status', m.status, 'active', m.status = 'active', 'activated_at', m.activated_at,
+           'active_version', (SELECT a.version FROM leadscore.models a WHERE a.status = 'active'),
+           'problems', to_jsonb(leadscore.metrics_problems(m.version, m.metrics)))
+    FROM leadscore.models m
+   ORDER BY m.version DESC
+   LIMIT 1
+$$;
+COMMENT ON FUNCTION leadscore.latest_model() IS
+  'The newest model as JSON: version, trained_at, algorithm and params, rows, class balance, every metric, calibration and ROC curves, the 10 most important features, whether it is active, and problems (malformed metrics, named). NULL before any training.';
+
+-- Population stability index between the scores stored since the active
+-- model's activation (its ml scores in score_history) and its predictions on
+-- its held-out leads at training time (the calibration curve's counts), over
+-- the same 10 equal-width bins of win probability. Empty bins count as 0.0001
+-- of their side. Levels: ok below 0.1, warning from 0.1, alert from 0.25;
+-- insufficient_data with fewer than 100 recent scores.
+CREATE OR REPLACE FUNCTION leadscore.score_drift() RETURNS jsonb
+  LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH active AS (
+    SELECT m.version, m.activated_at, m.metrics FROM leadscore.models m WHERE m.status = 'active'
+  ), reference AS (
+    SELECT least(greatest(floor((b -> 'lo')::float8 * 10 + 0.5)::int, 0), 9) AS bin, (b -> 'count')::float8 AS n
+      FROM active, leadscore.metric_points(active.metrics, 'calibration_curve', '{lo,count}') b
+  ), recent AS (
+    SELECT least(floor(h.win_prob * 10)::int, 9) AS bin, count(*)::float8 AS n
+      FROM active, leadscore.score_history h
+     WHERE h.model_version = active.version AND h.method = 'ml' AND h.win_prob IS NOT NULL
+       AND h.scored_at >= active.activated_at
+     GROUP BY 1
+  ), bins AS (
+    SELECT g.bin,
+           greatest(coalesce(r.n, 0) / nullif((SELECT sum(n) FROM reference), 0), 0.0001) AS expected,
+           greatest(coalesce(c.n, 0) / nullif((SELECT sum(n) FROM recent), 0), 0.0001) AS actual
+      FROM generate_series(0, 9) AS g(bin)
+      LEFT JOIN reference r USING (bin) LEFT JOIN recent c USING (bin)
+  ), psi AS (
+    SELECT sum((actual - expected) * ln(actual / expected)) AS value FROM bins
+  )
+  SELECT jsonb_build_object(
+           'model_version', (SELECT version FROM active),
+           'reference_rows', (SELECT coalesce(sum(n), 0)::bigint FROM reference),
+           'scored_rows', (SELECT coalesce(sum(n), 0)::bigint FROM recent),
+           'psi', CASE WHEN (SELECT coalesce(sum(n), 0) FROM recent) >= 100
+                        AND (SELECT coalesce(sum(n), 0) FROM reference) > 0
+                       THEN round((SELECT value FROM psi)::numeric, 4) END,
+           'level', CASE
+                      WHEN NOT EXISTS (SELECT 1 FROM active) THEN 'no_active_model'
+                      WHEN (SELECT coalesce(sum(n), 0) FROM recent) < 100
+                        OR (SELECT coalesce(sum(n), 0) FROM reference) = 0 THEN 'insufficient_data'
+                      WHEN (SELECT value FROM psi) >= 0.25 THEN 'alert'
+                      WHEN (SELECT value FROM psi) >= 0.1 THEN 'warning'
+                      ELSE 'ok' END,
+           'warning_at', 0.1, 'alert_at', 0.25)
+$$;
+COMMENT ON FUNCTION leadscore.score_drift() IS
+  'Score drift of the active model: population stability index of its scores since activation against its held-out predictions, 10 bins; level ok (< 0.1), warning (>= 0.1), alert (>= 0.25), insufficient_data (< 100 scores).';
+
 CREATE OR REPLACE FUNCTION leadscore.health() RETURNS jsonb
   LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
@@ -284,20 +814,32 @@ BEGIN
       'won', labels.won, 'lost', labels.lost, 'old_enough_to_train', labels.old_enough),
     'feedback_since_last_training', (SELECT count(*) FROM leadscore.lead_feedback f
                                       WHERE last_trained IS NULL OR f.updated_at > last_trained),
-    'drift', leadscore.score_drift());
+    'drift', leadscore.score_drift(),
+    'model_problems', (SELECT coalesce(jsonb_agg(p ORDER BY m.version), '[]')
+                         FROM leadscore.models m, unnest(leadscore.metrics_problems(m.version, m.metrics)) AS p));
 END
 $$;
 COMMENT ON FUNCTION leadscore.health() IS
-  'The state of leadscore as JSON: feature flags, settings, the active model and its age, the last training run, labelled leads, feedback received since the last training, and score drift (see score_drift()).';
+  'The state of leadscore as JSON: feature flags, settings, the active model and its age, the last training run, labelled leads, feedback received since the last training, score drift (see score_drift()), and model_problems (models whose metrics are malformed, named).';
 
 ---------------------------------------------------------------------------
 -- Privileges of the new objects
 ---------------------------------------------------------------------------
 
-REVOKE ALL ON leadscore.labelled_leads FROM PUBLIC;
-REVOKE ALL ON FUNCTION leadscore.training_min_lead_age(),
+REVOKE ALL ON leadscore.labelled_leads, leadscore.job_locks FROM PUBLIC;
+REVOKE ALL ON FUNCTION leadscore.settings(),
+                       leadscore.training_min_lead_age(),
                        leadscore.training_readiness(int),
-                       leadscore.store_scores(leadscore.lead_score[])
+                       leadscore.store_scores(leadscore.lead_score[]),
+                       leadscore.metric(jsonb, text),
+                       leadscore.metric_points(jsonb, text, text[]),
+                       leadscore.metrics_problems(int, jsonb)
   FROM PUBLIC;
 GRANT SELECT ON leadscore.labelled_leads TO service_role;
-GRANT EXECUTE ON FUNCTION leadscore.training_min_lead_age(), leadscore.training_readiness(int) TO service_role;
+GRANT EXECUTE ON FUNCTION leadscore.settings(),
+                          leadscore.training_min_lead_age(),
+                          leadscore.training_readiness(int),
+                          leadscore.metric(jsonb, text),
+                          leadscore.metric_points(jsonb, text, text[]),
+                          leadscore.metrics_problems(int, jsonb)
+  TO service_role;

@@ -208,17 +208,27 @@ BEGIN
 END
 $$;
 
+-- Who owns a lead: leads the service writes (the feed) are shared, owner_account
+-- NULL, readable by every signed-in contractor; a contractor's own leads
+-- (created through score_leads) are readable and writable by that account
+-- alone, and go when the account goes.
 CREATE TABLE leadscore.leads (
-  id           bigint PRIMARY KEY CHECK (id > 0),
-  address      text,
-  permit_value numeric,
-  trade_tags   text[],
-  created_at   timestamptz,
-  attributes   jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(attributes) = 'object'),
-  updated_at   timestamptz NOT NULL DEFAULT now()
+  id            bigint PRIMARY KEY CHECK (id > 0),
+  address       text,
+  permit_value  numeric,
+  trade_tags    text[],
+  created_at    timestamptz,
+  attributes    jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(attributes) = 'object'),
+  updated_at    timestamptz NOT NULL DEFAULT now(),
+  owner_account uuid REFERENCES auth.users (id) ON DELETE CASCADE
 );
 COMMENT ON TABLE leadscore.leads IS
   'The feature snapshot of each lead that training and scoring read. attributes holds any further fields (numbers, strings, booleans).';
+COMMENT ON COLUMN leadscore.leads.owner_account IS
+  'NULL: a shared lead, written by service_role (the feed). Otherwise the one account that created it, which alone may read and change it.';
+-- A contractor's leads written in the last day (its rate limit).
+CREATE INDEX leads_owner_account_idx ON leadscore.leads (owner_account, updated_at)
+  WHERE owner_account IS NOT NULL;
 COMMENT ON FUNCTION leadscore.touch_updated_at() IS 'Trigger: sets updated_at on every update.';
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON leadscore.leads
   FOR EACH ROW EXECUTE FUNCTION leadscore.touch_updated_at();
@@ -267,6 +277,8 @@ CREATE TABLE leadscore.lead_feedback (
 COMMENT ON TABLE leadscore.lead_feedback IS
   'One rating per contractor account and lead; resubmitting replaces it. Written through submit_feedback().';
 CREATE INDEX lead_feedback_lead_id_idx ON leadscore.lead_feedback (lead_id);
+-- An account's feedback written in the last day (its rate limit).
+CREATE INDEX lead_feedback_account_updated_idx ON leadscore.lead_feedback (account_id, updated_at);
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON leadscore.lead_feedback
   FOR EACH ROW EXECUTE FUNCTION leadscore.touch_updated_at();
 
@@ -399,6 +411,12 @@ CREATE FUNCTION leadscore.feedback_enabled() RETURNS boolean
 COMMENT ON FUNCTION leadscore.feedback_enabled() IS
   'The leadscore.enable_lead_feedback setting: whether submit_feedback() accepts feedback.';
 
+CREATE FUNCTION leadscore.settings() RETURNS jsonb
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'settings';
+COMMENT ON FUNCTION leadscore.settings() IS
+  'Every leadscore.* setting as this session sees it, keyed by name without the prefix.';
+
 CREATE FUNCTION leadscore.training_min_lead_age() RETURNS int
   LANGUAGE c STABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'training_min_lead_age';
@@ -442,6 +460,8 @@ DECLARE
   v_rating   leadscore.lead_rating;
   v_bad      text;
   v_row      leadscore.lead_feedback;
+  v_limit    int;
+  v_recent   bigint;
 BEGIN
   IF NOT leadscore.feedback_enabled() THEN
     RAISE EXCEPTION 'lead feedback is disabled'
@@ -471,6 +491,25 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM auth.users u WHERE u.id = v_account) THEN
     RAISE EXCEPTION 'account_id: % is not a known user', v_account
       USING ERRCODE = 'foreign_key_violation';
+  END IF;
+
+  -- A signed-in contractor rates shared leads and its own, at a bounded rate.
+  IF NOT leadscore.caller_is_service() THEN
+    IF EXISTS (SELECT 1 FROM leadscore.leads l
+                WHERE l.id = submit_feedback.lead_id AND l.owner_account <> v_account) THEN
+      RAISE EXCEPTION 'lead_id: % is not a lead you can rate', submit_feedback.lead_id
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    v_limit := (leadscore.settings() ->> 'max_feedback_per_day')::int;
+    SELECT count(*) INTO v_recent FROM leadscore.lead_feedback f
+     WHERE f.account_id = v_account AND f.updated_at > now() - interval '1 day'
+       AND f.lead_id <> submit_feedback.lead_id;
+    IF v_recent >= v_limit THEN
+      RAISE EXCEPTION 'rate limit: % feedback rows in the last 24 hours; leadscore.max_feedback_per_day is %',
+        v_recent, v_limit
+        USING ERRCODE = 'program_limit_exceeded',
+              HINT = 'Try again later; an operator can raise leadscore.max_feedback_per_day.';
+    END IF;
   END IF;
 
   -- What the feedback says.
@@ -613,6 +652,24 @@ CREATE TRIGGER models_immutable BEFORE UPDATE ON leadscore.models
   FOR EACH ROW EXECUTE FUNCTION leadscore.models_immutable();
 
 ---------------------------------------------------------------------------
+-- Locks only leadscore's own functions can take
+---------------------------------------------------------------------------
+
+-- One row per thing that must not run twice at once. No role but the owner
+-- has any privilege on it, so no API role (nor anyone else who can merely
+-- connect) can take these row locks and block the job: an advisory lock, by
+-- contrast, is open to every role. Only SECURITY DEFINER functions lock rows.
+CREATE TABLE leadscore.job_locks (
+  job         text PRIMARY KEY,
+  description text NOT NULL
+);
+COMMENT ON TABLE leadscore.job_locks IS
+  'Rows that leadscore''s own functions lock so that a job never runs twice at once (nightly training, model activation); no API role may lock them.';
+INSERT INTO leadscore.job_locks (job, description) VALUES
+  ('nightly_training', 'held by nightly_training() for its whole run'),
+  ('model_activation', 'held by activate_model() until its transaction ends, so activations queue');
+
+---------------------------------------------------------------------------
 -- Training and activation
 ---------------------------------------------------------------------------
 
@@ -673,13 +730,18 @@ CREATE FUNCTION leadscore.train_lead_model(
 COMMENT ON FUNCTION leadscore.train_lead_model(int, text, jsonb) IS
   'Trains a model on the trainable labelled leads (see labelled_leads; min_feedback NULL: the default of training_readiness(), 50), registers it, and activates it per activate (if_better, always, never). Returns version, metrics and whether it was activated.';
 
+-- Activations queue on the model_activation row lock, so the active model they
+-- replace is read after any earlier activation committed, and two at once
+-- never collide on models_one_active. SECURITY DEFINER because only the owner
+-- may take that lock; it is executable by service_role alone.
 CREATE FUNCTION leadscore.activate_model(version int) RETURNS jsonb
-  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
   previous int;
 BEGIN
+  PERFORM 1 FROM leadscore.job_locks j WHERE j.job = 'model_activation' FOR UPDATE;
   IF NOT EXISTS (SELECT 1 FROM leadscore.models m WHERE m.version = activate_model.version) THEN
     RAISE EXCEPTION 'version: no model with version %', coalesce(activate_model.version::text, 'NULL')
       USING ERRCODE = 'no_data_found',
@@ -759,20 +821,37 @@ COMMENT ON FUNCTION leadscore.explain_lead(leadscore.leads, int, boolean) IS
 
 -- The seed's request body, [{id, address, permit_value, trade_tags, created_at, ...}],
 -- as lead rows: keys other than those five go to attributes. Every problem is
--- an error naming the lead (index and id) and the field.
+-- an error naming the lead (index and id) and the field. Every part a caller
+-- controls is bounded, so that no body can make scoring or a later training
+-- run slow or huge (README, "Input limits"):
+--   at most 1,000 leads; an address of at most 1,000 characters; at most 50
+--   trade tags of 1 to 64 characters; created_at at most one day in the future
+--   (a lead dated later would never be old enough to train on); at most 50
+--   attributes, each key 1 to 64 characters of letters, digits, space, '_',
+--   '.', '-' (starting with a letter, digit or '_'), each string value at most
+--   1,000 characters.
 -- Not parallel safe: checking created_at needs a subtransaction.
 CREATE FUNCTION leadscore.parse_leads(leads jsonb) RETURNS SETOF leadscore.leads
   LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  max_leads CONSTANT int := 1000;
+  max_leads          CONSTANT int := 1000;
+  max_address_chars  CONSTANT int := 1000;
+  max_trade_tags     CONSTANT int := 50;
+  max_tag_chars      CONSTANT int := 64;
+  max_attributes     CONSTANT int := 50;
+  max_value_chars    CONSTANT int := 1000;
+  attribute_key      CONSTANT text := '^[A-Za-z0-9_][A-Za-z0-9_ .-]{0,63}$';
+  max_future         CONSTANT interval := '1 day';
   item   jsonb;
   idx    int;
   lead   leadscore.leads;
   where_ text;
   seen   jsonb := '{}';
+  id_num numeric;
   k      text;
   v      jsonb;
+  tag    text;
 BEGIN
   IF leads IS NULL OR jsonb_typeof(leads) <> 'array' THEN
     RAISE EXCEPTION 'leads: must be a JSON array of lead objects' USING ERRCODE = 'invalid_parameter_value';
@@ -789,13 +868,13 @@ BEGIN
     IF item -> 'id' IS NULL OR jsonb_typeof(item -> 'id') = 'null' THEN
       RAISE EXCEPTION '%: id is required', where_ USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF jsonb_typeof(item -> 'id') <> 'number' OR (item ->> 'id')::numeric <= 0
-       OR (item ->> 'id')::numeric <> trunc((item ->> 'id')::numeric)
-       OR (item ->> 'id')::numeric > 9223372036854775807 THEN
+    -- A JSON number with a zero fraction (1.0, 1e2) is that integer.
+    id_num := CASE WHEN jsonb_typeof(item -> 'id') = 'number' THEN (item -> 'id')::numeric END;
+    IF id_num IS NULL OR id_num <= 0 OR id_num <> trunc(id_num) OR id_num > 9223372036854775807 THEN
       RAISE EXCEPTION '%: id must be a positive integer, got %', where_, item -> 'id'
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    lead.id := (item ->> 'id')::bigint;
+    lead.id := id_num::bigint;
     where_ := format('leads[%s] (id %s)', idx, lead.id);
     IF seen ? lead.id::text THEN
       RAISE EXCEPTION '%: duplicate id, also at leads[%]', where_, seen ->> lead.id::text
@@ -808,6 +887,10 @@ BEGIN
       RAISE EXCEPTION '%: address must be a string', where_ USING ERRCODE = 'invalid_parameter_value';
     END IF;
     lead.address := item ->> 'address';
+    IF char_length(lead.address) > max_address_chars THEN
+      RAISE EXCEPTION '%: address must be at most % characters, got %', where_, max_address_chars,
+        char_length(lead.address) USING ERRCODE = 'string_data_right_truncation';
+    END IF;
 
     IF jsonb_typeof(item -> 'permit_value') NOT IN ('number', 'null') THEN
       RAISE EXCEPTION '%: permit_value must be a number, got %', where_, item -> 'permit_value'
@@ -824,7 +907,17 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF jsonb_typeof(item -> 'trade_tags') = 'array' THEN
+      IF jsonb_array_length(item -> 'trade_tags') > max_trade_tags THEN
+        RAISE EXCEPTION '%: trade_tags must have at most % tags, got %', where_, max_trade_tags,
+          jsonb_array_length(item -> 'trade_tags') USING ERRCODE = 'program_limit_exceeded';
+      END IF;
       lead.trade_tags := ARRAY(SELECT jsonb_array_elements_text(item -> 'trade_tags'));
+      FOREACH tag IN ARRAY lead.trade_tags LOOP
+        IF char_length(tag) NOT BETWEEN 1 AND max_tag_chars THEN
+          RAISE EXCEPTION '%: trade_tags: each tag must have 1 to % characters, got one of %', where_, max_tag_chars,
+            char_length(tag) USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+      END LOOP;
     END IF;
 
     lead.created_at := NULL;
@@ -837,12 +930,34 @@ BEGIN
       RAISE EXCEPTION '%: created_at is not a timestamp: %', where_, item ->> 'created_at'
         USING ERRCODE = 'invalid_datetime_format';
     END;
+    IF lead.created_at > now() + max_future THEN
+      RAISE EXCEPTION '%: created_at is in the future: %', where_, item ->> 'created_at'
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'A lead cannot be created more than a day from now.';
+    END IF;
 
     lead.attributes := item - ARRAY['id', 'address', 'permit_value', 'trade_tags', 'created_at'];
+    IF (SELECT count(*) FROM jsonb_object_keys(lead.attributes)) > max_attributes THEN
+      RAISE EXCEPTION '%: at most % attributes per lead, got %', where_, max_attributes,
+        (SELECT count(*) FROM jsonb_object_keys(lead.attributes)) USING ERRCODE = 'program_limit_exceeded';
+    END IF;
     FOR k, v IN SELECT * FROM jsonb_each(lead.attributes) LOOP
+      IF k !~ attribute_key THEN
+        -- Echoed as printable ASCII only: a hostile key (escape sequences,
+        -- direction overrides) must not reach a log or a screen as it is.
+        RAISE EXCEPTION '%: attribute key "%" is not allowed: keys have 1 to 64 characters, letters, digits, space, _ . - (not starting with space, . or -)',
+          where_, (SELECT string_agg(CASE WHEN c ~ '^[ -~]$' THEN c
+                                          ELSE format('\u%s', lpad(to_hex(ascii(c)), 4, '0')) END, '' ORDER BY n)
+                     FROM regexp_split_to_table(left(k, 80), '') WITH ORDINALITY AS t(c, n))
+          USING ERRCODE = 'invalid_parameter_value';
+      END IF;
       IF jsonb_typeof(v) IN ('object', 'array') THEN
         RAISE EXCEPTION '%: attribute "%" must be a number, string, boolean or null, not an %',
           where_, k, jsonb_typeof(v) USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      IF jsonb_typeof(v) = 'string' AND char_length(v #>> '{}') > max_value_chars THEN
+        RAISE EXCEPTION '%: attribute "%" must be at most % characters, got %', where_, k, max_value_chars,
+          char_length(v #>> '{}') USING ERRCODE = 'string_data_right_truncation';
       END IF;
     END LOOP;
     lead.updated_at := now();
@@ -851,7 +966,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION leadscore.parse_leads(jsonb) IS
-  'Validates a JSON array of leads (at most 1000) and returns them as leads rows; keys other than id, address, permit_value, trade_tags, created_at become attributes.';
+  'Validates a JSON array of leads (at most 1000) and returns them as leads rows; keys other than id, address, permit_value, trade_tags, created_at become attributes. Every field is bounded (see the README''s input limits).';
 
 -- Stores scores, in one place: each lead's latest score in lead_outcomes and
 -- one row per score in score_history. Rows are written in lead order, so two
@@ -883,40 +998,83 @@ $$;
 COMMENT ON FUNCTION leadscore.store_scores(leadscore.lead_score[]) IS
   'Stores scores as the latest in lead_outcomes and appends them to score_history; returns how many (internal).';
 
+-- Who writes what: service_role writes any lead (leads it creates are shared)
+-- and stores every score. A signed-in contractor gets every lead of the body
+-- scored, but creates and changes only its own leads and stores only their
+-- scores; for a shared lead, or another account's, nothing is written and the
+-- result says "stored": false.
 CREATE FUNCTION leadscore.score_leads(leads jsonb, use_ml boolean DEFAULT NULL) RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  parsed  leadscore.leads[];
-  scores  leadscore.lead_score[];
-  factors jsonb[];
+  service   boolean := leadscore.caller_is_service();
+  account   uuid;
+  parsed    leadscore.leads[];
+  scores    leadscore.lead_score[];
+  factors   jsonb[];
+  stored    bigint[];
+  own_limit int;
+  writing   bigint;
+  recent    bigint;
 BEGIN
+  IF NOT service THEN
+    account := auth.uid();
+    IF account IS NULL THEN
+      RAISE EXCEPTION 'not signed in: the request has no JWT subject'
+        USING ERRCODE = 'invalid_authorization_specification';
+    END IF;
+  END IF;
   -- Validation raises before anything is written.
   parsed := ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p);
 
-  -- In id order, so that concurrent calls lock the same leads in the same order.
-  INSERT INTO leadscore.leads AS l (id, address, permit_value, trade_tags, created_at, attributes)
-  SELECT p.id, p.address, p.permit_value, p.trade_tags, p.created_at, p.attributes
-    FROM unnest(parsed) AS p
-   ORDER BY p.id
-  ON CONFLICT (id) DO UPDATE
-     SET address = excluded.address, permit_value = excluded.permit_value,
-         trade_tags = excluded.trade_tags, created_at = excluded.created_at,
-         attributes = excluded.attributes;
+  IF NOT service THEN
+    own_limit := (leadscore.settings() ->> 'max_private_leads_per_day')::int;
+    SELECT count(*) INTO writing FROM unnest(parsed) AS p
+     WHERE NOT EXISTS (SELECT 1 FROM leadscore.leads l
+                        WHERE l.id = p.id AND l.owner_account IS DISTINCT FROM account);
+    SELECT count(*) INTO recent FROM leadscore.leads l
+     WHERE l.owner_account = account AND l.updated_at > now() - interval '1 day'
+       AND l.id <> ALL (ARRAY(SELECT p.id FROM unnest(parsed) AS p));
+    IF writing > 0 AND recent + writing > own_limit THEN
+      RAISE EXCEPTION 'rate limit: this call would write % of your own leads, after % in the last 24 hours; leadscore.max_private_leads_per_day is %',
+        writing, recent, own_limit
+        USING ERRCODE = 'program_limit_exceeded',
+              HINT = 'Try again later; an operator can raise leadscore.max_private_leads_per_day.';
+    END IF;
+  END IF;
+
+  -- In id order, so that concurrent calls lock the same leads in the same
+  -- order. The conflict clause is what enforces ownership, atomically: a row
+  -- that exists is changed only by the service or by its owner.
+  WITH written AS (
+    INSERT INTO leadscore.leads AS l (id, address, permit_value, trade_tags, created_at, attributes, owner_account)
+    SELECT p.id, p.address, p.permit_value, p.trade_tags, p.created_at, p.attributes, account
+      FROM unnest(parsed) AS p
+     ORDER BY p.id
+    ON CONFLICT (id) DO UPDATE
+       SET address = excluded.address, permit_value = excluded.permit_value,
+           trade_tags = excluded.trade_tags, created_at = excluded.created_at,
+           attributes = excluded.attributes
+     WHERE service OR l.owner_account = excluded.owner_account
+    RETURNING l.id
+  )
+  SELECT coalesce(array_agg(w.id), '{}') INTO stored FROM written AS w;
 
   -- One statement scores and explains the batch, so it sees one model (looked up once).
   SELECT array_agg(leadscore.score_lead(parsed[i], score_leads.use_ml) ORDER BY i),
          array_agg(leadscore.explain_lead(parsed[i], 3, score_leads.use_ml) ORDER BY i)
     INTO scores, factors
     FROM generate_subscripts(parsed, 1) AS i;
-  PERFORM leadscore.store_scores(scores);
+  PERFORM leadscore.store_scores(ARRAY(SELECT s FROM unnest(scores) AS s WHERE s.lead_id = ANY (stored)));
 
-  RETURN (SELECT coalesce(jsonb_agg(leadscore.score_result(scores[i], factors[i]) ORDER BY i), '[]')
+  RETURN (SELECT coalesce(jsonb_agg(leadscore.score_result(scores[i], factors[i])
+                                    || jsonb_build_object('stored', scores[i].lead_id = ANY (stored))
+                                    ORDER BY i), '[]')
             FROM generate_subscripts(scores, 1) AS i);
 END
 $$;
 COMMENT ON FUNCTION leadscore.score_leads(jsonb, boolean) IS
-  'The seed''s /api/score-leads: upserts the leads, scores them, stores the scores in lead_outcomes and score_history, and returns one result per lead in input order.';
+  'The seed''s /api/score-leads: scores every lead of the body and returns one result per lead in input order; writes the leads the caller may write (service_role: any; a contractor: new leads, as its own, and its own) and stores their scores in lead_outcomes and score_history ("stored" says which).';
 
 -- One result object of score_leads() and ml_inference().
 CREATE FUNCTION leadscore.score_result(s leadscore.lead_score, factors jsonb) RETURNS jsonb
@@ -984,9 +1142,9 @@ COMMENT ON FUNCTION leadscore.refresh_outcomes(timestamptz) IS
 -- Nightly training
 ---------------------------------------------------------------------------
 
--- Two runs never train at once: each takes the transaction-level advisory lock
--- (19539, 1) first; 19539 is 0x4C53, "LS", leadscore's namespace of advisory
--- lock keys, and 1 is nightly training.
+-- Two runs never train at once: each takes the row lock of
+-- job_locks('nightly_training') first, without waiting; a run that cannot take
+-- it is skipped. Only leadscore's owner can lock that row.
 CREATE FUNCTION leadscore.nightly_training() RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1016,7 +1174,8 @@ BEGIN
      WHERE id = run.id RETURNING * INTO run;
     RETURN to_jsonb(run);
   END IF;
-  IF NOT pg_try_advisory_xact_lock(19539, 1) THEN
+  IF NOT EXISTS (SELECT 1 FROM leadscore.job_locks j WHERE j.job = 'nightly_training'
+                  FOR UPDATE SKIP LOCKED) THEN
     UPDATE leadscore.training_runs
        SET status = 'skipped', reason = 'already running', finished_at = clock_timestamp()
      WHERE id = run.id RETURNING * INTO run;
@@ -1125,10 +1284,58 @@ COMMENT ON FUNCTION leadscore.unschedule_nightly_training() IS
 -- Monitoring
 ---------------------------------------------------------------------------
 
+-- Monitoring reads models.metrics, which a service_role INSERT could fill with
+-- anything: it reads what is well formed and names the rows that are not,
+-- rather than failing on the first bad value.
+
+-- One number of a metrics object, or NULL when it is not there or not a number.
+CREATE FUNCTION leadscore.metric(metrics jsonb, key text) RETURNS float8
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN jsonb_typeof(metrics) = 'object' AND jsonb_typeof(metrics -> key) = 'number'
+              THEN (metrics -> key)::float8 END
+$$;
+COMMENT ON FUNCTION leadscore.metric(jsonb, text) IS
+  'The number under key in a model''s metrics, or NULL when it is missing or not a number (internal).';
+
+-- The elements of a metrics array (a curve, the importances) that are objects
+-- whose given fields are all numbers; anything else is skipped.
+CREATE FUNCTION leadscore.metric_points(metrics jsonb, key text, fields text[]) RETURNS SETOF jsonb
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT e FROM jsonb_array_elements(CASE WHEN jsonb_typeof(metrics) = 'object'
+                                           AND jsonb_typeof(metrics -> key) = 'array'
+                                          THEN metrics -> key ELSE '[]' END) AS e
+   WHERE jsonb_typeof(e) = 'object'
+     AND NOT EXISTS (SELECT 1 FROM unnest(fields) AS f WHERE jsonb_typeof(e -> f) IS DISTINCT FROM 'number')
+$$;
+COMMENT ON FUNCTION leadscore.metric_points(jsonb, text, text[]) IS
+  'The well-formed points of a metrics array: objects whose given fields are numbers (internal).';
+
+-- What is wrong with a model's metrics, one message per problem naming the model.
+CREATE FUNCTION leadscore.metrics_problems(version int, metrics jsonb) RETURNS text[]
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE
+    WHEN jsonb_typeof(metrics) IS DISTINCT FROM 'object' THEN
+      ARRAY[format('model %s: metrics is %s, not a JSON object', version, coalesce(jsonb_typeof(metrics), 'NULL'))]
+    ELSE coalesce(ARRAY(
+      SELECT format('model %s: metrics.%s is %s, not %s', version, k.key, jsonb_typeof(metrics -> k.key), k.kind)
+        FROM (VALUES ('auc', 'number'), ('auc_raw', 'number'), ('brier', 'number'), ('ece', 'number'),
+                     ('accuracy', 'number'), ('log_loss', 'number'), ('positive_rate', 'number'),
+                     ('rows_train', 'number'), ('rows_holdout', 'number'), ('calibration_curve', 'array'),
+                     ('roc_curve', 'array'), ('feature_importance', 'array')) AS k(key, kind)
+       WHERE metrics ? k.key AND jsonb_typeof(metrics -> k.key) <> k.kind
+       ORDER BY k.key), '{}')
+  END
+$$;
+COMMENT ON FUNCTION leadscore.metrics_problems(int, jsonb) IS
+  'Why a model''s metrics cannot be read in full: one message per malformed field, naming the model (internal).';
+
 CREATE VIEW leadscore.model_history WITH (security_invoker = true) AS
   SELECT m.version, m.created_at AS trained_at,
-         (m.metrics ->> 'auc')::float8 AS auc, (m.metrics ->> 'brier')::float8 AS brier,
-         (m.metrics ->> 'ece')::float8 AS ece, (m.metrics ->> 'accuracy')::float8 AS accuracy,
+         leadscore.metric(m.metrics, 'auc') AS auc, leadscore.metric(m.metrics, 'brier') AS brier,
+         leadscore.metric(m.metrics, 'ece') AS ece, leadscore.metric(m.metrics, 'accuracy') AS accuracy,
          m.training_rows AS rows, m.status, m.activated_at
     FROM leadscore.models m;
 COMMENT ON VIEW leadscore.model_history IS
@@ -1149,24 +1356,28 @@ AS $$
            'version', m.version, 'trained_at', m.created_at, 'algorithm', m.algorithm,
            'params', m.params, 'training_rows', m.training_rows,
            'class_balance', jsonb_build_object(
-             'positive_rate', (m.metrics ->> 'positive_rate')::float8,
-             'rows_train', (m.metrics ->> 'rows_train')::bigint,
-             'rows_holdout', (m.metrics ->> 'rows_holdout')::bigint),
-           'metrics', m.metrics - ARRAY['calibration_curve', 'roc_curve', 'feature_importance'],
-           'calibration_curve', m.metrics -> 'calibration_curve',
-           'roc_curve', m.metrics -> 'roc_curve',
-           'top_features', (SELECT coalesce(jsonb_agg(f ORDER BY (f ->> 'importance')::float8 DESC), '[]')
-                              FROM (SELECT f FROM jsonb_array_elements(m.metrics -> 'feature_importance') f
-                                     ORDER BY (f ->> 'importance')::float8 DESC LIMIT 10) t),
+             'positive_rate', leadscore.metric(m.metrics, 'positive_rate'),
+             'rows_train', leadscore.metric(m.metrics, 'rows_train')::bigint,
+             'rows_holdout', leadscore.metric(m.metrics, 'rows_holdout')::bigint),
+           'metrics', CASE WHEN jsonb_typeof(m.metrics) = 'object'
+                           THEN m.metrics - ARRAY['calibration_curve', 'roc_curve', 'feature_importance']
+                           ELSE '{}' END,
+           'calibration_curve', (SELECT coalesce(jsonb_agg(p), '[]')
+                                   FROM leadscore.metric_points(m.metrics, 'calibration_curve', '{}') p),
+           'roc_curve', (SELECT coalesce(jsonb_agg(p), '[]') FROM leadscore.metric_points(m.metrics, 'roc_curve', '{}') p),
+           'top_features', (SELECT coalesce(jsonb_agg(f ORDER BY (f -> 'importance')::float8 DESC), '[]')
+                              FROM (SELECT f FROM leadscore.metric_points(m.metrics, 'feature_importance', '{importance}') f
+                                     ORDER BY (f -> 'importance')::float8 DESC LIMIT 10) t),
            'feature_spec', m.feature_spec,
            'status', m.status, 'active', m.status = 'active', 'activated_at', m.activated_at,
-           'active_version', (SELECT a.version FROM leadscore.models a WHERE a.status = 'active'))
+           'active_version', (SELECT a.version FROM leadscore.models a WHERE a.status = 'active'),
+           'problems', to_jsonb(leadscore.metrics_problems(m.version, m.metrics)))
     FROM leadscore.models m
    ORDER BY m.version DESC
    LIMIT 1
 $$;
 COMMENT ON FUNCTION leadscore.latest_model() IS
-  'The newest model as JSON: version, trained_at, algorithm and params, rows, class balance, every metric, calibration and ROC curves, the 10 most important features, and whether it is active. NULL before any training.';
+  'The newest model as JSON: version, trained_at, algorithm and params, rows, class balance, every metric, calibration and ROC curves, the 10 most important features, whether it is active, and problems (malformed metrics, named). NULL before any training.';
 
 -- Population stability index between the scores stored since the active
 -- model's activation (its ml scores in score_history) and its predictions on
@@ -1180,8 +1391,8 @@ AS $$
   WITH active AS (
     SELECT m.version, m.activated_at, m.metrics FROM leadscore.models m WHERE m.status = 'active'
   ), reference AS (
-    SELECT least(floor((b ->> 'lo')::float8 * 10 + 0.5)::int, 9) AS bin, (b ->> 'count')::float8 AS n
-      FROM active, jsonb_array_elements(active.metrics -> 'calibration_curve') b
+    SELECT least(greatest(floor((b -> 'lo')::float8 * 10 + 0.5)::int, 0), 9) AS bin, (b -> 'count')::float8 AS n
+      FROM active, leadscore.metric_points(active.metrics, 'calibration_curve', '{lo,count}') b
   ), recent AS (
     SELECT least(floor(h.win_prob * 10)::int, 9) AS bin, count(*)::float8 AS n
       FROM active, leadscore.score_history h
@@ -1253,11 +1464,13 @@ BEGIN
       'won', labels.won, 'lost', labels.lost, 'old_enough_to_train', labels.old_enough),
     'feedback_since_last_training', (SELECT count(*) FROM leadscore.lead_feedback f
                                       WHERE last_trained IS NULL OR f.updated_at > last_trained),
-    'drift', leadscore.score_drift());
+    'drift', leadscore.score_drift(),
+    'model_problems', (SELECT coalesce(jsonb_agg(p ORDER BY m.version), '[]')
+                         FROM leadscore.models m, unnest(leadscore.metrics_problems(m.version, m.metrics)) AS p));
 END
 $$;
 COMMENT ON FUNCTION leadscore.health() IS
-  'The state of leadscore as JSON: feature flags, settings, the active model and its age, the last training run, labelled leads, feedback received since the last training, and score drift (see score_drift()).';
+  'The state of leadscore as JSON: feature flags, settings, the active model and its age, the last training run, labelled leads, feedback received since the last training, score drift (see score_drift()), and model_problems (models whose metrics are malformed, named).';
 
 ---------------------------------------------------------------------------
 -- Model report
@@ -1281,7 +1494,7 @@ CREATE POLICY service_all ON leadscore.lead_feedback
 
 ALTER TABLE leadscore.leads ENABLE ROW LEVEL SECURITY;
 CREATE POLICY signed_in_read ON leadscore.leads
-  FOR SELECT TO authenticated USING (true);
+  FOR SELECT TO authenticated USING (owner_account IS NULL OR owner_account = (SELECT auth.uid()));
 CREATE POLICY service_all ON leadscore.leads
   FOR ALL TO service_role USING (true) WITH CHECK (true);
 
@@ -1342,6 +1555,7 @@ GRANT SELECT, DELETE ON leadscore.score_history TO service_role;
 GRANT USAGE, SELECT ON SEQUENCE leadscore.lead_feedback_id_seq, leadscore.models_version_seq TO service_role;
 GRANT EXECUTE ON FUNCTION leadscore.rederive_win_labels(),
                           leadscore.feedback_enabled(),
+                          leadscore.settings(),
                           leadscore.training_min_lead_age(),
                           leadscore.training_readiness(int),
                           leadscore.train_lead_model(int, text, jsonb),
@@ -1350,7 +1564,10 @@ GRANT EXECUTE ON FUNCTION leadscore.rederive_win_labels(),
                           leadscore.nightly_training(),
                           leadscore.latest_model(),
                           leadscore.score_drift(),
-                          leadscore.health()
+                          leadscore.health(),
+                          leadscore.metric(jsonb, text),
+                          leadscore.metric_points(jsonb, text, text[]),
+                          leadscore.metrics_problems(int, jsonb)
   TO service_role;
 
 ---------------------------------------------------------------------------

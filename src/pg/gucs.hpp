@@ -21,4 +21,14 @@ extern int training_min_lead_age_days;
 // leadscore.score_history_retention (days): how long score_history keeps rows.
 extern int score_history_retention_days;
 
+// leadscore.max_feedback_per_day: feedback rows one signed-in account may write in 24 hours.
+extern int max_feedback_per_day;
+
+// leadscore.max_private_leads_per_day: own leads one signed-in account may write in 24 hours.
+extern int max_private_leads_per_day;
+
+// Every setting's current value as a JSON object text, keyed by name without
+// the prefix; palloc'd. Plain Postgres style.
+char* settings_json();
+
 }  // namespace leadscore::pg

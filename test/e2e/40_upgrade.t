@@ -49,11 +49,17 @@ is "$(q "$old" "SELECT (SELECT count(*) FROM leadscore.models WHERE status = 'ac
                        (SELECT count(*) FROM leadscore.lead_outcomes WHERE method = 'ml')")" "1 3" \
    "at 0.2.0 the database has an active model and stored scores"
 
-rows() {  # the user data, as text, in a stable order
+# The user data, as text, in a stable order: the columns the oldest release
+# had (and the scores 0.2.0 added), so that columns a later release adds do
+# not count as a change.
+rows() {
   q "$1" "SELECT string_agg(t, E'\n' ORDER BY t) FROM (
             SELECT 'feedback ' || (f.*)::text AS t FROM leadscore.lead_feedback f
-            UNION ALL SELECT 'lead ' || (l.*)::text FROM leadscore.leads l
-            UNION ALL SELECT 'outcome ' || (o.*)::text FROM leadscore.lead_outcomes o
+            UNION ALL SELECT 'lead ' || (l.id, l.address, l.permit_value, l.trade_tags, l.created_at, l.attributes,
+                                         l.updated_at)::text FROM leadscore.leads l
+            UNION ALL SELECT 'outcome ' || (o.lead_id, o.win_label, o.win_prob, o.calibrated_score, o.updated_at,
+                                            o.score, o.confidence, o.method, o.model_version, o.scored_at)::text
+                        FROM leadscore.lead_outcomes o
             UNION ALL SELECT 'model ' || (m.version, m.created_at, m.algorithm, m.params, m.feature_spec, m.metrics,
                                           m.training_rows, md5(m.blob), m.status, m.activated_at)::text
                         FROM leadscore.models m

@@ -33,7 +33,7 @@ DECLARE
 BEGIN
   DELETE FROM leadscore.rule_weights WHERE factor = 'permit_value_at_least';
   INSERT INTO leadscore.rule_weights (factor, key, points) VALUES ('permit_value_at_least', bound::text, 50);
-  SELECT (leadscore.score_lead(ROW(1, NULL, value, NULL, NULL, NULL, now())::leadscore.leads, false)).score INTO s;
+  SELECT (leadscore.score_lead(ROW(1, NULL, value, NULL, NULL, NULL, now(), NULL)::leadscore.leads, false)).score INTO s;
   RETURN s;
 END
 $$;

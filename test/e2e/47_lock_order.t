@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# score_leads() locks the leads of a body in id order, whatever their order in
+# the body, so two calls holding the same leads in opposite order queue instead
+# of deadlocking. Made deterministic: A holds lead 1; B sends [2, 1]; then A
+# writes lead 2. In 0.3.0 B locked 2 before waiting for 1, and A's write of 2
+# closed the cycle (40P01, deadlock detected).
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+plan 3
+
+db=$(new_leadscore_db main) || { echo "Bail out! cannot create a leadscore database"; exit 1; }
+
+mkfifo "$E2E_TMP/a.in"
+psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" <"$E2E_TMP/a.in" >"$E2E_TMP/a.out" 2>&1 &
+a_pid=$!
+exec 7>"$E2E_TMP/a.in"
+echo "SET ROLE service_role; BEGIN; SELECT jsonb_array_length(leadscore.score_leads('[{\"id\": 1}]'));" >&7
+for _ in $(seq 200); do [ -s "$E2E_TMP/a.out" ] && break; sleep 0.05; done
+
+(q "$db" "SET ROLE service_role; SELECT jsonb_array_length(leadscore.score_leads('[{\"id\": 2}, {\"id\": 1}]'))" \
+   >"$E2E_TMP/b.out" 2>&1) &
+b_pid=$!
+waiting=0
+for _ in $(seq 200); do
+  [ "$(q "$db" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                  AND wait_event_type = 'Lock' AND query LIKE '%\"id\": 2}, {%'")" = 1 ] && waiting=1 && break
+  sleep 0.05
+done
+is "$waiting" 1 "B waits for lead 1, which A holds"
+
+echo "SELECT jsonb_array_length(leadscore.score_leads('[{\"id\": 2}]')); COMMIT;" >&7
+exec 7>&-
+wait "$a_pid"
+wait "$b_pid"
+is "$(tr '\n' ' ' <"$E2E_TMP/a.out")" "1 1 " "A writes lead 2 without waiting for B: B did not lock it first"
+is "$(cat "$E2E_TMP/b.out")" "2" "and B completes once A commits: no deadlock"
+done_testing
