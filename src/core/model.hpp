@@ -43,6 +43,7 @@
 
 #include "core/calibration.hpp"
 #include "core/errors.hpp"
+#include "core/explanation.hpp"
 #include "core/features.hpp"
 #include "core/forest.hpp"
 #include "core/lead.hpp"
@@ -63,21 +64,6 @@ struct Score {
   double raw_prob = 0;          // uncalibrated mean of the trees' leaf probabilities
   ConfidenceLevel confidence = ConfidenceLevel::Low;
   double confidence_value = 0;  // the number behind the label, in [0, 1]
-};
-
-struct Contribution {
-  std::string feature;  // in the lead's terms: "permit_value", "attributes.city"
-  double value = 0;     // signed change of the raw probability
-};
-
-struct Explanation {
-  double base_value = 0;  // mean raw probability of the training leads (tree roots)
-  double raw_prob = 0;    // base_value + sum of all contributions
-  double win_prob = 0;    // calibrated
-  std::vector<Contribution> contributions;  // every non-zero one, largest |value| first
-  std::vector<Contribution> top_up;         // at most top_n positive, largest first
-  std::vector<Contribution> top_down;       // at most top_n negative, most negative first
-  std::string to_json() const;
 };
 
 class Model {
