@@ -1,5 +1,7 @@
 // Writes a few small, valid model blobs as the fuzzer's seed corpus:
 //   make_fuzz_corpus DIR
+// Files are named after the format version, so blobs of older formats stay
+// in the corpus beside them (the unit tests load those too).
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -40,7 +42,8 @@ int main(int argc, char** argv) {
     p.min_category_count = 1;
     p.calibration = k == 1 ? Calibration::Platt : Calibration::Isotonic;
     std::string blob = serialize(train(leads, y, p, 1.7e9));
-    std::ofstream(std::string(argv[1]) + "/" + names[k], std::ios::binary) << blob;
+    std::ofstream(std::string(argv[1]) + "/format" + std::to_string(kFormatVersion) + "-" + names[k],
+                  std::ios::binary) << blob;
   }
   return 0;
 }

@@ -1,12 +1,14 @@
 // SQL: leadscore.explain_lead(lead leadscore.leads, top_n int, use_ml boolean) -> jsonb
 // The factors that push one lead's score up and down, in the lead's own terms:
-// path attributions of the active model, or the points of each rule.
-#include <algorithm>
-#include <cmath>
+// path attributions of the active model, or the points of each rule. The core
+// computes and ranks both (Model::explain, explain_rules); this file only
+// writes them as JSON.
 #include <string>
 
 #include "core/errors.hpp"
 #include "core/json.hpp"
+#include "core/rules.hpp"
+#include "core/score_scale.hpp"
 #include "pg/guard.hpp"
 #include "pg/scoring_state.hpp"
 
@@ -30,7 +32,7 @@ std::string explain_by_model(const ServingModel& serving, const Lead& lead, doub
   w.key("lead_id").value(static_cast<long long>(lead.id));
   w.key("method").value("ml");
   w.key("model_version").value(serving.version);
-  w.key("score").value(static_cast<int>(std::lround(100.0 * e.win_prob)));
+  w.key("score").value(percent_score(e.win_prob));
   w.key("win_prob").value(e.win_prob);
   w.key("base_value").value(e.base_value);
   w.key("raw_prob").value(e.raw_prob);
@@ -43,25 +45,16 @@ std::string explain_by_model(const ServingModel& serving, const Lead& lead, doub
 std::string explain_by_rules(const RuleWeights& weights, const Lead& lead, double now, int top_n,
                              const char* fallback_reason, const std::string& fallback_detail) {
   RulesScore r = score_by_rules(lead, now, weights);
-  std::vector<Contribution> up, down;
-  double base = 0;
-  for (const auto& t : r.terms) {
-    if (t.factor == "base") base = t.points;
-    else (t.points > 0 ? up : down).push_back({t.factor, t.points});
-  }
-  std::sort(up.begin(), up.end(), [](auto& a, auto& b) { return a.value > b.value; });
-  std::sort(down.begin(), down.end(), [](auto& a, auto& b) { return a.value < b.value; });
-  if (up.size() > static_cast<size_t>(top_n)) up.resize(top_n);
-  if (down.size() > static_cast<size_t>(top_n)) down.resize(top_n);
+  Explanation e = explain_rules(r, top_n);
   JsonWriter w;
   w.begin_object();
   w.key("lead_id").value(static_cast<long long>(lead.id));
   w.key("method").value("rules");
   w.key("model_version").null();
   w.key("score").value(r.score);
-  w.key("base_value").value(base);
-  write_factors(w, "top_up", up);
-  write_factors(w, "top_down", down);
+  w.key("base_value").value(e.base_value);
+  write_factors(w, "top_up", e.top_up);
+  write_factors(w, "top_down", e.top_down);
   if (fallback_reason) {
     w.key("fallback_reason").value(fallback_reason);
     w.key("fallback_detail").value(fallback_detail);

@@ -1,9 +1,9 @@
 // SQL: leadscore.score_lead(lead leadscore.leads, use_ml boolean) -> leadscore.lead_score
 // One lead, scored 0-100 by the active model (method 'ml') or by the rules
 // (method 'rules': ML not wanted, or no readable active model).
-#include <cmath>
-
 #include "core/errors.hpp"
+#include "core/rules.hpp"
+#include "core/score_scale.hpp"
 #include "pg/guard.hpp"
 #include "pg/scoring_state.hpp"
 
@@ -36,7 +36,7 @@ ScoreRow score_one(FunctionCallInfo fcinfo, ScoringState& state) {
   const ServingModel* serving = wants_ml(fcinfo, 1) ? &serving_model(state) : nullptr;
   if (serving && serving->model) {
     Score s = serving->model->score(state.lead, state.now);
-    row.score = static_cast<int>(std::lround(100.0 * s.win_prob));
+    row.score = percent_score(s.win_prob);
     row.has_prob = true;
     row.win_prob = s.win_prob;
     row.confidence = to_string(s.confidence);

@@ -2,21 +2,17 @@
 //
 // Trains on the trainable labelled leads (the view leadscore.labelled_leads:
 // outcome known, a row in leads, old enough), registers the model, and
-// activates it per `activate`:
-//   if_better  only if there is no readable active model, or the new model's AUC on
-//              its held-out leads is at least the active model's on the same
-//              leads minus kPromotionTolerance. Both AUCs are of the forests'
-//              raw probabilities: no forest trained in the database ever sees
-//              its held-out leads (see below), while its calibration map does,
-//              after they are measured (core/model.hpp), and ranks by the raw
-//              probability are untouched by any map;
-//   always / never.
+// activates it per `activate` (if_better, always or never: the gate in
+// core/promotion.hpp, which this file feeds with the active model's AUC on
+// the new model's held-out leads).
 // The work is split so that Postgres errors never cross live C++ objects:
 // arguments and counts are read first in plain Postgres style; leads are then
 // streamed from a cursor in batches (each SPI call under pg_call); training runs
 // in the core with a stop callback answered from Postgres' interrupt flags; the
 // model row is written last, so a cancelled or failed run leaves nothing behind.
+#include <cmath>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +22,7 @@
 #include "core/model.hpp"
 #include "core/model_format.hpp"
 #include "core/params.hpp"
+#include "core/promotion.hpp"
 #include "pg/guard.hpp"
 #include "pg/gucs.hpp"
 #include "pg/lead_row.hpp"
@@ -45,15 +42,12 @@ using namespace leadscore::pg;
 
 namespace {
 
-constexpr double kPromotionTolerance = 0.01;
 constexpr long kBatchRows = 5000;
-
-enum class Activate { IfBetter, Always, Never };
 
 struct Arguments {
   bool min_feedback_given;  // NULL: the default of leadscore.training_readiness(), where it is declared
   int min_feedback;
-  Activate activate;
+  ActivationMode activate;
   const char* activate_name;
   int n_params;
   char** keys;
@@ -74,9 +68,8 @@ Arguments read_arguments(FunctionCallInfo fcinfo) {
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                     errmsg("min_feedback: must be at least 2, got %d", a.min_feedback)));
   a.activate_name = PG_ARGISNULL(1) ? "if_better" : text_to_cstring(PG_GETARG_TEXT_PP(1));
-  if (strcmp(a.activate_name, "if_better") == 0) a.activate = Activate::IfBetter;
-  else if (strcmp(a.activate_name, "always") == 0) a.activate = Activate::Always;
-  else if (strcmp(a.activate_name, "never") == 0) a.activate = Activate::Never;
+  std::optional<ActivationMode> mode = activation_mode(a.activate_name);
+  if (mode) a.activate = *mode;
   else
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                     errmsg("activate: '%s' is not allowed; allowed: if_better, always, never", a.activate_name)));
@@ -210,41 +203,27 @@ void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels,
 }
 
 struct Gate {
-  bool activate = false;
-  std::string reason;
-  int active_version = 0;
-  double active_auc = NAN;
+  Promotion promotion;
+  int active_version = 0;   // 0: no active model, or not looked up (activate is never)
+  double active_auc = NAN;  // the active model's raw AUC on the held-out leads, when measured
 };
 
-// Decides activation; evaluates the active model on the new model's held-out leads.
-Gate decide(Activate mode, const Model& candidate, const std::vector<Lead>& leads,
+// Looks up and measures the active model as far as the gate needs, and applies the gate.
+Gate decide(ActivationMode mode, const Model& candidate, const std::vector<Lead>& leads,
             const std::vector<uint8_t>& labels, double now) {
   Gate g;
-  if (mode == Activate::Never) return g.reason = "activate is never", g;
-  ServingModel current = active_model();
-  g.active_version = current.version;
-  if (mode == Activate::Always) return g.activate = true, g.reason = "activate is always", g;
-  if (!current.model) {
-    g.activate = true;
-    g.reason = current.version == 0 ? "there was no active model" : "the active model is unreadable";
-    return g;
-  }
-  std::vector<Lead> held_leads;
-  std::vector<uint8_t> held_labels;
-  const TrainParams& p = candidate.params();
-  for (size_t i = 0; i < leads.size(); i++) {
-    if (is_holdout(leads[i].id, p.seed, p.holdout_fraction)) {
-      held_leads.push_back(leads[i]);
-      held_labels.push_back(labels[i]);
+  ActiveModel active = ActiveModel::none();
+  if (needs_active_model(mode)) {
+    ServingModel current = active_model();
+    g.active_version = current.version;
+    if (!current.model) {
+      active = current.version == 0 ? ActiveModel::none() : ActiveModel::unreadable();
+    } else if (needs_active_auc(mode)) {
+      g.active_auc = auc_raw_on_holdout(*current.model, candidate.params(), leads, labels, now);
+      active = ActiveModel::measured(g.active_auc);
     }
   }
-  std::vector<double> raw;
-  for (const Score& s : current.model->score_batch(held_leads, now)) raw.push_back(s.raw_prob);
-  g.active_auc = roc_auc(raw, held_labels);
-  double auc = candidate.metrics().auc_raw;
-  g.activate = !(auc < g.active_auc - kPromotionTolerance);  // NaN (one class held out) activates
-  g.reason = g.activate ? "its held-out AUC is at least the active model's minus 0.01"
-                        : "its held-out AUC is below the active model's minus 0.01";
+  g.promotion = decide_promotion(mode, candidate.metrics().auc_raw, active);
   return g;
 }
 
@@ -299,7 +278,7 @@ LEADSCORE_FUNCTION(train_lead_model) {
     if (rc != SPI_OK_INSERT_RETURNING) elog(ERROR, "leadscore: registering the model failed");
     bool isnull;
     version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-    if (gate.activate) {
+    if (gate.promotion.activate) {
       Oid vtype[1] = {INT4OID};
       Datum v[1] = {Int32GetDatum(version)};
       SPI_execute_with_args("SELECT leadscore.activate_model($1)", 1, vtype, v, nullptr, false, 1);
@@ -310,8 +289,8 @@ LEADSCORE_FUNCTION(train_lead_model) {
   JsonWriter w;
   w.begin_object();
   w.key("version").value(version);
-  w.key("activated").value(gate.activate);
-  w.key("reason").value(gate.reason);
+  w.key("activated").value(gate.promotion.activate);
+  w.key("reason").value(gate.promotion.reason);
   w.key("previous_active_version");
   if (gate.active_version) w.value(gate.active_version); else w.null();
   // The two numbers the if_better gate compared: raw-forest AUCs on the held-out leads.

@@ -8,7 +8,6 @@
 
 #include "core/errors.hpp"
 #include "core/hash.hpp"
-#include "core/json.hpp"
 
 namespace leadscore {
 
@@ -236,35 +235,8 @@ Explanation Model::explain(const Lead& lead, double now, int top_n) const {
   e.win_prob = cal_.apply(e.raw_prob);
   for (size_t f = 0; f < nf; ++f)
     if (contrib[f] != 0.0) e.contributions.push_back({spec_[f].name, contrib[f] / T});
-  std::stable_sort(e.contributions.begin(), e.contributions.end(),
-                   [](const auto& a, const auto& b) { return std::fabs(a.value) > std::fabs(b.value); });
-  for (const auto& c : e.contributions) {
-    if (c.value > 0 && e.top_up.size() < static_cast<size_t>(top_n)) e.top_up.push_back(c);
-    if (c.value < 0 && e.top_down.size() < static_cast<size_t>(top_n)) e.top_down.push_back(c);
-  }
+  rank_contributions(e, top_n);
   return e;
-}
-
-std::string Explanation::to_json() const {
-  JsonWriter w;
-  auto list = [&](const char* key, const std::vector<Contribution>& v) {
-    w.key(key).begin_array();
-    for (const auto& c : v) {
-      w.begin_object();
-      w.key("feature").value(c.feature);
-      w.key("contribution").value(c.value);
-      w.end_object();
-    }
-    w.end_array();
-  };
-  w.begin_object();
-  w.key("base_value").value(base_value);
-  w.key("raw_prob").value(raw_prob);
-  w.key("win_prob").value(win_prob);
-  list("top_up", top_up);
-  list("top_down", top_down);
-  w.end_object();
-  return w.str();
 }
 
 Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, const TrainParams& params,

@@ -4,8 +4,11 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "core/errors.hpp"
+#include "core/params.hpp"
 
 namespace leadscore {
 
@@ -116,32 +119,48 @@ class Reader {
   const char* what_;
 };
 
+// Parameters by key: a count, then (name, value as text) pairs, the text as
+// TrainParams::set() reads it. A parameter added later needs no new format.
 void write_params(Writer& w, const TrainParams& p) {
-  // Text keys keep the section readable by later versions that add parameters.
-  std::string json = p.to_json();
-  w.str(json);
-  w.u32(static_cast<uint32_t>(p.n_trees));
-  w.u32(static_cast<uint32_t>(p.calibration_trees));
-  w.u32(static_cast<uint32_t>(p.max_depth));
-  w.u32(static_cast<uint32_t>(p.min_samples_leaf));
-  w.f64(p.max_features);
-  w.u8(static_cast<uint8_t>(p.class_weight));
-  w.u8(static_cast<uint8_t>(p.calibration));
-  w.u32(static_cast<uint32_t>(p.platt_below));
-  w.f64(p.holdout_fraction);
-  w.u8(p.refit_full ? 1 : 0);
-  w.u32(static_cast<uint32_t>(p.max_bins));
-  w.u32(static_cast<uint32_t>(p.min_category_count));
-  w.u32(static_cast<uint32_t>(p.max_categories));
-  w.u32(static_cast<uint32_t>(p.max_trade_tags));
-  w.u64(p.seed);
-  w.u32(static_cast<uint32_t>(p.threads));
-  w.u32(static_cast<uint32_t>(p.max_training_leads));
+  const auto kv = p.to_kv();
+  w.u32(static_cast<uint32_t>(kv.size()));
+  for (const auto& [key, text] : kv) {
+    w.str(key);
+    w.str(text);
+  }
 }
 
-TrainParams read_params(Reader& r, uint32_t version) {
+// Parameters by key (format 3 on). A key this library does not declare is
+// skipped: it names a parameter of a later library, and parameters only shape
+// training (model_format.hpp); a declared key the blob lacks keeps its
+// default. Every value goes through the same parser and check as user input.
+TrainParams read_params_by_key(Reader& r) {
   TrainParams p;
-  (void)r.str();  // human-readable copy; the typed fields below are authoritative
+  std::vector<bool> seen(param_table().size, false);
+  const size_t n = r.count(8);
+  for (size_t i = 0; i < n; ++i) {
+    const std::string key = r.str();
+    const std::string text = r.str();
+    const ParamInfo* info = find_param(key);
+    if (!info) continue;
+    const size_t slot = static_cast<size_t>(info - param_table().begin());
+    if (seen[slot]) r.fail("repeats parameter \"" + key + "\"");
+    seen[slot] = true;
+    try {
+      p.set(key, text);
+    } catch (const InvalidInput& e) {
+      r.fail(std::string("holds invalid parameters: ") + e.what());
+    }
+  }
+  return p;
+}
+
+// Parameters in formats 1 and 2: a JSON copy for people, which the reader
+// skips, then fixed-layout binary fields in the order below. Format 2
+// appended max_training_leads; format 1 blobs get its default.
+TrainParams read_params_fixed(Reader& r, uint32_t version) {
+  TrainParams p;
+  (void)r.str();
   p.n_trees = static_cast<int>(r.u32());
   p.calibration_trees = static_cast<int>(r.u32());
   p.max_depth = static_cast<int>(r.u32());
@@ -161,6 +180,11 @@ TrainParams read_params(Reader& r, uint32_t version) {
   p.seed = r.u64();
   p.threads = static_cast<int>(r.u32());
   if (version >= 2) p.max_training_leads = static_cast<int>(r.u32());
+  return p;
+}
+
+TrainParams read_params(Reader& r, uint32_t version) {
+  TrainParams p = version >= 3 ? read_params_by_key(r) : read_params_fixed(r, version);
   try {
     p.validate();
   } catch (const InvalidInput& e) {

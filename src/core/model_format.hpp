@@ -8,10 +8,28 @@
 //   9       3     reserved, zero
 //   12      8     body length in bytes (uint64)
 //   20      ...   body: sections, each a 4-byte tag, a uint64 length, payload:
-//                 PARM (training parameters as key/value text), SPEC (feature
-//                 specification), FRST (forest), CALB (calibration map),
-//                 METR (metrics), in that order
+//                 PARM (training parameters), SPEC (feature specification),
+//                 FRST (forest), CALB (calibration map), METR (metrics), in
+//                 that order
 //   end-4   4     CRC-32 (IEEE) of every byte before it
+//
+// A string is a uint32 byte count and the bytes. PARM, from format 3 on:
+//
+//   4       count of parameters (uint32)
+//   then, count times: name (string), value (string, as TrainParams::set()
+//   reads it: "50", "0.2", "sqrt", "balanced", "true")
+//
+// in declaration order (params.hpp). The reader looks each name up in that
+// declaration. A declared parameter the blob lacks (one added after the blob
+// was written) keeps its default. A name it does not declare (one a later
+// library added) is skipped: parameters shape training, and everything
+// scoring needs is in the other sections, apart from min_samples_leaf
+// (confidence support), which every format stores. So adding a parameter
+// needs no new format version; a change a reader must not skip, such as a
+// parameter that changes how a stored model scores, still does. A repeated
+// name, or a value set() refuses, makes the blob corrupt. Formats 1 and 2
+// stored a JSON copy of the parameters, which readers skip, then fixed
+// binary fields (model_format.cpp reads them).
 //
 // The reader checks size, magic, version, byte order, length and checksum
 // before parsing anything, then bounds-checks every count against the bytes
@@ -29,9 +47,9 @@
 namespace leadscore {
 
 // 1: first release; 2: the params section ends with max_training_leads and
-// the metrics section with auc_raw.
+// the metrics section with auc_raw; 3: parameters by name.
 // Blobs of every earlier version stay readable.
-constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kFormatVersion = 3;
 
 // The model as a self-contained binary blob.
 std::string serialize(const Model& model);

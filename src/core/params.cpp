@@ -1,10 +1,12 @@
-// Parsing and validation of TrainParams; see params.hpp.
+// The parameter table derived from LEADSCORE_TRAIN_PARAMS, and parsing,
+// checking and writing by kind; see params.hpp.
 #include "core/params.hpp"
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
-#include <iterator>
+#include <type_traits>
 
 #include "core/errors.hpp"
 #include "core/json.hpp"
@@ -13,113 +15,193 @@ namespace leadscore {
 
 namespace {
 
-// Parse a whole string as a finite double or fail naming the key.
-double parse_number(const std::string& key, const std::string& v) {
-  const char* s = v.c_str();
+// Names by enum value; plain arrays, so nothing static has a destructor.
+constexpr const char* kCalibrationNames[] = {"auto", "isotonic", "platt", "none", nullptr};
+constexpr const char* kClassWeightNames[] = {"none", "balanced", nullptr};
+
+template <typename T>
+constexpr const char* const* choice_names() { return nullptr; }
+template <>
+constexpr const char* const* choice_names<Calibration>() { return kCalibrationNames; }
+template <>
+constexpr const char* const* choice_names<ClassWeight>() { return kClassWeightNames; }
+
+// A member's value as the double every kind works on, and back.
+template <typename T>
+double to_value(T v) {
+  if constexpr (std::is_enum_v<T>) return static_cast<double>(static_cast<int>(v));
+  else return static_cast<double>(v);
+}
+template <typename T>
+T from_value(double v) {
+  if constexpr (std::is_enum_v<T>) return static_cast<T>(static_cast<int>(v));
+  else if constexpr (std::is_same_v<T, bool>) return v != 0;
+  else return static_cast<T>(v);
+}
+
+template <auto Member>
+double get(const TrainParams& p) { return to_value(p.*Member); }
+template <auto Member>
+void put(TrainParams& p, double v) {
+  using T = std::remove_reference_t<decltype(p.*Member)>;
+  p.*Member = from_value<T>(v);
+}
+
+#define LEADSCORE_PARAM_INFO(name, type, kind, def, range, help) \
+  {#name, ParamKind::kind, range, choice_names<type>(), help, &get<&TrainParams::name>, &put<&TrainParams::name>},
+constexpr ParamInfo kParams[] = {LEADSCORE_TRAIN_PARAMS(LEADSCORE_PARAM_INFO)};
+#undef LEADSCORE_PARAM_INFO
+constexpr size_t kNumParams = sizeof kParams / sizeof kParams[0];
+
+// The shortest decimal text that reads back as exactly v.
+std::string number_text(double v) {
+  char buf[32];
+  if (v == std::floor(v) && std::fabs(v) < 9.0e15) {
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+    return buf;
+  }
+  for (int digits = 15; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+// The whole of s as a finite number.
+bool parse_number(const std::string& s, double* out) {
+  const char* begin = s.c_str();
   char* end = nullptr;
   errno = 0;
-  double d = std::strtod(s, &end);
-  if (end == s || *end != '\0' || errno == ERANGE || !std::isfinite(d))
-    throw InvalidInput("parameter \"" + key + "\" must be a number, got \"" + v + "\"");
-  return d;
+  double d = std::strtod(begin, &end);
+  if (end == begin || *end != '\0' || errno == ERANGE || !std::isfinite(d)) return false;
+  *out = d;
+  return true;
 }
 
-// Parse an integer in [lo, hi] or fail naming the key and the range.
-long long parse_int(const std::string& key, const std::string& v, long long lo, long long hi) {
-  double d = parse_number(key, v);
-  if (d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi))
-    throw InvalidInput("parameter \"" + key + "\" must be an integer in [" + std::to_string(lo) +
-                       ", " + std::to_string(hi) + "], got \"" + v + "\"");
-  return static_cast<long long>(d);
+size_t n_choices(const ParamInfo& p) {
+  size_t n = 0;
+  while (p.choices[n]) ++n;
+  return n;
 }
 
-bool parse_bool(const std::string& key, const std::string& v) {
-  if (v == "true" || v == "1" || v == "on" || v == "yes") return true;
-  if (v == "false" || v == "0" || v == "off" || v == "no") return false;
-  throw InvalidInput("parameter \"" + key + "\" must be true or false, got \"" + v + "\"");
+bool in_range(const ParamRange& r, double v) {
+  return v >= r.lo && (r.hi_open ? v < r.hi : v <= r.hi);
 }
 
-// Fail naming the parameter and its allowed range.
-[[noreturn]] void out_of_range(const char* key, const std::string& allowed) {
-  throw InvalidInput(std::string("parameter \"") + key + "\" must be " + allowed);
+// Whether v is an allowed value of p.
+bool valid(const ParamInfo& p, double v) {
+  if (!std::isfinite(v)) return false;
+  switch (p.kind) {
+    case ParamKind::Int: return v == std::floor(v) && in_range(p.range, v);
+    case ParamKind::Real: return in_range(p.range, v);
+    case ParamKind::Bool: return v == 0 || v == 1;
+    case ParamKind::Choice: return v >= 0 && v == std::floor(v) && v < static_cast<double>(n_choices(p));
+    case ParamKind::Features: return v >= 0 && (v < 1 || v == std::floor(v));
+  }
+  return false;
+}
+
+// The value text names, or NaN when it names none.
+double parse(const ParamInfo& p, const std::string& text) {
+  double v = NAN;
+  switch (p.kind) {
+    case ParamKind::Int:
+    case ParamKind::Real:
+      if (!parse_number(text, &v)) v = NAN;
+      break;
+    case ParamKind::Bool:
+      if (text == "true" || text == "1" || text == "on" || text == "yes") v = 1;
+      else if (text == "false" || text == "0" || text == "off" || text == "no") v = 0;
+      break;
+    case ParamKind::Choice:
+      for (size_t i = 0; p.choices[i]; ++i)
+        if (text == p.choices[i]) v = static_cast<double>(i);
+      break;
+    case ParamKind::Features:
+      if (text == "sqrt") v = 0;
+      else if (text == "all") v = 1;
+      else if (!parse_number(text, &v)) v = NAN;
+      break;
+  }
+  return v;
+}
+
+[[noreturn]] void refuse(const ParamInfo& p, const std::string& got) {
+  throw InvalidInput(std::string("parameter \"") + p.name + "\" must be " + allowed_values(p) + ", got \"" + got +
+                     "\"");
 }
 
 }  // namespace
 
-const char* to_string(Calibration c) {
-  switch (c) {
-    case Calibration::Auto: return "auto";
-    case Calibration::Isotonic: return "isotonic";
-    case Calibration::Platt: return "platt";
-    case Calibration::None: return "none";
+ParamTable param_table() { return {kParams, kNumParams}; }
+
+const ParamInfo* find_param(const std::string& name) {
+  for (const ParamInfo& p : kParams)
+    if (name == p.name) return &p;
+  return nullptr;
+}
+
+std::string allowed_values(const ParamInfo& p) {
+  switch (p.kind) {
+    case ParamKind::Int:
+      return "an integer in [" + number_text(p.range.lo) + ", " + number_text(p.range.hi) + "]";
+    case ParamKind::Real:
+      return "a number in [" + number_text(p.range.lo) + ", " + number_text(p.range.hi) + (p.range.hi_open ? ")" : "]");
+    case ParamKind::Bool: return "true or false";
+    case ParamKind::Choice: {
+      std::string s = "one of ";
+      for (size_t i = 0; p.choices[i]; ++i) s += (i ? ", " : "") + std::string(p.choices[i]);
+      return s;
+    }
+    case ParamKind::Features: return "\"sqrt\", \"all\", a fraction in (0, 1) or a whole count";
   }
   return "?";
+}
+
+std::string value_text(const ParamInfo& p, double v) {
+  switch (p.kind) {
+    case ParamKind::Bool: return v != 0 ? "true" : "false";
+    case ParamKind::Choice:
+      if (valid(p, v)) return p.choices[static_cast<size_t>(v)];
+      break;
+    case ParamKind::Features:
+      if (v == 0) return "sqrt";
+      break;
+    default: break;
+  }
+  return number_text(v);
+}
+
+const char* to_string(Calibration c) {
+  size_t i = static_cast<size_t>(c);
+  return i < 4 ? kCalibrationNames[i] : "?";
 }
 
 const char* to_string(ClassWeight w) { return w == ClassWeight::Balanced ? "balanced" : "none"; }
 
 std::vector<std::string> TrainParams::keys() {
-  // A plain array: no static object with a destructor may outlive the backend.
-  static const char* const names[] = {
-      "n_trees", "calibration_trees", "max_depth", "min_samples_leaf", "max_features", "class_weight",
-      "calibration", "platt_below", "holdout_fraction", "refit_full", "max_bins",
-      "min_category_count", "max_categories", "max_trade_tags", "max_training_leads", "seed", "threads"};
-  return std::vector<std::string>(std::begin(names), std::end(names));
+  std::vector<std::string> names;
+  for (const ParamInfo& p : kParams) names.push_back(p.name);
+  return names;
 }
 
-void TrainParams::set(const std::string& key, const std::string& v) {
-  if (key == "n_trees") n_trees = static_cast<int>(parse_int(key, v, 1, 5000));
-  else if (key == "calibration_trees") calibration_trees = static_cast<int>(parse_int(key, v, 0, 5000));
-  else if (key == "max_depth") max_depth = static_cast<int>(parse_int(key, v, 1, 64));
-  else if (key == "min_samples_leaf") min_samples_leaf = static_cast<int>(parse_int(key, v, 1, 1000000));
-  else if (key == "max_features") {
-    if (v == "sqrt") max_features = 0.0;
-    else if (v == "all") max_features = 1.0;
-    else max_features = parse_number(key, v);
-  } else if (key == "class_weight") {
-    if (v == "none") class_weight = ClassWeight::None;
-    else if (v == "balanced") class_weight = ClassWeight::Balanced;
-    else out_of_range("class_weight", "\"none\" or \"balanced\", got \"" + v + "\"");
-  } else if (key == "calibration") {
-    if (v == "auto") calibration = Calibration::Auto;
-    else if (v == "isotonic") calibration = Calibration::Isotonic;
-    else if (v == "platt") calibration = Calibration::Platt;
-    else if (v == "none") calibration = Calibration::None;
-    else out_of_range("calibration", "one of auto, isotonic, platt, none, got \"" + v + "\"");
-  } else if (key == "platt_below") platt_below = static_cast<int>(parse_int(key, v, 0, 1000000000));
-  else if (key == "holdout_fraction") holdout_fraction = parse_number(key, v);
-  else if (key == "refit_full") refit_full = parse_bool(key, v);
-  else if (key == "max_bins") max_bins = static_cast<int>(parse_int(key, v, 3, 255));
-  else if (key == "min_category_count") min_category_count = static_cast<int>(parse_int(key, v, 1, 1000000000));
-  else if (key == "max_categories") max_categories = static_cast<int>(parse_int(key, v, 1, 253));
-  else if (key == "max_trade_tags") max_trade_tags = static_cast<int>(parse_int(key, v, 0, 10000));
-  else if (key == "max_training_leads") max_training_leads = static_cast<int>(parse_int(key, v, 2, 100000000));
-  else if (key == "seed") seed = static_cast<uint64_t>(parse_int(key, v, 0, 9007199254740991LL));
-  else if (key == "threads") threads = static_cast<int>(parse_int(key, v, 1, 256));
-  else {
+void TrainParams::set(const std::string& key, const std::string& text) {
+  const ParamInfo* p = find_param(key);
+  if (!p) {
     std::string allowed;
-    for (const auto& k : keys()) allowed += (allowed.empty() ? "" : ", ") + k;
+    for (const ParamInfo& q : kParams) allowed += (allowed.empty() ? "" : ", ") + std::string(q.name);
     throw InvalidInput("unknown parameter \"" + key + "\"; allowed: " + allowed);
   }
+  double v = parse(*p, text);
+  if (!valid(*p, v)) refuse(*p, text);
+  p->put(*this, v);
 }
 
 void TrainParams::validate() const {
-  if (n_trees < 1 || n_trees > 5000) out_of_range("n_trees", "in [1, 5000]");
-  if (calibration_trees < 0 || calibration_trees > 5000) out_of_range("calibration_trees", "in [0, 5000]");
-  if (max_depth < 1 || max_depth > 64) out_of_range("max_depth", "in [1, 64]");
-  if (min_samples_leaf < 1) out_of_range("min_samples_leaf", "at least 1");
-  if (!(max_features >= 0.0) || !std::isfinite(max_features) ||
-      (max_features >= 1.0 && max_features != std::floor(max_features)))
-    out_of_range("max_features", "\"sqrt\", a fraction in (0, 1) or a whole count");
-  if (!(holdout_fraction >= 0.0 && holdout_fraction < 0.9))
-    out_of_range("holdout_fraction", "in [0, 0.9)");
-  if (max_bins < 3 || max_bins > 255) out_of_range("max_bins", "in [3, 255]");
-  if (min_category_count < 1) out_of_range("min_category_count", "at least 1");
-  if (max_categories < 1 || max_categories > 253) out_of_range("max_categories", "in [1, 253]");
-  if (max_trade_tags < 0) out_of_range("max_trade_tags", "at least 0");
-  if (platt_below < 0) out_of_range("platt_below", "at least 0");
-  if (max_training_leads < 2 || max_training_leads > 100000000) out_of_range("max_training_leads", "in [2, 100000000]");
-  if (threads < 1 || threads > 256) out_of_range("threads", "in [1, 256]");
+  for (const ParamInfo& p : kParams) {
+    double v = p.get(*this);
+    if (!valid(p, v)) refuse(p, value_text(p, v));
+  }
 }
 
 TrainParams TrainParams::from_kv(const std::vector<std::pair<std::string, std::string>>& kv) {
@@ -129,27 +211,32 @@ TrainParams TrainParams::from_kv(const std::vector<std::pair<std::string, std::s
   return p;
 }
 
+std::vector<std::pair<std::string, std::string>> TrainParams::to_kv() const {
+  std::vector<std::pair<std::string, std::string>> kv;
+  for (const ParamInfo& p : kParams) kv.emplace_back(p.name, value_text(p, p.get(*this)));
+  return kv;
+}
+
 std::string TrainParams::to_json() const {
   JsonWriter w;
   w.begin_object();
-  w.key("n_trees").value(n_trees);
-  w.key("calibration_trees").value(calibration_trees);
-  w.key("max_depth").value(max_depth);
-  w.key("min_samples_leaf").value(min_samples_leaf);
-  if (max_features == 0.0) w.key("max_features").value("sqrt");
-  else w.key("max_features").value(max_features);
-  w.key("class_weight").value(to_string(class_weight));
-  w.key("calibration").value(to_string(calibration));
-  w.key("platt_below").value(platt_below);
-  w.key("holdout_fraction").value(holdout_fraction);
-  w.key("refit_full").value(refit_full);
-  w.key("max_bins").value(max_bins);
-  w.key("min_category_count").value(min_category_count);
-  w.key("max_categories").value(max_categories);
-  w.key("max_trade_tags").value(max_trade_tags);
-  w.key("max_training_leads").value(max_training_leads);
-  w.key("seed").value(static_cast<long long>(seed));
-  w.key("threads").value(threads);
+  for (const ParamInfo& p : kParams) {
+    const double v = p.get(*this);
+    w.key(p.name);
+    switch (p.kind) {
+      case ParamKind::Int:
+        if (std::fabs(v) < 9.0e18) w.value(static_cast<long long>(v));
+        else w.value(v);  // only an unvalidated struct gets here
+        break;
+      case ParamKind::Real: w.value(v); break;
+      case ParamKind::Bool: w.value(v != 0); break;
+      case ParamKind::Choice: w.value(value_text(p, v)); break;
+      case ParamKind::Features:
+        if (v == 0) w.value("sqrt");
+        else w.value(v);
+        break;
+    }
+  }
   w.end_object();
   return w.str();
 }

@@ -1,21 +1,32 @@
-// Training parameters with their defaults. One set of defaults serves every
-// data set; the SQL side passes overrides as string key/values (a jsonb object),
-// and anything unknown or out of range is refused with InvalidInput naming it.
+// Training parameters. Each one is declared once, as a row of
+// LEADSCORE_TRAIN_PARAMS below: its name (also the TrainParams member), type,
+// kind, default, allowed range and a line of help. Everything else derives
+// from that row: the member itself, set() (text from SQL's params jsonb or the
+// benchmark tool's --param), validate(), to_json(), keys(), the "unknown
+// parameter ...; allowed: ..." message, the model blob's parameter section
+// (stored by key, model_format.hpp) and the README's list of parameters, which
+// a unit test compares with this table. Adding a parameter is adding a row and
+// its README line.
 //
-// calibration_trees: the calibration map is fitted on out-of-bag predictions,
-// where each lead is scored by the ~37% of trees that did not see it. Growing
-// more trees than n_trees (the extra ones only vote out of bag and are then
-// dropped) makes those predictions as smooth as the shipped forest's. Tree t
-// depends on the seed and t alone, so the shipped trees do not change. The
-// default 0 grows no extra trees: on the benchmark data the extra votes did
-// not improve calibration error and cost training time.
-// max_training_leads bounds training memory: training holds every lead it
-// uses in memory (about 3 KB per lead with twenty attributes, measured), so
-// beyond this many labelled leads it uses the ones with the smallest seeded
-// hash of their id, the same set whatever their order. The database applies
-// the same bound before reading leads, so it never loads more than this.
+// Every value is held as a double in between (integers, so seeds too, up to
+// 2^53 exactly; a choice as its enum's index; a boolean as 0 or 1), so one
+// parser, one check and one writer per kind serve every parameter.
+//
+// Why some parameters exist:
+// - calibration_trees: the calibration map is fitted on out-of-bag predictions,
+//   where each lead is scored by only the ~37% of trees that did not see it.
+//   Growing trees beyond n_trees, which only vote out of bag and are then
+//   dropped, makes those predictions as smooth as the shipped forest's. Tree t
+//   depends on the seed and t alone, so the shipped trees do not change. Off by
+//   default: it did not lower calibration error where measured (bench/README.md).
+// - max_training_leads bounds training memory: training holds every lead it
+//   uses, so beyond this many labelled leads it uses those with the smallest
+//   seeded hash of their id, the same set whatever their order. The database
+//   applies the same bound before reading leads, so it never loads more.
+// - refit_full: see "Training in short" in model.hpp.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -26,24 +37,58 @@ namespace leadscore {
 enum class Calibration : uint8_t { Auto = 0, Isotonic = 1, Platt = 2, None = 3 };
 enum class ClassWeight : uint8_t { None = 0, Balanced = 1 };
 
+// How a parameter's text is read and its value checked.
+enum class ParamKind : uint8_t {
+  Int,       // a whole number in the range
+  Real,      // a number in the range
+  Bool,      // true or false (also 1/0, on/off, yes/no)
+  Choice,    // one of the names of an enum's values
+  Features,  // "sqrt" (stored as 0), "all" (1), a fraction in (0, 1) or a whole count
+};
+
+// Allowed values of an Int or Real parameter: [lo, hi], or [lo, hi) when hi_open.
+struct ParamRange {
+  double lo = 0;
+  double hi = 0;
+  bool hi_open = false;
+};
+constexpr ParamRange closed(double lo, double hi) { return {lo, hi, false}; }
+constexpr ParamRange half_open(double lo, double hi) { return {lo, hi, true}; }
+constexpr ParamRange no_range() { return {}; }  // Bool, Choice and Features say what they allow
+
+// The declaration: X(name, type, kind, default, range, help), in documentation order.
+// The help is one lowercase phrase; the README shows it after the allowed values.
+#define LEADSCORE_TRAIN_PARAMS(X)                                                                                     \
+  X(n_trees, int, Int, 50, closed(1, 5000), "trees in the shipped forest")                                            \
+  X(calibration_trees, int, Int, 0, closed(0, 5000),                                                                  \
+    "trees grown for the out-of-bag predictions calibration is fitted on, when more than n_trees "                    \
+    "(the extra ones are then dropped)")                                                                              \
+  X(max_depth, int, Int, 14, closed(1, 64), "depth limit of each tree")                                               \
+  X(min_samples_leaf, int, Int, 32, closed(1, 1000000), "smallest leaf, in bootstrap-weighted rows")                  \
+  X(max_features, double, Features, 0.0, no_range(),                                                                  \
+    "how many features each split tries: the square root of their number, all, that share of them, or that many")     \
+  X(class_weight, ClassWeight, Choice, ClassWeight::None, no_range(),                                                 \
+    "balanced weighs won and lost leads to equal totals (calibration restores the base rate either way)")             \
+  X(calibration, Calibration, Choice, Calibration::Auto, no_range(),                                                  \
+    "the calibration map (auto: isotonic, or Platt with fewer than platt_below out-of-bag rows)")                     \
+  X(platt_below, int, Int, 1000, closed(0, 1000000000), "out-of-bag rows below which auto calibration uses Platt")    \
+  X(holdout_fraction, double, Real, 0.2, half_open(0, 0.9),                                                           \
+    "share of leads held out, chosen by a seeded hash of their id, for the reported metrics")                         \
+  X(refit_full, bool, Bool, true, no_range(),                                                                         \
+    "grow the shipped forest on all leads, held-out ones included (train_lead_model() sets false unless given)")      \
+  X(max_bins, int, Int, 255, closed(3, 255), "bins per numeric feature, the missing bin included")                    \
+  X(min_category_count, int, Int, 10, closed(1, 1000000000), "levels seen fewer times share the \"other\" bin")       \
+  X(max_categories, int, Int, 200, closed(1, 253), "most frequent levels kept per categorical feature")               \
+  X(max_trade_tags, int, Int, 100, closed(0, 10000), "most frequent trade tags kept as features")                     \
+  X(max_training_leads, int, Int, 200000, closed(2, 100000000),                                                       \
+    "above this many labelled leads, only this many train, a fixed sample by a seeded hash of their id")              \
+  X(seed, uint64_t, Int, 42, closed(0, 9007199254740991.0), "every random choice derives from this and the lead ids") \
+  X(threads, int, Int, 1, closed(1, 256), "worker threads for tree building (the model does not depend on it)")
+
 struct TrainParams {
-  int n_trees = 50;              // trees in the shipped forest
-  int calibration_trees = 0;     // trees grown in all for out-of-bag calibration (see below)
-  int max_depth = 14;            // depth limit of each tree
-  int min_samples_leaf = 32;     // smallest leaf, in bootstrap-weighted rows
-  double max_features = 0.0;     // per split: 0 = sqrt(features), (0,1) = fraction, >=1 = count
-  ClassWeight class_weight = ClassWeight::None;
-  Calibration calibration = Calibration::Auto;  // auto: isotonic, Platt when data are small
-  int platt_below = 1000;        // auto picks Platt when fewer out-of-bag rows than this
-  double holdout_fraction = 0.2; // leads held out (by id hash) for the reported metrics
-  bool refit_full = true;        // grow the shipped forest on all leads, held-out ones included (model.hpp)
-  int max_bins = 255;            // bins per feature including the missing bin (<= 255)
-  int min_category_count = 10;   // rarer categorical levels fall into "other"
-  int max_categories = 200;      // most frequent levels kept per categorical
-  int max_trade_tags = 100;      // most frequent trade tags kept as features
-  int max_training_leads = 200000;  // more leads: a fixed sample by id hash trains (memory bound; see below)
-  uint64_t seed = 42;            // every random choice derives from this and lead ids
-  int threads = 1;               // worker threads for tree building (results do not depend on it)
+#define LEADSCORE_PARAM_MEMBER(name, type, kind, def, range, help) type name = def;
+  LEADSCORE_TRAIN_PARAMS(LEADSCORE_PARAM_MEMBER)
+#undef LEADSCORE_PARAM_MEMBER
 
   // Throws InvalidInput naming the first parameter out of range.
   void validate() const;
@@ -54,11 +99,44 @@ struct TrainParams {
   // Defaults overridden by the given key/values, validated.
   static TrainParams from_kv(const std::vector<std::pair<std::string, std::string>>& kv);
 
+  // Every parameter as (name, text that set() reads back to the same value),
+  // in declaration order: what the model blob stores.
+  std::vector<std::pair<std::string, std::string>> to_kv() const;
+
   // Names accepted by set(), in documentation order.
   static std::vector<std::string> keys();
 
   std::string to_json() const;
 };
+
+// One row of the declaration, as the table in params.cpp holds it.
+struct ParamInfo {
+  const char* name;
+  ParamKind kind;
+  ParamRange range;
+  const char* const* choices;  // Choice: the name of enum value i is choices[i]; ends with nullptr
+  const char* help;
+  double (*get)(const TrainParams&);
+  void (*put)(TrainParams&, double);
+};
+
+// The declared parameters, in documentation order.
+struct ParamTable {
+  const ParamInfo* first;
+  size_t size;
+  const ParamInfo* begin() const { return first; }
+  const ParamInfo* end() const { return first + size; }
+};
+ParamTable param_table();
+
+// The parameter of that name, or nullptr.
+const ParamInfo* find_param(const std::string& name);
+
+// What a parameter accepts, in words: "an integer in [1, 5000]", "one of none, balanced".
+std::string allowed_values(const ParamInfo& p);
+
+// A value as set() reads it back exactly: "50", "0.2", "sqrt", "balanced", "true".
+std::string value_text(const ParamInfo& p, double value);
 
 // Text names of the enum values, as accepted by set().
 const char* to_string(Calibration c);

@@ -88,4 +88,16 @@ RulesScore score_by_rules(const Lead& lead, double now, const RuleWeights& w) {
   return out;
 }
 
+Explanation explain_rules(const RulesScore& score, int top_n) {
+  Explanation e;
+  for (const auto& t : score.terms) {
+    if (t.factor == "base") e.base_value = t.points;
+    else e.contributions.push_back({t.factor, t.points});
+    e.raw_prob += t.points;
+  }
+  e.win_prob = NAN;
+  rank_contributions(e, top_n);
+  return e;
+}
+
 }  // namespace leadscore

@@ -9,7 +9,7 @@
 //     (address, permit_value, trade_tags, created_at, attributes)
 //
 // clamped to 0..100. Each term is reported as a contribution, so a rules score
-// explains itself the same way a model score does.
+// explains itself the same way a model score does (explain_rules).
 #pragma once
 
 #include <map>
@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/explanation.hpp"
 #include "core/lead.hpp"
 
 namespace leadscore {
@@ -45,5 +46,10 @@ struct RulesScore {
 };
 
 RulesScore score_by_rules(const Lead& lead, double now, const RuleWeights& weights);
+
+// The score's terms as an explanation in points: base_value is the base term,
+// every other term a contribution, raw_prob their sum before the clamp, and
+// win_prob NaN (rules give no probability). Throws InvalidInput if top_n < 0.
+Explanation explain_rules(const RulesScore& score, int top_n);
 
 }  // namespace leadscore

@@ -110,11 +110,4 @@ Datum label_text(FunctionCallInfo fcinfo, ScoringState& state, const char* label
   return text;
 }
 
-const char* grade_of(int score) {
-  if (score >= 70) return "A";
-  if (score >= 50) return "B";
-  if (score >= 30) return "C";
-  return "D";
-}
-
 }  // namespace leadscore::pg

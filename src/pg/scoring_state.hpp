@@ -57,7 +57,4 @@ const RuleWeights& rule_weights(ScoringState& state);
 // inside pg_call.
 Datum label_text(FunctionCallInfo fcinfo, ScoringState& state, const char* label);
 
-// Grade of a 0..100 score: A >= 70, B >= 50, C >= 30, else D.
-const char* grade_of(int score);
-
 }  // namespace leadscore::pg

@@ -1,7 +1,10 @@
 // Model blob: exact round trip, and every kind of damage is refused cleanly.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "core/model_format.hpp"
 #include "synthetic.hpp"
@@ -41,6 +44,51 @@ std::string reseal(std::string b) {
   uint32_t c = crc32(reinterpret_cast<const uint8_t*>(b.data()), b.size() - 4);
   for (int i = 0; i < 4; ++i) b[b.size() - 4 + i] = static_cast<char>((c >> (8 * i)) & 0xff);
   return b;
+}
+
+// A blob of the fuzz corpus, which keeps blobs of every earlier format.
+std::string corpus_blob(const std::string& name) {
+  std::ifstream in(std::string(LEADSCORE_FUZZ_CORPUS_DIR) + "/" + name, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void put_u32(std::string& s, uint32_t v) {
+  for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+// The blob with its parameter section replaced by these (name, value) pairs,
+// laid out as model_format.hpp documents, lengths and checksum fixed.
+std::string with_params(const std::string& b, const std::vector<std::pair<std::string, std::string>>& kv) {
+  std::string parm;
+  put_u32(parm, static_cast<uint32_t>(kv.size()));
+  for (const auto& [k, v] : kv) {
+    put_u32(parm, static_cast<uint32_t>(k.size()));
+    parm += k;
+    put_u32(parm, static_cast<uint32_t>(v.size()));
+    parm += v;
+  }
+  const size_t parm_at = section_offsets(b)[0], spec_at = section_offsets(b)[1];
+  std::string c = b.substr(0, parm_at + 4);
+  for (int i = 0; i < 8; ++i) c.push_back(static_cast<char>((uint64_t{parm.size()} >> (8 * i)) & 0xff));
+  c += parm;
+  c += b.substr(spec_at);
+  const uint64_t body = c.size() - 24;
+  for (int i = 0; i < 8; ++i) c[12 + i] = static_cast<char>((body >> (8 * i)) & 0xff);
+  return reseal(c);
+}
+
+// Same forest, map and confidence on a few leads.
+void expect_same_scores(const Model& a, const Model& b) {
+  std::vector<Lead> leads;
+  std::vector<uint8_t> y;
+  synth::make_leads(50, 7, &leads, &y);
+  for (const Lead& l : leads) {
+    Score x = a.score(l, 1.7e9), z = b.score(l, 1.7e9);
+    EXPECT_EQ(x.win_prob, z.win_prob);
+    EXPECT_EQ(x.confidence_value, z.confidence_value);
+  }
 }
 
 }  // namespace
@@ -156,4 +204,110 @@ TEST(ModelFormat, WrongMagicAndFutureVersion) {
 TEST(ModelFormat, Crc32KnownValue) {
   const char* s = "123456789";
   EXPECT_EQ(crc32(reinterpret_cast<const uint8_t*>(s), 9), 0xCBF43926u);
+}
+
+TEST(ModelFormat, ParametersAreStoredByName) {
+  TrainParams p = small_model().params();
+  std::string b = serialize(small_model());
+  // The parameter section of the blob is exactly to_kv() in the documented layout.
+  EXPECT_EQ(with_params(b, p.to_kv()), b);
+  EXPECT_EQ(p.to_kv().size(), TrainParams::keys().size());
+}
+
+TEST(ModelFormat, UnknownParameterNamesAreSkipped) {
+  // A later library may store a parameter this one does not declare; the
+  // model loads with the parameters it does know, and scores the same.
+  const Model& m = small_model();
+  auto kv = m.params().to_kv();
+  kv.insert(kv.begin() + 2, {"a_later_parameter", "0.75"});
+  kv.push_back({"another_one", "anything at all"});
+  Model back = deserialize(with_params(serialize(m), kv));
+  EXPECT_EQ(back.params().to_json(), m.params().to_json());
+  expect_same_scores(m, back);
+  EXPECT_EQ(serialize(back), serialize(m));  // and they are not carried along
+}
+
+TEST(ModelFormat, MissingParametersTakeTheirDefaults) {
+  // A parameter declared after a blob was written is absent from it.
+  const Model& m = small_model();
+  auto kv = m.params().to_kv();
+  std::vector<std::pair<std::string, std::string>> without;
+  for (const auto& e : kv)
+    if (e.first != "n_trees" && e.first != "max_training_leads") without.push_back(e);
+  Model back = deserialize(with_params(serialize(m), without));
+  EXPECT_EQ(back.params().n_trees, TrainParams().n_trees);
+  EXPECT_NE(m.params().n_trees, TrainParams().n_trees);
+  EXPECT_EQ(back.params().max_training_leads, TrainParams().max_training_leads);
+  expect_same_scores(m, back);
+  // No parameters at all: every default.
+  EXPECT_EQ(deserialize(with_params(serialize(m), {})).params().to_json(), TrainParams().to_json());
+}
+
+TEST(ModelFormat, RepeatedOrBadParametersAreCorrupt) {
+  const Model& m = small_model();
+  auto kv = m.params().to_kv();
+  auto twice = kv;
+  twice.push_back({"max_depth", "3"});
+  try {
+    deserialize(with_params(serialize(m), twice));
+    FAIL();
+  } catch (const CorruptModel& e) {
+    EXPECT_NE(std::string(e.what()).find("repeats parameter \"max_depth\""), std::string::npos) << e.what();
+  }
+  for (auto [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"n_trees", "0"}, {"calibration", "magic"}, {"holdout_fraction", "0.95"}, {"seed", "-1"}, {"max_bins", ""}}) {
+    auto bad = kv;
+    for (auto& e : bad)
+      if (e.first == key) e.second = value;
+    try {
+      deserialize(with_params(serialize(m), bad));
+      ADD_FAILURE() << key << "=" << value << " accepted";
+    } catch (const CorruptModel& e) {
+      EXPECT_NE(std::string(e.what()).find("\"" + key + "\""), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(ModelFormat, Format1BlobsLoadWithDefaultsForLaterParameters) {
+  std::string b = corpus_blob("format1-tiny.bin");
+  ASSERT_EQ(static_cast<uint8_t>(b.at(4)), 1);
+  Model m = deserialize(b);
+  // What bench/make_fuzz_corpus.cpp trained it with...
+  EXPECT_EQ(m.params().n_trees, 1);
+  EXPECT_EQ(m.params().max_depth, 2);
+  EXPECT_EQ(m.params().min_samples_leaf, 10);
+  EXPECT_EQ(m.params().min_category_count, 1);
+  EXPECT_EQ(m.params().calibration, Calibration::Isotonic);
+  // ... and format 2's max_training_leads, which format 1 lacks, at its default.
+  EXPECT_EQ(m.params().max_training_leads, TrainParams().max_training_leads);
+  Model again = deserialize(serialize(m));
+  EXPECT_EQ(again.params().to_json(), m.params().to_json());
+  expect_same_scores(m, again);
+}
+
+TEST(ModelFormat, Format2BlobsLoadTheirParameters) {
+  // Written by the format-2 library with these parameters:
+  // n_trees 3, max_depth 4, min_samples_leaf 10, min_category_count 1,
+  // calibration platt, class_weight balanced, max_training_leads 250, seed 7,
+  // holdout_fraction 0.25, refit_full false, max_features 0.5.
+  std::string b = corpus_blob("format2-sampled.bin");
+  ASSERT_EQ(static_cast<uint8_t>(b.at(4)), 2);
+  Model m = deserialize(b);
+  const TrainParams& p = m.params();
+  EXPECT_EQ(p.n_trees, 3);
+  EXPECT_EQ(p.max_depth, 4);
+  EXPECT_EQ(p.min_samples_leaf, 10);
+  EXPECT_EQ(p.min_category_count, 1);
+  EXPECT_EQ(p.calibration, Calibration::Platt);
+  EXPECT_EQ(p.class_weight, ClassWeight::Balanced);
+  EXPECT_EQ(p.max_training_leads, 250);
+  EXPECT_EQ(p.seed, 7u);
+  EXPECT_EQ(p.holdout_fraction, 0.25);
+  EXPECT_FALSE(p.refit_full);
+  EXPECT_EQ(p.max_features, 0.5);
+  EXPECT_EQ(p.threads, 1);
+  EXPECT_FALSE(std::isnan(m.metrics().auc_raw));  // format 2 stores it
+  Model again = deserialize(serialize(m));
+  EXPECT_EQ(again.params().to_json(), p.to_json());
+  expect_same_scores(m, again);
 }
