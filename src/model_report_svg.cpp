@@ -28,14 +28,14 @@ void fetch_model(bool active, int version, ModelRow* row) {
   MemoryContext caller = CurrentMemoryContext;
   SPI_connect();
   const char* columns =
-      "SELECT version, blob, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') "
+      "SELECT version, blob, pg_catalog.to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') "
       "FROM leadscore.models ";
   Oid types[1] = {INT4OID};
   Datum args[1] = {Int32GetDatum(version)};
   if (active)
-    spi_read_as_owner(psprintf("%s WHERE status = 'active'", columns), 0, nullptr, nullptr, 1);
+    spi_read_as_owner(psprintf("%s WHERE status OPERATOR(pg_catalog.=) 'active'", columns), 0, nullptr, nullptr, 1);
   else
-    spi_read_as_owner(psprintf("%s WHERE version = $1", columns), 1, types, args, 1);
+    spi_read_as_owner(psprintf("%s WHERE version OPERATOR(pg_catalog.=) $1", columns), 1, types, args, 1);
   bool found = SPI_processed == 1;
   if (found) {
     HeapTuple tuple = SPI_tuptable->vals[0];
