@@ -117,7 +117,8 @@ Arguments read_arguments(FunctionCallInfo fcinfo) {
 // counts in error messages are the rows training would see.
 const char* eligible_leads_condition() {
   return psprintf(
-      "o.win_label IS NOT NULL AND (l.created_at IS NULL OR l.created_at <= now() - make_interval(days => %d))",
+      "o.win_label IS NOT NULL AND (l.created_at IS NULL OR l.created_at OPERATOR(pg_catalog.<=)"
+      " (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(days => %d)))",
       training_min_lead_age_days);
 }
 
@@ -125,8 +126,8 @@ const char* eligible_leads_condition() {
 void count_labels(int64* won, int64* lost) {
   // Plain Postgres style (palloc'd strings): this runs before any C++ object exists.
   const char* sql = psprintf(
-      "SELECT count(*) FILTER (WHERE o.win_label), count(*) FILTER (WHERE NOT o.win_label)"
-      "  FROM leadscore.lead_outcomes o JOIN leadscore.leads l ON l.id = o.lead_id WHERE %s",
+      "SELECT pg_catalog.count(*) FILTER (WHERE o.win_label), pg_catalog.count(*) FILTER (WHERE NOT o.win_label)"
+      "  FROM leadscore.lead_outcomes o JOIN leadscore.leads l ON l.id OPERATOR(pg_catalog.=) o.lead_id WHERE %s",
       eligible_leads_condition());
   SPI_connect();
   int rc = SPI_execute(sql, true, 1);
@@ -169,11 +170,11 @@ void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels,
   pg_call([&] {
     const char* order = eligible <= limit
                             ? "ORDER BY l.id"
-                            : psprintf("ORDER BY hashint8extended(l.id, %lld), l.id LIMIT %d",
+                            : psprintf("ORDER BY pg_catalog.hashint8extended(l.id, '%lld'::pg_catalog.int8), l.id LIMIT %d",
                                        static_cast<long long>(seed), limit);
     const char* sql = psprintf(
         "SELECT l, o.win_label FROM leadscore.leads l"
-        "  JOIN leadscore.lead_outcomes o ON o.lead_id = l.id WHERE %s %s",
+        "  JOIN leadscore.lead_outcomes o ON o.lead_id OPERATOR(pg_catalog.=) l.id WHERE %s %s",
         eligible_leads_condition(), order);
     SPI_connect();
     spi_context = CurrentMemoryContext;
@@ -305,7 +306,8 @@ LEADSCORE_FUNCTION(train_lead_model) {
                        PointerGetDatum(b)};
     int rc = SPI_execute_with_args(
         "INSERT INTO leadscore.models (algorithm, params, feature_spec, metrics, training_rows, blob)"
-        " VALUES ('random_forest', $1::jsonb, $2::jsonb, $3::jsonb, $4, $5) RETURNING version",
+        " VALUES ('random_forest', $1::pg_catalog.jsonb, $2::pg_catalog.jsonb, $3::pg_catalog.jsonb, $4, $5)"
+        " RETURNING version",
         5, types, values, nullptr, false, 1);
     if (rc != SPI_OK_INSERT_RETURNING) elog(ERROR, "leadscore: registering the model failed");
     bool isnull;
