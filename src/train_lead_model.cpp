@@ -13,9 +13,11 @@
 //   always / never.
 // The work is split so that Postgres errors never cross live C++ objects:
 // arguments and counts are read first in plain Postgres style; leads are then
-// streamed from a cursor in batches (each SPI call under pg_call); training runs
-// in the core with a stop callback answered from Postgres' interrupt flags; the
-// model row is written last, so a cancelled or failed run leaves nothing behind.
+// streamed from a cursor in batches; training runs in the core with a stop
+// callback answered from Postgres' interrupt flags; the model row is written
+// last, so a cancelled or failed run leaves nothing behind. Every one of those
+// calls into Postgres, the first included, goes through pg_call, so that
+// property does not rest on the order of the statements.
 #include <cstring>
 #include <string>
 #include <utility>
@@ -150,6 +152,26 @@ void check_counts(const Arguments& a, int64 won, int64 lost) {
                     errmsg("cannot train on one class: %lld won, %lld lost", (long long)won, (long long)lost)));
 }
 
+// What training needs from Postgres before the C++ work starts: plain values
+// and palloc'd strings, nothing with a destructor.
+struct Request {
+  Arguments args;
+  int64 won;
+  int64 lost;
+  double now;  // the transaction's start, in seconds since the Unix epoch
+};
+
+// Postgres side: the validated arguments and the label counts; raises when
+// there is not enough to train on.
+Request read_request(FunctionCallInfo fcinfo) {
+  Request r{};
+  r.args = read_arguments(fcinfo);
+  count_labels(&r.won, &r.lost);
+  check_counts(r.args, r.won, r.lost);
+  timestamptz_to_epoch(GetCurrentTransactionStartTimestamp(), &r.now);
+  return r;
+}
+
 struct LabelledBatch {
   int n;
   FlatLead* leads;
@@ -262,12 +284,13 @@ Gate decide(Activate mode, const Model& candidate, const std::vector<Lead>& lead
 }  // namespace
 
 LEADSCORE_FUNCTION(train_lead_model) {
-  Arguments args = read_arguments(fcinfo);
-  int64 won = 0, lost = 0;
-  count_labels(&won, &lost);
-  check_counts(args, won, lost);
-  double now = 0;
-  timestamptz_to_epoch(GetCurrentTransactionStartTimestamp(), &now);
+  // Like every later call into Postgres, under pg_call: no step may longjmp
+  // past the C++ objects below, whatever order the steps come in.
+  Request request;
+  pg_call([&] { request = read_request(fcinfo); });
+  const Arguments& args = request.args;
+  const int64 won = request.won, lost = request.lost;
+  const double now = request.now;
 
   // In the database every model keeps its held-out leads out of training
   // (refit_full false), so models with the same seed share an untouched
