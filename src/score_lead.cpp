@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "core/errors.hpp"
+#include "pg/catalog_names.hpp"
 #include "pg/guard.hpp"
 #include "pg/scoring_state.hpp"
 
@@ -53,7 +54,8 @@ ScoreRow score_one(FunctionCallInfo fcinfo, ScoringState& state) {
   return row;
 }
 
-// The attributes of leadscore.lead_score that form_result() fills, in order.
+// The attributes of leadscore.lead_score that form_result() fills, in order
+// (named in pg/catalog_names.hpp).
 // One library may serve databases at different extension versions; each call
 // site checks the type it is asked to return against this list first, so a
 // database whose lead_score differs gets an error rather than a tuple built
@@ -63,14 +65,14 @@ struct ResultAttribute {
   Oid type;
 };
 constexpr ResultAttribute kLeadScoreAttributes[] = {
-    {"lead_id", INT8OID},
-    {"score", INT4OID},
-    {"grade", TEXTOID},
-    {"win_prob", FLOAT8OID},
-    {"confidence", TEXTOID},
-    {"confidence_value", FLOAT8OID},
-    {"method", TEXTOID},
-    {"model_version", INT4OID},
+    {LS_LEAD_SCORE_LEAD_ID, INT8OID},
+    {LS_LEAD_SCORE_SCORE, INT4OID},
+    {LS_LEAD_SCORE_GRADE, TEXTOID},
+    {LS_LEAD_SCORE_WIN_PROB, FLOAT8OID},
+    {LS_LEAD_SCORE_CONFIDENCE, TEXTOID},
+    {LS_LEAD_SCORE_CONFIDENCE_VALUE, FLOAT8OID},
+    {LS_LEAD_SCORE_METHOD, TEXTOID},
+    {LS_LEAD_SCORE_MODEL_VERSION, INT4OID},
 };
 constexpr int kLeadScoreAttributeCount = static_cast<int>(std::size(kLeadScoreAttributes));
 static_assert(kLeadScoreAttributeCount == 8, "form_result() fills eight values: extend it with kLeadScoreAttributes");
@@ -79,7 +81,7 @@ static_assert(kLeadScoreAttributeCount == 8, "form_result() fills eight values: 
 void check_result_type(TupleDesc desc) {
   if (desc->natts != kLeadScoreAttributeCount)
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("leadscore: score_lead fills %d attributes of leadscore.lead_score, but the type has %d",
+                    errmsg("leadscore: score_lead fills %d attributes of " LS_LEAD_SCORE ", but the type has %d",
                            kLeadScoreAttributeCount, desc->natts),
                     errdetail("The installed leadscore library and this database's leadscore objects are of "
                               "different versions."),
@@ -88,7 +90,7 @@ void check_result_type(TupleDesc desc) {
     Form_pg_attribute att = TupleDescAttr(desc, i);
     if (!att->attisdropped && att->atttypid == kLeadScoreAttributes[i].type) continue;
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("leadscore: attribute %d of leadscore.lead_score is %s, but score_lead fills %s %s", i + 1,
+                    errmsg("leadscore: attribute %d of " LS_LEAD_SCORE " is %s, but score_lead fills %s %s", i + 1,
                            att->attisdropped ? "dropped"
                                              : psprintf("%s %s", NameStr(att->attname), format_type_be(att->atttypid)),
                            kLeadScoreAttributes[i].name, format_type_be(kLeadScoreAttributes[i].type)),

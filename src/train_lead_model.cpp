@@ -28,6 +28,7 @@
 #include "core/model.hpp"
 #include "core/model_format.hpp"
 #include "core/params.hpp"
+#include "pg/catalog_names.hpp"
 #include "pg/guard.hpp"
 #include "pg/gucs.hpp"
 #include "pg/lead_row.hpp"
@@ -119,7 +120,8 @@ Arguments read_arguments(FunctionCallInfo fcinfo) {
 // counts in error messages are the rows training would see.
 const char* eligible_leads_condition() {
   return psprintf(
-      "o.win_label IS NOT NULL AND (l.created_at IS NULL OR l.created_at OPERATOR(pg_catalog.<=)"
+      "o." LS_LEAD_OUTCOMES_WIN_LABEL " IS NOT NULL AND (l." LS_LEADS_CREATED_AT " IS NULL"
+      " OR l." LS_LEADS_CREATED_AT " OPERATOR(pg_catalog.<=)"
       " (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(days => %d)))",
       training_min_lead_age_days);
 }
@@ -128,8 +130,11 @@ const char* eligible_leads_condition() {
 void count_labels(int64* won, int64* lost) {
   // Plain Postgres style (palloc'd strings): this runs before any C++ object exists.
   const char* sql = psprintf(
-      "SELECT pg_catalog.count(*) FILTER (WHERE o.win_label), pg_catalog.count(*) FILTER (WHERE NOT o.win_label)"
-      "  FROM leadscore.lead_outcomes o JOIN leadscore.leads l ON l.id OPERATOR(pg_catalog.=) o.lead_id WHERE %s",
+      "SELECT pg_catalog.count(*) FILTER (WHERE o." LS_LEAD_OUTCOMES_WIN_LABEL "),"
+      "       pg_catalog.count(*) FILTER (WHERE NOT o." LS_LEAD_OUTCOMES_WIN_LABEL ")"
+      "  FROM " LS_LEAD_OUTCOMES " o JOIN " LS_LEADS " l"
+      "    ON l." LS_LEADS_ID " OPERATOR(pg_catalog.=) o." LS_LEAD_OUTCOMES_LEAD_ID
+      " WHERE %s",
       eligible_leads_condition());
   SPI_connect();
   int rc = SPI_execute(sql, true, 1);
@@ -191,12 +196,14 @@ void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels,
   bool columns_known = false;
   pg_call([&] {
     const char* order = eligible <= limit
-                            ? "ORDER BY l.id"
-                            : psprintf("ORDER BY pg_catalog.hashint8extended(l.id, '%lld'::pg_catalog.int8), l.id LIMIT %d",
+                            ? "ORDER BY l." LS_LEADS_ID
+                            : psprintf("ORDER BY pg_catalog.hashint8extended(l." LS_LEADS_ID ", '%lld'::pg_catalog.int8),"
+                                       " l." LS_LEADS_ID " LIMIT %d",
                                        static_cast<long long>(seed), limit);
     const char* sql = psprintf(
-        "SELECT l, o.win_label FROM leadscore.leads l"
-        "  JOIN leadscore.lead_outcomes o ON o.lead_id OPERATOR(pg_catalog.=) l.id WHERE %s %s",
+        "SELECT l, o." LS_LEAD_OUTCOMES_WIN_LABEL " FROM " LS_LEADS " l"
+        "  JOIN " LS_LEAD_OUTCOMES " o ON o." LS_LEAD_OUTCOMES_LEAD_ID " OPERATOR(pg_catalog.=) l." LS_LEADS_ID
+        " WHERE %s %s",
         eligible_leads_condition(), order);
     SPI_connect();
     spi_context = CurrentMemoryContext;
@@ -328,9 +335,10 @@ LEADSCORE_FUNCTION(train_lead_model) {
                        CStringGetTextDatum(metrics.c_str()), Int32GetDatum(static_cast<int32>(labels.size())),
                        PointerGetDatum(b)};
     int rc = SPI_execute_with_args(
-        "INSERT INTO leadscore.models (algorithm, params, feature_spec, metrics, training_rows, blob)"
+        "INSERT INTO " LS_MODELS " (" LS_MODELS_ALGORITHM ", " LS_MODELS_PARAMS ", " LS_MODELS_FEATURE_SPEC ", "
+        LS_MODELS_METRICS ", " LS_MODELS_TRAINING_ROWS ", " LS_MODELS_BLOB ")"
         " VALUES ('random_forest', $1::pg_catalog.jsonb, $2::pg_catalog.jsonb, $3::pg_catalog.jsonb, $4, $5)"
-        " RETURNING version",
+        " RETURNING " LS_MODELS_VERSION,
         5, types, values, nullptr, false, 1);
     if (rc != SPI_OK_INSERT_RETURNING) elog(ERROR, "leadscore: registering the model failed");
     bool isnull;
@@ -338,7 +346,7 @@ LEADSCORE_FUNCTION(train_lead_model) {
     if (gate.activate) {
       Oid vtype[1] = {INT4OID};
       Datum v[1] = {Int32GetDatum(version)};
-      SPI_execute_with_args("SELECT leadscore.activate_model($1)", 1, vtype, v, nullptr, false, 1);
+      SPI_execute_with_args("SELECT " LS_ACTIVATE_MODEL "($1)", 1, vtype, v, nullptr, false, 1);
     }
     SPI_finish();
   });

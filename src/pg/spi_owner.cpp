@@ -1,6 +1,8 @@
 // See spi_owner.hpp.
 #include "pg/spi_owner.hpp"
 
+#include "pg/catalog_names.hpp"
+
 extern "C" {
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
@@ -13,10 +15,10 @@ extern "C" {
 namespace leadscore::pg {
 
 Oid registry_owner() {
-  Oid relid = get_relname_relid("models", get_namespace_oid("leadscore", false));
+  Oid relid = get_relname_relid(LS_MODELS_RELNAME, get_namespace_oid(LS_SCHEMA, false));
   if (!OidIsValid(relid))
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("leadscore: the model registry leadscore.models does not exist"),
+                    errmsg("leadscore: the model registry " LS_MODELS " does not exist"),
                     errhint("Run ALTER EXTENSION leadscore UPDATE.")));
   HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
   if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for relation %u", relid);
