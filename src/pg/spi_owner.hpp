@@ -3,8 +3,7 @@
 // like a SECURITY DEFINER function, it switches to the registry's owner for the
 // one query it needs, and back.
 //
-// Like a SECURITY DEFINER function, it also must not let the caller choose
-// what that query runs: while it runs as the owner, search_path is pinned to
+// Nor may the caller choose what that query runs: while it runs as the owner, search_path is pinned to
 // pg_catalog, pg_temp (as fmgr pins a function's SET search_path), so an
 // operator, function or type the caller created in a schema of their
 // search_path cannot stand in for pg_catalog's. The queries qualify every
