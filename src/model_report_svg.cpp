@@ -3,6 +3,7 @@
 // core/report_svg.hpp); version NULL means the active model. The registry is
 // read as its owner, like score_lead does, so callers need no access to it.
 #include "core/report_svg.hpp"
+#include "pg/catalog_names.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi_owner.hpp"
 
@@ -28,14 +29,15 @@ void fetch_model(bool active, int version, ModelRow* row) {
   MemoryContext caller = CurrentMemoryContext;
   SPI_connect();
   const char* columns =
-      "SELECT version, blob, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') "
-      "FROM leadscore.models ";
+      "SELECT " LS_MODELS_VERSION ", " LS_MODELS_BLOB ", "
+      "pg_catalog.to_char(" LS_MODELS_CREATED_AT " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') "
+      "FROM " LS_MODELS " ";
   Oid types[1] = {INT4OID};
   Datum args[1] = {Int32GetDatum(version)};
   if (active)
-    spi_read_as_owner(psprintf("%s WHERE status = 'active'", columns), 0, nullptr, nullptr, 1);
+    spi_read_as_owner(psprintf("%s WHERE " LS_MODELS_STATUS " OPERATOR(pg_catalog.=) 'active'", columns), 0, nullptr, nullptr, 1);
   else
-    spi_read_as_owner(psprintf("%s WHERE version = $1", columns), 1, types, args, 1);
+    spi_read_as_owner(psprintf("%s WHERE " LS_MODELS_VERSION " OPERATOR(pg_catalog.=) $1", columns), 1, types, args, 1);
   bool found = SPI_processed == 1;
   if (found) {
     HeapTuple tuple = SPI_tuptable->vals[0];

@@ -1,14 +1,18 @@
 // SQL: leadscore.score_lead(lead leadscore.leads, use_ml boolean) -> leadscore.lead_score
 // One lead, scored 0-100 by the active model (method 'ml') or by the rules
 // (method 'rules': ML not wanted, or no readable active model).
+#include <iterator>
+
 #include "core/errors.hpp"
 #include "core/rules.hpp"
 #include "core/score_scale.hpp"
+#include "pg/catalog_names.hpp"
 #include "pg/guard.hpp"
 #include "pg/scoring_state.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "funcapi.h"
 }
 
@@ -51,17 +55,65 @@ ScoreRow score_one(FunctionCallInfo fcinfo, ScoringState& state) {
   return row;
 }
 
+// The attributes of leadscore.lead_score that form_result() fills, in order
+// (named in pg/catalog_names.hpp).
+// One library may serve databases at different extension versions; each call
+// site checks the type it is asked to return against this list first, so a
+// database whose lead_score differs gets an error rather than a tuple built
+// from the wrong number or types of values.
+struct ResultAttribute {
+  const char* name;
+  Oid type;
+};
+constexpr ResultAttribute kLeadScoreAttributes[] = {
+    {LS_LEAD_SCORE_LEAD_ID, INT8OID},
+    {LS_LEAD_SCORE_SCORE, INT4OID},
+    {LS_LEAD_SCORE_GRADE, TEXTOID},
+    {LS_LEAD_SCORE_WIN_PROB, FLOAT8OID},
+    {LS_LEAD_SCORE_CONFIDENCE, TEXTOID},
+    {LS_LEAD_SCORE_CONFIDENCE_VALUE, FLOAT8OID},
+    {LS_LEAD_SCORE_METHOD, TEXTOID},
+    {LS_LEAD_SCORE_MODEL_VERSION, INT4OID},
+};
+constexpr int kLeadScoreAttributeCount = static_cast<int>(std::size(kLeadScoreAttributes));
+static_assert(kLeadScoreAttributeCount == 8, "form_result() fills eight values: extend it with kLeadScoreAttributes");
+
+// Postgres side: raises unless desc is the lead_score this library fills.
+void check_result_type(TupleDesc desc) {
+  if (desc->natts != kLeadScoreAttributeCount)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("leadscore: score_lead fills %d attributes of " LS_LEAD_SCORE ", but the type has %d",
+                           kLeadScoreAttributeCount, desc->natts),
+                    errdetail("The installed leadscore library and this database's leadscore objects are of "
+                              "different versions."),
+                    errhint("Run ALTER EXTENSION leadscore UPDATE.")));
+  for (int i = 0; i < kLeadScoreAttributeCount; i++) {
+    Form_pg_attribute att = TupleDescAttr(desc, i);
+    if (!att->attisdropped && att->atttypid == kLeadScoreAttributes[i].type) continue;
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("leadscore: attribute %d of " LS_LEAD_SCORE " is %s, but score_lead fills %s %s", i + 1,
+                           att->attisdropped ? "dropped"
+                                             : psprintf("%s %s", NameStr(att->attname), format_type_be(att->atttypid)),
+                           kLeadScoreAttributes[i].name, format_type_be(kLeadScoreAttributes[i].type)),
+                    errdetail("The installed leadscore library and this database's leadscore objects are of "
+                              "different versions."),
+                    errhint("Run ALTER EXTENSION leadscore UPDATE.")));
+  }
+}
+
 Datum form_result(FunctionCallInfo fcinfo, ScoringState& state, const ScoreRow& r) {
   if (!state.result_desc) {
     TupleDesc desc;
     if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
       ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("score_lead must return a composite")));
+    check_result_type(desc);
     MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
     state.result_desc = BlessTupleDesc(CreateTupleDescCopy(desc));
     MemoryContextSwitchTo(old);
   }
-  Datum values[8];
-  bool nulls[8] = {false, false, false, !r.has_prob, false, !r.has_confidence_value, false, r.model_version == 0};
+  Datum values[kLeadScoreAttributeCount];
+  bool nulls[kLeadScoreAttributeCount] = {false, false, false, !r.has_prob, false, !r.has_confidence_value, false,
+                                          r.model_version == 0};
   values[0] = Int64GetDatum(r.lead_id);
   values[1] = Int32GetDatum(r.score);
   values[2] = label_text(fcinfo, state, r.grade);

@@ -7,9 +7,11 @@
 // the new model's held-out leads).
 // The work is split so that Postgres errors never cross live C++ objects:
 // arguments and counts are read first in plain Postgres style; leads are then
-// streamed from a cursor in batches (each SPI call under pg_call); training runs
-// in the core with a stop callback answered from Postgres' interrupt flags; the
-// model row is written last, so a cancelled or failed run leaves nothing behind.
+// streamed from a cursor in batches; training runs in the core with a stop
+// callback answered from Postgres' interrupt flags; the model row is written
+// last, so a cancelled or failed run leaves nothing behind. Every one of those
+// calls into Postgres, the first included, goes through pg_call, so that
+// property does not rest on the order of the statements.
 #include <cmath>
 #include <cstring>
 #include <optional>
@@ -23,6 +25,7 @@
 #include "core/model_format.hpp"
 #include "core/params.hpp"
 #include "core/promotion.hpp"
+#include "pg/catalog_names.hpp"
 #include "pg/guard.hpp"
 #include "pg/gucs.hpp"
 #include "pg/lead_row.hpp"
@@ -111,13 +114,12 @@ Arguments read_arguments(FunctionCallInfo fcinfo) {
 // min_feedback), with the counts of each class; raises its reason otherwise.
 void check_readiness(const Arguments& a, int64* won, int64* lost) {
   // Plain Postgres style (palloc'd strings): this runs before any C++ object exists.
-  const char* sql =
-      !a.min_feedback_given
-          ? "SELECT (r->>'ready')::bool, r->>'reason', (r->>'won')::int8, (r->>'lost')::int8"
-            "  FROM leadscore.training_readiness() r"
-          : psprintf("SELECT (r->>'ready')::bool, r->>'reason', (r->>'won')::int8, (r->>'lost')::int8"
-                     "  FROM leadscore.training_readiness(%d) r",
-                     a.min_feedback);
+  const char* fields =
+      "SELECT (r OPERATOR(pg_catalog.->>) 'ready')::pg_catalog.bool, r OPERATOR(pg_catalog.->>) 'reason',"
+      "       (r OPERATOR(pg_catalog.->>) 'won')::pg_catalog.int8, (r OPERATOR(pg_catalog.->>) 'lost')::pg_catalog.int8";
+  const char* sql = !a.min_feedback_given
+                        ? psprintf("%s FROM " LS_TRAINING_READINESS "() r", fields)
+                        : psprintf("%s FROM " LS_TRAINING_READINESS "(%d) r", fields, a.min_feedback);
   SPI_connect();
   int rc = SPI_execute(sql, true, 1);
   if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "leadscore: counting labelled leads failed");
@@ -132,6 +134,25 @@ void check_readiness(const Arguments& a, int64* won, int64* lost) {
   *won = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull));
   *lost = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 4, &isnull));
   SPI_finish();
+}
+
+// What training needs from Postgres before the C++ work starts: plain values
+// and palloc'd strings, nothing with a destructor.
+struct Request {
+  Arguments args;
+  int64 won;
+  int64 lost;
+  double now;  // the transaction's start, in seconds since the Unix epoch
+};
+
+// Postgres side: the validated arguments and the label counts; raises when
+// there is not enough to train on.
+Request read_request(FunctionCallInfo fcinfo) {
+  Request r{};
+  r.args = read_arguments(fcinfo);
+  check_readiness(r.args, &r.won, &r.lost);
+  timestamptz_to_epoch(GetCurrentTransactionStartTimestamp(), &r.now);
+  return r;
 }
 
 struct LabelledBatch {
@@ -153,11 +174,13 @@ void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels,
   bool columns_known = false;
   pg_call([&] {
     const char* order = eligible <= limit
-                            ? "ORDER BY ll.lead_id"
-                            : psprintf("ORDER BY hashint8extended(ll.lead_id, %lld), ll.lead_id LIMIT %d",
+                            ? "ORDER BY ll." LS_LABELLED_LEADS_LEAD_ID
+                            : psprintf("ORDER BY pg_catalog.hashint8extended(ll." LS_LABELLED_LEADS_LEAD_ID
+                                       ", '%lld'::pg_catalog.int8), ll." LS_LABELLED_LEADS_LEAD_ID " LIMIT %d",
                                        static_cast<long long>(seed), limit);
-    const char* sql = psprintf(
-        "SELECT ll.lead, ll.win_label FROM leadscore.labelled_leads ll WHERE ll.trainable %s", order);
+    const char* sql = psprintf("SELECT ll." LS_LABELLED_LEADS_LEAD ", ll." LS_LABELLED_LEADS_WIN_LABEL
+                               " FROM " LS_LABELLED_LEADS " ll WHERE ll." LS_LABELLED_LEADS_TRAINABLE " %s",
+                               order);
     SPI_connect();
     spi_context = CurrentMemoryContext;
     batch_context = AllocSetContextCreate(spi_context, "leadscore training batch", ALLOCSET_DEFAULT_SIZES);
@@ -230,11 +253,13 @@ Gate decide(ActivationMode mode, const Model& candidate, const std::vector<Lead>
 }  // namespace
 
 LEADSCORE_FUNCTION(train_lead_model) {
-  Arguments args = read_arguments(fcinfo);
-  int64 won = 0, lost = 0;
-  check_readiness(args, &won, &lost);
-  double now = 0;
-  timestamptz_to_epoch(GetCurrentTransactionStartTimestamp(), &now);
+  // Like every later call into Postgres, under pg_call: no step may longjmp
+  // past the C++ objects below, whatever order the steps come in.
+  Request request;
+  pg_call([&] { request = read_request(fcinfo); });
+  const Arguments& args = request.args;
+  const int64 won = request.won, lost = request.lost;
+  const double now = request.now;
 
   // In the database every model keeps its held-out leads out of training
   // (refit_full false), so models with the same seed share an untouched
@@ -272,8 +297,10 @@ LEADSCORE_FUNCTION(train_lead_model) {
                        CStringGetTextDatum(metrics.c_str()), Int32GetDatum(static_cast<int32>(labels.size())),
                        PointerGetDatum(b)};
     int rc = SPI_execute_with_args(
-        "INSERT INTO leadscore.models (algorithm, params, feature_spec, metrics, training_rows, blob)"
-        " VALUES ('random_forest', $1::jsonb, $2::jsonb, $3::jsonb, $4, $5) RETURNING version",
+        "INSERT INTO " LS_MODELS " (" LS_MODELS_ALGORITHM ", " LS_MODELS_PARAMS ", " LS_MODELS_FEATURE_SPEC ", "
+        LS_MODELS_METRICS ", " LS_MODELS_TRAINING_ROWS ", " LS_MODELS_BLOB ")"
+        " VALUES ('random_forest', $1::pg_catalog.jsonb, $2::pg_catalog.jsonb, $3::pg_catalog.jsonb, $4, $5)"
+        " RETURNING " LS_MODELS_VERSION,
         5, types, values, nullptr, false, 1);
     if (rc != SPI_OK_INSERT_RETURNING) elog(ERROR, "leadscore: registering the model failed");
     bool isnull;
@@ -281,7 +308,7 @@ LEADSCORE_FUNCTION(train_lead_model) {
     if (gate.promotion.activate) {
       Oid vtype[1] = {INT4OID};
       Datum v[1] = {Int32GetDatum(version)};
-      SPI_execute_with_args("SELECT leadscore.activate_model($1)", 1, vtype, v, nullptr, false, 1);
+      SPI_execute_with_args("SELECT " LS_ACTIVATE_MODEL "($1)", 1, vtype, v, nullptr, false, 1);
     }
     SPI_finish();
   });

@@ -36,9 +36,16 @@ bool interrupt_pending() {
 }
 
 Datum guard(FunctionCallInfo fcinfo, FunctionBody body, const char* function_name) {
+  // Plain pointers, not an ErrorStacks: the ereport()s below leave this frame
+  // by longjmp, which must skip no destructor.
+  sigjmp_buf* const entry_exception_stack = PG_exception_stack;
+  ErrorContextCallback* const entry_context_stack = error_context_stack;
   Failure failure;
+  Datum result = 0;
+  bool returned = false;
   try {
-    return body(fcinfo);
+    result = body(fcinfo);
+    returned = true;
   } catch (const PgError& e) {
     failure.postgres_error = e.data();
   } catch (const Cancelled&) {
@@ -55,7 +62,18 @@ Datum guard(FunctionCallInfo fcinfo, FunctionBody body, const char* function_nam
     failure.set(ERRCODE_INTERNAL_ERROR, "unknown C++ exception");
   }
 
-  // Every C++ frame below us is gone now; raising a Postgres error is safe.
+  // Every C++ frame below us is gone now; raising a Postgres error is safe,
+  // once the error stacks are known to point into live frames: a body that
+  // left a PG_TRY block by other than its end would make the next ereport
+  // jump into a dead one.
+  if (PG_exception_stack != entry_exception_stack || error_context_stack != entry_context_stack) {
+    PG_exception_stack = entry_exception_stack;
+    error_context_stack = entry_context_stack;
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                    errmsg("leadscore: internal error: %s left Postgres' error stacks dangling", function_name),
+                    errdetail("A PG_TRY block or an error context callback was left without being closed.")));
+  }
+  if (returned) return result;
   if (failure.postgres_error) ReThrowError(failure.postgres_error);
   if (failure.cancelled) {
     // Let Postgres report the real reason (cancel request, statement_timeout, shutdown).

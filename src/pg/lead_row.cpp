@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/decimal.hpp"
+#include "pg/catalog_names.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -143,12 +144,12 @@ LeadColumns lead_columns(HeapTupleHeader row, MemoryContext context) {
   c.values = static_cast<Datum*>(palloc(sizeof(Datum) * c.desc->natts));
   c.nulls = static_cast<bool*>(palloc(sizeof(bool) * c.desc->natts));
   MemoryContextSwitchTo(old);
-  c.id = column_index(c.desc, "id");
-  c.address = column_index(c.desc, "address");
-  c.permit_value = column_index(c.desc, "permit_value");
-  c.trade_tags = column_index(c.desc, "trade_tags");
-  c.created_at = column_index(c.desc, "created_at");
-  c.attributes = column_index(c.desc, "attributes");
+  c.id = column_index(c.desc, LS_LEADS_ID);
+  c.address = column_index(c.desc, LS_LEADS_ADDRESS);
+  c.permit_value = column_index(c.desc, LS_LEADS_PERMIT_VALUE);
+  c.trade_tags = column_index(c.desc, LS_LEADS_TRADE_TAGS);
+  c.created_at = column_index(c.desc, LS_LEADS_CREATED_AT);
+  c.attributes = column_index(c.desc, LS_LEADS_ATTRIBUTES);
   return c;
 }
 

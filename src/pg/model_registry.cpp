@@ -3,6 +3,7 @@
 
 #include "core/errors.hpp"
 #include "core/model_format.hpp"
+#include "pg/catalog_names.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi_owner.hpp"
 
@@ -31,14 +32,18 @@ void fetch_active(int cached_version, int* version, bytea** blob) {
   *version = 0;
   *blob = nullptr;
   SPI_connect();
-  spi_read_as_owner("SELECT version FROM leadscore.models WHERE status = 'active'", 0, nullptr, nullptr, 1);
+  spi_read_as_owner("SELECT " LS_MODELS_VERSION " FROM " LS_MODELS
+                    " WHERE " LS_MODELS_STATUS " OPERATOR(pg_catalog.=) 'active'",
+                    0, nullptr, nullptr, 1);
   if (SPI_processed == 1) {
     bool isnull;
     *version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
     if (*version != cached_version) {
       Oid types[1] = {INT4OID};
       Datum args[1] = {Int32GetDatum(*version)};
-      spi_read_as_owner("SELECT blob FROM leadscore.models WHERE version = $1", 1, types, args, 1);
+      spi_read_as_owner("SELECT " LS_MODELS_BLOB " FROM " LS_MODELS
+                        " WHERE " LS_MODELS_VERSION " OPERATOR(pg_catalog.=) $1",
+                        1, types, args, 1);
       Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
       MemoryContext spi = MemoryContextSwitchTo(caller);
       *blob = DatumGetByteaPCopy(d);

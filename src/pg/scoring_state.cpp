@@ -1,6 +1,7 @@
 // See scoring_state.hpp.
 #include "pg/scoring_state.hpp"
 
+#include "pg/catalog_names.hpp"
 #include "pg/guard.hpp"
 #include "pg/gucs.hpp"
 #include "pg/spi_owner.hpp"
@@ -27,7 +28,9 @@ struct FlatRule {
 void fetch_rules(FlatRule** rows, int* n) {
   MemoryContext caller = CurrentMemoryContext;
   SPI_connect();
-  spi_read_as_owner("SELECT factor, key, points FROM leadscore.rule_weights", 0, nullptr, nullptr, 0);
+  spi_read_as_owner("SELECT " LS_RULE_WEIGHTS_FACTOR ", " LS_RULE_WEIGHTS_KEY ", " LS_RULE_WEIGHTS_POINTS
+                    " FROM " LS_RULE_WEIGHTS,
+                    0, nullptr, nullptr, 0);
   MemoryContext spi = MemoryContextSwitchTo(caller);
   *n = static_cast<int>(SPI_processed);
   *rows = static_cast<FlatRule*>(palloc(sizeof(FlatRule) * (*n + 1)));
