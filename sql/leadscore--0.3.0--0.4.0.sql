@@ -31,8 +31,21 @@ COMMENT ON COLUMN leadscore.leads.owner_account IS
 CREATE INDEX leads_owner_account_idx ON leadscore.leads (owner_account, updated_at)
   WHERE owner_account IS NOT NULL;
 CREATE INDEX lead_feedback_account_updated_idx ON leadscore.lead_feedback (account_id, updated_at);
+-- The signed-in account, for row-level security. auth.uid() (Supabase's, or
+-- the stand-in's) reads the JWT claims with an unqualified cast to jsonb; here
+-- it runs with a pinned search_path, so a caller's own objects named jsonb
+-- cannot change how its rows are filtered.
+CREATE FUNCTION leadscore.current_account() RETURNS uuid
+  LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT auth.uid()
+$$;
+COMMENT ON FUNCTION leadscore.current_account() IS
+  'The signed-in account (auth.uid()), read with a pinned search_path; the row-level security policies use it.';
 ALTER POLICY signed_in_read ON leadscore.leads
-  USING (owner_account IS NULL OR owner_account = (SELECT auth.uid()));
+  USING (owner_account IS NULL OR owner_account = (SELECT leadscore.current_account()));
+ALTER POLICY own_feedback ON leadscore.lead_feedback
+  USING (account_id = (SELECT leadscore.current_account()));
 
 CREATE OR REPLACE FUNCTION leadscore.submit_feedback(
   lead_id      bigint,
@@ -827,7 +840,8 @@ COMMENT ON FUNCTION leadscore.health() IS
 ---------------------------------------------------------------------------
 
 REVOKE ALL ON leadscore.labelled_leads, leadscore.job_locks FROM PUBLIC;
-REVOKE ALL ON FUNCTION leadscore.settings(),
+REVOKE ALL ON FUNCTION leadscore.current_account(),
+                       leadscore.settings(),
                        leadscore.training_min_lead_age(),
                        leadscore.training_readiness(int),
                        leadscore.store_scores(leadscore.lead_score[]),
@@ -836,6 +850,7 @@ REVOKE ALL ON FUNCTION leadscore.settings(),
                        leadscore.metrics_problems(int, jsonb)
   FROM PUBLIC;
 GRANT SELECT ON leadscore.labelled_leads TO service_role;
+GRANT EXECUTE ON FUNCTION leadscore.current_account() TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION leadscore.settings(),
                           leadscore.training_min_lead_age(),
                           leadscore.training_readiness(int),

@@ -444,6 +444,18 @@ $$;
 COMMENT ON FUNCTION leadscore.caller_is_service() IS
   'Whether the calling role acts for the service (service_role, its members, superusers).';
 
+-- The signed-in account, for row-level security. auth.uid() (Supabase's, or
+-- the stand-in's) reads the JWT claims with an unqualified cast to jsonb; here
+-- it runs with a pinned search_path, so a caller's own objects named jsonb
+-- cannot change how its rows are filtered.
+CREATE FUNCTION leadscore.current_account() RETURNS uuid
+  LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT auth.uid()
+$$;
+COMMENT ON FUNCTION leadscore.current_account() IS
+  'The signed-in account (auth.uid()), read with a pinned search_path; the row-level security policies use it.';
+
 CREATE FUNCTION leadscore.submit_feedback(
   lead_id      bigint,
   rating       text,
@@ -1488,13 +1500,14 @@ COMMENT ON FUNCTION leadscore.model_report_svg(int) IS
 
 ALTER TABLE leadscore.lead_feedback ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_feedback ON leadscore.lead_feedback
-  FOR SELECT TO authenticated USING (account_id = (SELECT auth.uid()));
+  FOR SELECT TO authenticated USING (account_id = (SELECT leadscore.current_account()));
 CREATE POLICY service_all ON leadscore.lead_feedback
   FOR ALL TO service_role USING (true) WITH CHECK (true);
 
 ALTER TABLE leadscore.leads ENABLE ROW LEVEL SECURITY;
 CREATE POLICY signed_in_read ON leadscore.leads
-  FOR SELECT TO authenticated USING (owner_account IS NULL OR owner_account = (SELECT auth.uid()));
+  FOR SELECT TO authenticated
+  USING (owner_account IS NULL OR owner_account = (SELECT leadscore.current_account()));
 CREATE POLICY service_all ON leadscore.leads
   FOR ALL TO service_role USING (true) WITH CHECK (true);
 
@@ -1530,7 +1543,8 @@ GRANT USAGE ON SCHEMA leadscore TO authenticated, service_role;
 GRANT SELECT ON leadscore.leads, leadscore.lead_feedback, leadscore.rating_labels,
                 leadscore.deal_bands, leadscore.reason_codes, leadscore.rule_weights
   TO authenticated;
-GRANT EXECUTE ON FUNCTION leadscore.submit_feedback(bigint, text, text, text[], text, uuid),
+GRANT EXECUTE ON FUNCTION leadscore.current_account(),
+                          leadscore.submit_feedback(bigint, text, text, text[], text, uuid),
                           leadscore.get_feedback(bigint, timestamptz, int, bigint),
                           leadscore.score_lead(leadscore.leads, boolean),
                           leadscore.explain_lead(leadscore.leads, int, boolean),

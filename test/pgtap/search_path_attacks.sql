@@ -246,8 +246,9 @@ SELECT set_eq(
   ARRAY['leadscore.submit_feedback(bigint,text,text,text[],text,uuid)', 'leadscore.score_leads(jsonb,boolean)',
         'leadscore.refresh_outcomes(timestamp with time zone)', 'leadscore.nightly_training()',
         'leadscore.rederive_win_labels()', 'leadscore.rating_labels_trigger()',
-        'leadscore.feedback_label_trigger()', 'leadscore.refresh_win_labels(bigint[])'],
-  'every SECURITY DEFINER function is attacked above (refresh_win_labels through the feedback trigger)');
+        'leadscore.feedback_label_trigger()', 'leadscore.refresh_win_labels(bigint[])',
+        'leadscore.activate_model(integer)'],
+  'every SECURITY DEFINER function is attacked above (refresh_win_labels through the feedback trigger, activate_model through train_lead_model)');
 SELECT is((SELECT rolsuper FROM pg_roles WHERE rolname = 'mallory'), false, 'mallory is not superuser');
 
 SELECT * FROM finish();
