@@ -376,6 +376,12 @@ FeatureSpec FeatureSpec::from_defs(std::vector<FeatureDef> defs) {
   return s;
 }
 
+void FeatureSpec::set_bin_counts(size_t f, std::vector<uint32_t> counts) {
+  if (f >= defs_.size() || counts.size() != static_cast<size_t>(defs_[f].n_bins()))
+    throw InvalidInput("bin count table does not fit the feature");
+  defs_[f].bin_counts = std::move(counts);
+}
+
 void FeatureSpec::build_index() {
   level_index_.assign(defs_.size(), {});
   tag_feature_.clear();

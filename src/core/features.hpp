@@ -75,6 +75,10 @@ class FeatureSpec {
   void encode(const Lead& lead, double now, uint8_t* out, size_t stride,
               uint8_t* novel = nullptr) const;
 
+  // Replace the training leads per bin of feature f (n_bins() counts): a spec
+  // learned from a sample counts its bins over every training lead instead.
+  void set_bin_counts(size_t f, std::vector<uint32_t> counts);
+
   // Names, kinds and vocabulary sizes as JSON, for inspection from SQL.
   std::string to_json() const;
 

@@ -34,28 +34,33 @@ Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y
   }
 }
 
-// Learn the spec, grow the forest and calibrate it on out-of-bag predictions,
-// all from leads[rows] in the given (canonical) order.
-Fitted fit(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, const std::vector<uint32_t>& rows,
-           const TrainParams& params, double now, const ShouldStop& stop) {
+// Grow the forest and calibrate it on out-of-bag predictions, all from
+// set's rows[] in the given (canonical) order; the spec comes with set and
+// counts its bins over these rows, the leads it describes.
+Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const TrainParams& params, const ShouldStop& stop) {
   Fitted out;
-  out.spec = FeatureSpec::learn(leads, rows, params, now);
-  if (out.spec.size() == 0) throw InvalidInput("the training leads carry no usable feature values");
-  if (stop && stop()) throw Cancelled();
+  const size_t nf = set.spec.size();
   BinnedData d;
   d.n_rows = rows.size();
-  d.n_features = out.spec.size();
+  d.n_features = nf;
   d.cols.resize(d.n_rows * d.n_features);
   d.y.resize(d.n_rows);
   for (size_t i = 0; i < d.n_rows; ++i) {
-    out.spec.encode(leads[rows[i]], now, d.cols.data() + i, d.n_rows);
-    d.y[i] = labels[rows[i]];
-    if ((i & 4095) == 4095 && stop && stop()) throw Cancelled();
+    const uint8_t* row = set.rows.data() + static_cast<size_t>(rows[i]) * nf;
+    for (size_t f = 0; f < nf; ++f) d.cols[f * d.n_rows + i] = row[f];
+    d.y[i] = set.labels[rows[i]];
+    if ((i & 65535) == 65535 && stop && stop()) throw Cancelled();
   }
-  for (size_t f = 0; f < d.n_features; ++f) {
+  out.spec = std::move(set.spec);
+  for (size_t f = 0; f < nf; ++f) {
+    std::vector<uint32_t> counts(out.spec[f].n_bins(), 0);
+    const uint8_t* col = d.cols.data() + f * d.n_rows;
+    for (size_t i = 0; i < d.n_rows; ++i) counts[col[i]]++;
+    out.spec.set_bin_counts(f, std::move(counts));
     d.n_bins.push_back(static_cast<uint8_t>(out.spec[f].n_bins()));
     d.categorical.push_back(out.spec[f].kind == FeatureKind::Categorical);
   }
+  if (stop && stop()) throw Cancelled();
   out.forest = train_forest(d, params, stop, &out.oob);
   std::vector<double> x;
   std::vector<uint8_t> y;
@@ -77,6 +82,9 @@ std::vector<FeatureImportance> top_importance(const FeatureSpec& spec, const For
   if (v.size() > kTopImportances) v.resize(kTopImportances);
   return v;
 }
+
+// Polled every 4096 leads while streaming them.
+bool stop_now(const ShouldStop& stop, size_t i) { return (i & 4095) == 4095 && stop && stop(); }
 
 // Scratch space for one encoded lead: on the stack when the model is small.
 class RowBuffer {
@@ -249,7 +257,8 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
     if (y > 1) throw InvalidInput("labels must be 0 or 1");
   if (!std::isfinite(now)) throw InvalidInput("scoring time must be finite");
 
-  // Canonical order: by seeded id hash, so storage order cannot matter.
+  // The leads that train (max_training_leads), then the same two passes a
+  // streaming loader makes (training_set.hpp), so both give the same model.
   std::vector<uint32_t> order(leads.size());
   std::iota(order.begin(), order.end(), 0u);
   std::vector<uint64_t> h(leads.size());
@@ -260,13 +269,53 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
   for (size_t i = 1; i < order.size(); ++i)
     if (leads[order[i]].id == leads[order[i - 1]].id)
       throw InvalidInput("duplicate lead id " + std::to_string(leads[order[i]].id));
+  if (order.size() > static_cast<size_t>(params.max_training_leads)) order.resize(params.max_training_leads);
+  SpecSample sample(params);
+  for (size_t i = 0; i < order.size(); ++i) {
+    sample.offer(leads[order[i]]);
+    if (stop_now(should_stop, i)) throw Cancelled();
+  }
+  TrainingSet set(sample.learn(now), now);
+  set.reserve(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    set.add(leads[order[i]], labels[order[i]]);
+    if (stop_now(should_stop, i)) throw Cancelled();
+  }
+  return train(std::move(set), params, should_stop);
+}
+
+Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& should_stop) {
+  params.validate();
+  const size_t n = set.size(), nf = set.spec.size();
+  if (set.labels.size() != n || set.rows.size() != n * nf) throw InvalidInput("training set is inconsistent");
+  if (n < 2) throw InvalidInput("training needs at least 2 leads");
+  if (n > 0x7fffffff) throw InvalidInput("too many leads for one model");
+  for (uint8_t y : set.labels)
+    if (y > 1) throw InvalidInput("labels must be 0 or 1");
+  if (!std::isfinite(set.now)) throw InvalidInput("scoring time must be finite");
+  const std::vector<int64_t>& ids = set.ids;
+  const std::vector<uint8_t>& labels = set.labels;
+
+  // Canonical order: by seeded id hash, so storage order cannot matter.
+  std::vector<uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  {
+    std::vector<uint64_t> h(n);
+    for (size_t i = 0; i < n; ++i) h[i] = id_hash(ids[i], params.seed);
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return h[a] != h[b] ? h[a] < h[b] : ids[a] < ids[b];
+    });
+  }
+  if (should_stop && should_stop()) throw Cancelled();
+  for (size_t i = 1; i < order.size(); ++i)
+    if (ids[order[i]] == ids[order[i - 1]]) throw InvalidInput("duplicate lead id " + std::to_string(ids[order[i]]));
   // Beyond max_training_leads, the leads first in the canonical order train:
   // a sample fixed by the seed and the ids alone (params.hpp).
   if (order.size() > static_cast<size_t>(params.max_training_leads)) order.resize(params.max_training_leads);
 
   std::vector<uint32_t> train_rows, hold_rows;
   for (uint32_t r : order)
-    (in_holdout(leads[r].id, params.seed, params.holdout_fraction) ? hold_rows : train_rows).push_back(r);
+    (in_holdout(ids[r], params.seed, params.holdout_fraction) ? hold_rows : train_rows).push_back(r);
   auto both_classes = [&](const std::vector<uint32_t>& rows) {
     bool pos = false, neg = false;
     for (uint32_t r : rows) (labels[r] ? pos : neg) = true;
@@ -277,22 +326,20 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
 
   if (!params.refit_full || hold_rows.empty()) {
     // The shipped forest never sees the held-out leads: measure it on them directly.
-    Fitted fitted = fit(leads, labels, train_rows, params, now, should_stop);
+    Fitted fitted = fit(set, train_rows, params, should_stop);
     const std::vector<double> fitted_oob = std::move(fitted.oob);
     Model m(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), Metrics(), params);
-    std::vector<Lead> hold;
-    std::vector<uint8_t> hy;
-    hold.reserve(hold_rows.size());
-    for (uint32_t r : hold_rows) {
-      hold.push_back(leads[r]);
-      hy.push_back(labels[r]);
-    }
-    // One pass over the held-out leads gives both the calibrated probabilities
-    // the metrics describe and the raw ones auc_raw and the refit need.
+    // One pass over the held-out leads' bins gives both the calibrated
+    // probabilities the metrics describe and the raw ones auc_raw and the
+    // refit need: the mean leaf value over the trees in tree order, as
+    // Model::score computes it.
     std::vector<double> p, raw;
-    for (const Score& s : m.score_batch(hold, now)) {
-      p.push_back(s.win_prob);
-      raw.push_back(s.raw_prob);
+    std::vector<uint8_t> hy;
+    for (uint32_t r : hold_rows) {
+      const double v = m.forest().predict(set.rows.data() + static_cast<size_t>(r) * nf);
+      raw.push_back(v);
+      p.push_back(m.calibrator().apply(v));
+      hy.push_back(labels[r]);
     }
     Metrics metrics = compute_metrics(p, hy);
     metrics.rows_train = train_rows.size();
@@ -312,7 +359,7 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
       }
     x.insert(x.end(), raw.begin(), raw.end());
     xy.insert(xy.end(), hy.begin(), hy.end());
-    Calibrator cal = hold.empty() ? m.calibrator() : calibrate(x, xy, params);
+    Calibrator cal = hold_rows.empty() ? m.calibrator() : calibrate(x, xy, params);
     return Model(m.spec(), m.forest(), std::move(cal), std::move(metrics), params);
   }
 
@@ -322,13 +369,13 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
   // label of a measured lead touches what measures it. These figures describe
   // a forest of about a third of the trees, so they slightly understate the
   // shipped one.
-  Fitted fitted = fit(leads, labels, order, params, now, should_stop);
+  Fitted fitted = fit(set, order, params, should_stop);
   std::vector<double> fx, hx;
   std::vector<uint8_t> fy, hy;
   for (size_t i = 0; i < order.size(); ++i) {
     const uint32_t r = order[i];
     if (std::isnan(fitted.oob[i])) continue;
-    if (in_holdout(leads[r].id, params.seed, params.holdout_fraction)) {
+    if (in_holdout(ids[r], params.seed, params.holdout_fraction)) {
       hx.push_back(fitted.oob[i]);
       hy.push_back(labels[r]);
     } else {

@@ -50,6 +50,7 @@
 #include "core/lead.hpp"
 #include "core/metrics.hpp"
 #include "core/params.hpp"
+#include "core/training_set.hpp"
 
 namespace leadscore {
 
@@ -107,6 +108,10 @@ class Model {
 // may be empty; when it returns true, training throws Cancelled.
 Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, const TrainParams& params,
             double now, const ShouldStop& should_stop = ShouldStop());
+
+// Train a model from leads already binned (training_set.hpp); the same model
+// train() above gives for the same leads. Consumes the set's rows.
+Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& should_stop = ShouldStop());
 
 // Metrics of a model's calibrated probabilities on the given leads and labels.
 Metrics evaluate(const Model& model, const std::vector<Lead>& leads, const std::vector<uint8_t>& labels,

@@ -23,6 +23,11 @@
 //   uses, so beyond this many labelled leads it uses those with the smallest
 //   seeded hash of their id, the same set whatever their order. The database
 //   applies the same bound before reading leads, so it never loads more.
+// - spec_sample_leads bounds the memory of learning the feature spec: its bin
+//   edges and category levels come from at most this many training leads (the
+//   first in the canonical order), so the database can stream the rest and
+//   keep each of them only as one byte per feature (training_set.hpp). With
+//   no more training leads than this, the spec is learned from all of them.
 // - refit_full: see "Training in short" in model.hpp.
 #pragma once
 
@@ -82,6 +87,9 @@ constexpr ParamRange no_range() { return {}; }  // Bool, Choice and Features say
   X(max_trade_tags, int, Int, 100, closed(0, 10000), "most frequent trade tags kept as features")                     \
   X(max_training_leads, int, Int, 200000, closed(2, 100000000),                                                       \
     "above this many labelled leads, only this many train, a fixed sample by a seeded hash of their id")              \
+  X(spec_sample_leads, int, Int, 50000, closed(2, 100000000),                                                       \
+    "leads, the first by a seeded hash of their id, whose values set the bin edges and category levels; "           \
+    "all leads are then binned by them")                                                                             \
   X(seed, uint64_t, Int, 42, closed(0, 9007199254740991.0), "every random choice derives from this and the lead ids") \
   X(threads, int, Int, 1, closed(1, 256), "worker threads for tree building (the model does not depend on it)")
 

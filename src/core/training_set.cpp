@@ -1,0 +1,65 @@
+// Streaming training leads into a spec sample and a binned set; see training_set.hpp.
+#include "core/training_set.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "core/errors.hpp"
+#include "core/hash.hpp"
+
+namespace leadscore {
+
+SpecSample::SpecSample(const TrainParams& params) : params_(params) {}
+
+bool SpecSample::wants(int64_t id) const {
+  if (!params_.refit_full && in_holdout(id, params_.seed, params_.holdout_fraction)) return false;
+  if (leads_.size() < static_cast<size_t>(params_.spec_sample_leads)) return true;
+  return before(Key{id_hash(id, params_.seed), id, 0}, heap_.front());
+}
+
+void SpecSample::offer(const Lead& lead) {
+  if (!wants(lead.id)) return;
+  const auto cmp = [](const Key& a, const Key& b) { return before(a, b); };
+  Key k{id_hash(lead.id, params_.seed), lead.id, 0};
+  if (leads_.size() < static_cast<size_t>(params_.spec_sample_leads)) {
+    k.slot = static_cast<uint32_t>(leads_.size());
+    leads_.push_back(lead);
+  } else {
+    // Full: the new lead takes the place of the last one in canonical order.
+    std::pop_heap(heap_.begin(), heap_.end(), cmp);
+    k.slot = heap_.back().slot;
+    heap_.pop_back();
+    leads_[k.slot] = lead;
+  }
+  heap_.push_back(k);
+  std::push_heap(heap_.begin(), heap_.end(), cmp);
+}
+
+FeatureSpec SpecSample::learn(double now) const {
+  // Learning does not depend on the order of its leads, but give it the
+  // canonical one anyway, so nothing could ever depend on the offer order.
+  std::vector<Key> keys = heap_;
+  std::sort(keys.begin(), keys.end(), before);
+  std::vector<uint32_t> rows(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) rows[i] = keys[i].slot;
+  FeatureSpec spec = FeatureSpec::learn(leads_, rows, params_, now);
+  if (spec.size() == 0) throw InvalidInput("the training leads carry no usable feature values");
+  return spec;
+}
+
+void TrainingSet::reserve(size_t n) {
+  ids.reserve(n);
+  labels.reserve(n);
+  rows.reserve(n * spec.size());
+}
+
+void TrainingSet::add(const Lead& lead, uint8_t label) {
+  const size_t nf = spec.size();
+  const size_t at = rows.size();
+  rows.resize(at + nf);
+  spec.encode(lead, now, rows.data() + at, 1);
+  ids.push_back(lead.id);
+  labels.push_back(label);
+}
+
+}  // namespace leadscore

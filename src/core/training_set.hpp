@@ -1,0 +1,85 @@
+// Training leads held as bins, so that training memory grows by a few dozen
+// bytes a lead instead of a kilobyte.
+//
+// A Lead object (strings, a vector of attributes) costs about a kilobyte; its
+// bins cost one byte per feature. Training needs the Lead objects only to
+// learn the feature spec (bin edges, category levels), so a loader streams
+// the leads twice: first through a SpecSample, which keeps at most
+// params.spec_sample_leads of them (the first in the canonical order, by a
+// seeded hash of their id, among those the spec is learned from), then,
+// once the spec is learned, through a TrainingSet, which keeps each lead as
+// its id, its label and its bins. train(TrainingSet) does the rest, and
+// train(leads, labels) (model.hpp) is the same two steps over a vector, so
+// both give the same model byte for byte. With no more training leads than
+// spec_sample_leads, the spec is learned from all of them, as it always was.
+//
+//   SpecSample sample(params);
+//   for (lead : stream) if (sample.wants(lead.id)) sample.offer(lead);
+//   TrainingSet set(sample.learn(now), now);
+//   for (lead, label : stream) set.add(lead, label);
+//   Model m = train(std::move(set), params, should_stop);
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/features.hpp"
+#include "core/forest.hpp"
+#include "core/lead.hpp"
+#include "core/params.hpp"
+
+namespace leadscore {
+
+// The leads the feature spec is learned from: the first spec_sample_leads in
+// canonical order among the spec's leads (the non-held-out ones, or all with
+// refit_full), whatever order they are offered in.
+class SpecSample {
+ public:
+  explicit SpecSample(const TrainParams& params);
+
+  // Whether a lead with this id would be kept if offered now: a loader can
+  // skip converting the rows this rejects.
+  bool wants(int64_t id) const;
+
+  // Keep a copy of the lead if wants(lead.id).
+  void offer(const Lead& lead);
+
+  size_t size() const { return leads_.size(); }
+
+  // The spec learned from the kept leads; throws InvalidInput when they carry no feature.
+  FeatureSpec learn(double now) const;
+
+ private:
+  struct Key {
+    uint64_t hash;
+    int64_t id;
+    uint32_t slot;
+  };
+  static bool before(const Key& a, const Key& b) { return a.hash != b.hash ? a.hash < b.hash : a.id < b.id; }
+  TrainParams params_;
+  std::vector<Key> heap_;  // max-heap by canonical order: the front is the last kept lead
+  std::vector<Lead> leads_;
+};
+
+// Every training lead as its id, label and bins under one spec, in the order
+// added; row i's bins are rows[i * spec.size() ...].
+struct TrainingSet {
+  TrainingSet() = default;
+  TrainingSet(FeatureSpec s, double now_) : spec(std::move(s)), now(now_) {}
+
+  // Room for n leads, so the row buffer is not reallocated while it grows.
+  void reserve(size_t n);
+
+  // Bin a lead; label is 0 or 1.
+  void add(const Lead& lead, uint8_t label);
+
+  size_t size() const { return ids.size(); }
+
+  FeatureSpec spec;
+  double now = 0;  // the scoring-time reference the bins were computed at
+  std::vector<int64_t> ids;
+  std::vector<uint8_t> labels;
+  std::vector<uint8_t> rows;
+};
+
+}  // namespace leadscore
