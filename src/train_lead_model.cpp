@@ -12,6 +12,7 @@
 // last, so a cancelled or failed run leaves nothing behind. Every one of those
 // calls into Postgres, the first included, goes through pg_call, so that
 // property does not rest on the order of the statements.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <optional>
@@ -21,10 +22,12 @@
 
 #include "core/errors.hpp"
 #include "core/json.hpp"
+#include "core/metrics.hpp"
 #include "core/model.hpp"
 #include "core/model_format.hpp"
 #include "core/params.hpp"
 #include "core/promotion.hpp"
+#include "core/training_set.hpp"
 #include "pg/catalog_names.hpp"
 #include "pg/guard.hpp"
 #include "pg/gucs.hpp"
@@ -157,16 +160,20 @@ Request read_request(FunctionCallInfo fcinfo) {
 
 struct LabelledBatch {
   int n;
-  FlatLead* leads;
+  int64* ids;
   bool* won;
+  FlatLead* leads;  // read only where wanted[i]
+  bool* wanted;
 };
 
-// Streams the labelled leads into the core's vectors, batch by batch. When
-// there are more than limit, only limit of them are read: those first in the
-// order of a seeded hash of their id, a sample that does not depend on storage
-// order, so training memory stays bounded however many leads are labelled.
-void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels, int64 eligible, int limit,
-                         uint64_t seed) {
+// Streams the trainable labelled leads from a cursor, batch by batch, and
+// hands each one the caller wants (want(id), asked before the row is read)
+// to use(lead, won); one Lead object is reused for every row, so nothing but
+// what use() keeps grows with the number of leads. When there are more than
+// limit, only limit of them stream: those first in the order of a seeded
+// hash of their id, a sample that does not depend on storage order.
+template <class Want, class Use>
+void stream_labelled_leads(int64 eligible, int limit, uint64_t seed, Want&& want, Use&& use) {
   Portal portal = nullptr;
   MemoryContext spi_context = nullptr;
   MemoryContext batch_context = nullptr;
@@ -174,11 +181,12 @@ void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels,
   bool columns_known = false;
   pg_call([&] {
     const char* order = eligible <= limit
-                            ? "ORDER BY ll." LS_LABELLED_LEADS_LEAD_ID
+                            ? ""
                             : psprintf("ORDER BY pg_catalog.hashint8extended(ll." LS_LABELLED_LEADS_LEAD_ID
                                        ", '%lld'::pg_catalog.int8), ll." LS_LABELLED_LEADS_LEAD_ID " LIMIT %d",
                                        static_cast<long long>(seed), limit);
     const char* sql = psprintf("SELECT ll." LS_LABELLED_LEADS_LEAD ", ll." LS_LABELLED_LEADS_WIN_LABEL
+                               ", ll." LS_LABELLED_LEADS_LEAD_ID
                                " FROM " LS_LABELLED_LEADS " ll WHERE ll." LS_LABELLED_LEADS_TRAINABLE " %s",
                                order);
     SPI_connect();
@@ -187,28 +195,36 @@ void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels,
     portal = SPI_cursor_open_with_args(
         nullptr, sql, 0, nullptr, nullptr, nullptr, true, CURSOR_OPT_NO_SCROLL);
   });
+  Lead lead;
+  std::vector<uint32_t> slots;
   for (;;) {
     LabelledBatch batch{};
     pg_call([&] {
       SPI_cursor_fetch(portal, true, kBatchRows);
       MemoryContext old = MemoryContextSwitchTo(batch_context);
       batch.n = static_cast<int>(SPI_processed);
-      batch.leads = static_cast<FlatLead*>(palloc(sizeof(FlatLead) * (batch.n + 1)));
+      batch.ids = static_cast<int64*>(palloc(sizeof(int64) * (batch.n + 1)));
       batch.won = static_cast<bool*>(palloc(sizeof(bool) * (batch.n + 1)));
+      batch.wanted = static_cast<bool*>(palloc(sizeof(bool) * (batch.n + 1)));
+      batch.leads = static_cast<FlatLead*>(palloc(sizeof(FlatLead) * (batch.n + 1)));
       for (int i = 0; i < batch.n; i++) {
         bool isnull;
         HeapTuple t = SPI_tuptable->vals[i];
+        batch.ids[i] = DatumGetInt64(SPI_getbinval(t, SPI_tuptable->tupdesc, 3, &isnull));
+        batch.won[i] = DatumGetBool(SPI_getbinval(t, SPI_tuptable->tupdesc, 2, &isnull));
+        // want() is plain arithmetic on the id: it can neither throw nor call Postgres.
+        batch.wanted[i] = want(static_cast<int64_t>(batch.ids[i]));
+        if (!batch.wanted[i]) continue;
         HeapTupleHeader row = DatumGetHeapTupleHeader(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull));
         if (!columns_known) columns = lead_columns(row, spi_context), columns_known = true;
         read_lead_row(row, columns, &batch.leads[i]);
-        batch.won[i] = DatumGetBool(SPI_getbinval(t, SPI_tuptable->tupdesc, 2, &isnull));
       }
       MemoryContextSwitchTo(old);
     });
     for (int i = 0; i < batch.n; i++) {
-      leads.emplace_back();
-      to_lead(batch.leads[i], &leads.back());
-      labels.push_back(batch.won[i] ? 1 : 0);
+      if (!batch.wanted[i]) continue;
+      to_lead(batch.leads[i], &lead, &slots);
+      use(lead, batch.won[i]);
     }
     if (interrupt_pending()) throw Cancelled();
     int n = batch.n;
@@ -225,24 +241,54 @@ void load_labelled_leads(std::vector<Lead>& leads, std::vector<uint8_t>& labels,
   });
 }
 
+// The labelled leads as the core trains on them, read in two passes so that
+// only a bounded sample is ever held as Lead objects: the first pass keeps
+// the leads the feature spec is learned from (training_set.hpp), the second
+// bins every lead under that spec. On the way, the second pass scores the
+// held-out leads with the active model when the gate needs its AUC there.
+struct Loaded {
+  TrainingSet set;
+  std::vector<double> active_raw;  // the active model's raw probability of each held-out lead
+  std::vector<uint8_t> active_y;
+};
+
+Loaded load_labelled_leads(const TrainParams& params, int64 eligible, double now, const Model* active) {
+  const int limit = params.max_training_leads;
+  SpecSample sample(params);
+  stream_labelled_leads(eligible, limit, params.seed, [&](int64_t id) { return sample.wants(id); },
+                        [&](const Lead& lead, bool) { sample.offer(lead); });
+  Loaded out;
+  out.set = TrainingSet(sample.learn(now), now);
+  sample = SpecSample(params);  // frees the sample before the binned set grows
+  out.set.reserve(static_cast<size_t>(std::min<int64>(eligible, limit)));
+  stream_labelled_leads(eligible, limit, params.seed, [](int64_t) { return true; },
+                        [&](const Lead& lead, bool won) {
+                          out.set.add(lead, won ? 1 : 0);
+                          if (active && is_holdout(lead.id, params.seed, params.holdout_fraction)) {
+                            out.active_raw.push_back(active->score(lead, now).raw_prob);
+                            out.active_y.push_back(won ? 1 : 0);
+                          }
+                        });
+  return out;
+}
+
 struct Gate {
   Promotion promotion;
   int active_version = 0;   // 0: no active model, or not looked up (activate is never)
   double active_auc = NAN;  // the active model's raw AUC on the held-out leads, when measured
 };
 
-// Looks up and measures the active model as far as the gate needs, and applies the gate.
-Gate decide(ActivationMode mode, const Model& candidate, const std::vector<Lead>& leads,
-            const std::vector<uint8_t>& labels, double now) {
+// Applies the gate to the candidate, given the active model (looked up
+// before training) and its raw probabilities on the held-out leads.
+Gate decide(ActivationMode mode, const Model& candidate, const ServingModel& current, const Loaded& loaded) {
   Gate g;
   ActiveModel active = ActiveModel::none();
   if (needs_active_model(mode)) {
-    ServingModel current = active_model();
     g.active_version = current.version;
     if (!current.model) {
       active = current.version == 0 ? ActiveModel::none() : ActiveModel::unreadable();
     } else if (needs_active_auc(mode)) {
-      g.active_auc = auc_raw_on_holdout(*current.model, candidate.params(), leads, labels, now);
+      g.active_auc = roc_auc(loaded.active_raw, loaded.active_y);
       active = ActiveModel::measured(g.active_auc);
     }
   }
@@ -268,23 +314,22 @@ LEADSCORE_FUNCTION(train_lead_model) {
   for (int i = 0; i < args.n_params; i++) kv.emplace_back(args.keys[i], args.values[i]);
   TrainParams params = TrainParams::from_kv(kv);
 
-  std::vector<Lead> leads;
-  std::vector<uint8_t> labels;
   const int64 eligible = won + lost;
   const bool sampled = eligible > params.max_training_leads;
-  leads.reserve(sampled ? params.max_training_leads : eligible);
-  labels.reserve(sampled ? params.max_training_leads : eligible);
-  load_labelled_leads(leads, labels, eligible, params.max_training_leads, params.seed);
+  // Looked up before the leads stream, so the held-out ones are scored by it on the way.
+  ServingModel current;
+  if (needs_active_model(args.activate)) current = active_model();
+  const Model* measure = needs_active_auc(args.activate) ? current.model.get() : nullptr;
+  Loaded loaded = load_labelled_leads(params, eligible, now, measure);
+  const size_t training_rows = loaded.set.size();
 
-  Model model = train(leads, labels, params, now, [] { return interrupt_pending(); });
-  Gate gate = decide(args.activate, model, leads, labels, now);
+  Model model = train(std::move(loaded.set), params, [] { return interrupt_pending(); });
+  Gate gate = decide(args.activate, model, current, loaded);
 
   std::string blob = serialize(model);
   std::string metrics = model.metrics().to_json();
   std::string spec = model.spec().to_json();
   std::string used_params = model.params().to_json();
-  leads.clear();
-  leads.shrink_to_fit();
 
   int version = 0;
   pg_call([&] {
@@ -294,7 +339,7 @@ LEADSCORE_FUNCTION(train_lead_model) {
     memcpy(VARDATA(b), blob.data(), blob.size());
     Oid types[5] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, BYTEAOID};
     Datum values[5] = {CStringGetTextDatum(used_params.c_str()), CStringGetTextDatum(spec.c_str()),
-                       CStringGetTextDatum(metrics.c_str()), Int32GetDatum(static_cast<int32>(labels.size())),
+                       CStringGetTextDatum(metrics.c_str()), Int32GetDatum(static_cast<int32>(training_rows)),
                        PointerGetDatum(b)};
     int rc = SPI_execute_with_args(
         "INSERT INTO " LS_MODELS " (" LS_MODELS_ALGORITHM ", " LS_MODELS_PARAMS ", " LS_MODELS_FEATURE_SPEC ", "
@@ -323,7 +368,7 @@ LEADSCORE_FUNCTION(train_lead_model) {
   // The two numbers the if_better gate compared: raw-forest AUCs on the held-out leads.
   w.key("auc_raw_on_holdout").value(model.metrics().auc_raw);
   w.key("previous_active_auc_on_holdout").value(gate.active_auc);
-  w.key("training_rows").value(labels.size());
+  w.key("training_rows").value(training_rows);
   w.key("won").value(static_cast<long long>(won));
   w.key("lost").value(static_cast<long long>(lost));
   w.key("sampled").value(sampled);  // more labelled leads than params.max_training_leads
