@@ -45,27 +45,32 @@ double Calibrator::apply(double raw) const {
   }
 }
 
-Calibrator Calibrator::fit_isotonic(const std::vector<double>& x, const std::vector<uint8_t>& y) {
-  Calibrator c;
-  c.method = Calibration::Isotonic;
-  const size_t n = x.size();
-  if (n == 0) return c;
-  std::vector<size_t> ord(n);
-  std::iota(ord.begin(), ord.end(), size_t{0});
-  std::sort(ord.begin(), ord.end(), [&](size_t i, size_t j) { return x[i] != x[j] ? x[i] < x[j] : i < j; });
-  // Blocks of (weight, Σx, Σy); equal raw scores start in one block.
-  struct Block { double w, sx, sy; };
+namespace {
+
+// Blocks of (weight, Σx, Σy).
+struct Block { double w, sx, sy; };
+
+// Pool-adjacent-violators over the rows in ascending order of raw score
+// (sx[k], sy[k]), row k taken count[k] times (once each without counts), then
+// neighbouring blocks merged to a minimum size; n is the number of rows taken.
+// Each copy of a row is added one at a time, so rows repeated by a bootstrap
+// sum exactly as the same rows listed one by one would.
+std::vector<Block> isotonic_blocks(const double* sx, const uint8_t* sy, const uint32_t* count, size_t m, size_t n) {
+  // Equal raw scores start in one block.
   std::vector<Block> st;
-  for (size_t k = 0; k < n;) {
+  for (size_t k = 0; k < m;) {
     size_t j = k;
     Block b{0, 0, 0};
-    while (j < n && x[ord[j]] == x[ord[k]]) {
-      b.w += 1;
-      b.sx += x[ord[j]];
-      b.sy += y[ord[j]];
+    while (j < m && sx[j] == sx[k]) {
+      for (uint32_t c = count ? count[j] : 1; c > 0; --c) {
+        b.w += 1;
+        b.sx += sx[j];
+        b.sy += sy[j];
+      }
       ++j;
     }
     k = j;
+    if (b.w == 0) continue;  // a score the bootstrap did not draw
     st.push_back(b);
     // Pool while the previous block's mean is not below this one's.
     while (st.size() > 1) {
@@ -103,7 +108,35 @@ Calibrator Calibrator::fit_isotonic(const std::vector<double>& x, const std::vec
       merged.back().sy += cur.sy;
     }
   }
-  for (const Block& b : merged) {
+  return merged;
+}
+
+// The rows in ascending order of raw score (ties by position).
+void sort_by_score(const std::vector<double>& x, const std::vector<uint8_t>& y, std::vector<double>* sx,
+                   std::vector<uint8_t>* sy) {
+  const size_t n = x.size();
+  std::vector<size_t> ord(n);
+  std::iota(ord.begin(), ord.end(), size_t{0});
+  std::sort(ord.begin(), ord.end(), [&](size_t i, size_t j) { return x[i] != x[j] ? x[i] < x[j] : i < j; });
+  sx->resize(n);
+  sy->resize(n);
+  for (size_t k = 0; k < n; ++k) {
+    (*sx)[k] = x[ord[k]];
+    (*sy)[k] = y[ord[k]];
+  }
+}
+
+}  // namespace
+
+Calibrator Calibrator::fit_isotonic(const std::vector<double>& x, const std::vector<uint8_t>& y) {
+  Calibrator c;
+  c.method = Calibration::Isotonic;
+  const size_t n = x.size();
+  if (n == 0) return c;
+  std::vector<double> sx;
+  std::vector<uint8_t> sy;
+  sort_by_score(x, y, &sx, &sy);
+  for (const Block& b : isotonic_blocks(sx.data(), sy.data(), nullptr, n, n)) {
     c.xs.push_back(b.sx / b.w);
     c.ys.push_back(b.sy / b.w);
   }
@@ -114,26 +147,42 @@ Calibrator Calibrator::fit_isotonic_bagged(const std::vector<double>& x, const s
                                            int rounds, uint64_t seed) {
   const size_t n = x.size();
   if (n == 0 || rounds <= 1) return fit_isotonic(x, y);
+  // Sorted once: a bootstrap round is the same rows taken a drawn number of
+  // times each, so it needs only those counts, in sorted order.
+  std::vector<double> sx;
+  std::vector<uint8_t> sy;
+  std::vector<size_t> rank(n);
+  {
+    std::vector<size_t> ord(n);
+    std::iota(ord.begin(), ord.end(), size_t{0});
+    std::sort(ord.begin(), ord.end(), [&](size_t i, size_t j) { return x[i] != x[j] ? x[i] < x[j] : i < j; });
+    sx.resize(n);
+    sy.resize(n);
+    for (size_t k = 0; k < n; ++k) {
+      sx[k] = x[ord[k]];
+      sy[k] = y[ord[k]];
+      rank[ord[k]] = k;
+    }
+  }
   // Tabulate at up to 256 quantiles of the raw scores.
-  std::vector<double> sorted = x;
-  std::sort(sorted.begin(), sorted.end());
   Calibrator out;
   out.method = Calibration::Isotonic;
   for (size_t k = 0; k < 256; ++k) {
-    double q = sorted[std::min(n - 1, k * (n - 1) / 255)];
+    double q = sx[std::min(n - 1, k * (n - 1) / 255)];
     if (out.xs.empty() || q > out.xs.back()) out.xs.push_back(q);
   }
   out.ys.assign(out.xs.size(), 0.0);
   Rng rng(seed ^ 0x63616c6962ULL);
-  std::vector<double> bx(n);
-  std::vector<uint8_t> by(n);
+  std::vector<uint32_t> count(n);
   for (int r = 0; r < rounds; ++r) {
-    for (size_t i = 0; i < n; ++i) {
-      size_t j = rng.below(static_cast<uint32_t>(n));
-      bx[i] = x[j];
-      by[i] = y[j];
+    std::fill(count.begin(), count.end(), 0u);
+    for (size_t i = 0; i < n; ++i) count[rank[rng.below(static_cast<uint32_t>(n))]]++;
+    Calibrator c;
+    c.method = Calibration::Isotonic;
+    for (const Block& b : isotonic_blocks(sx.data(), sy.data(), count.data(), n, n)) {
+      c.xs.push_back(b.sx / b.w);
+      c.ys.push_back(b.sy / b.w);
     }
-    Calibrator c = fit_isotonic(bx, by);
     for (size_t k = 0; k < out.xs.size(); ++k) out.ys[k] += c.interpolate(out.xs[k]);
   }
   for (double& v : out.ys) v /= rounds;

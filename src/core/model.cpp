@@ -83,6 +83,32 @@ std::vector<FeatureImportance> top_importance(const FeatureSpec& spec, const For
   return v;
 }
 
+// The forest's raw probability of the given rows of a row-major bin matrix
+// (nf bytes a row): leaf values summed in tree order and divided by the
+// number of trees, exactly as Model::score computes raw_prob, walked a block
+// of rows at a time as Model::score_batch does.
+std::vector<double> raw_probs(const Forest& forest, const uint8_t* rows, size_t nf, const std::vector<uint32_t>& which) {
+  constexpr size_t kBlock = 32;
+  std::vector<double> out(which.size());
+  std::vector<uint8_t> buf(kBlock * nf);
+  uint32_t leaves[kBlock];
+  double sum[kBlock];
+  const double T = static_cast<double>(forest.n_trees());
+  for (size_t b0 = 0; b0 < which.size(); b0 += kBlock) {
+    const size_t m = std::min(kBlock, which.size() - b0);
+    for (size_t i = 0; i < m; ++i) {
+      std::copy_n(rows + static_cast<size_t>(which[b0 + i]) * nf, nf, buf.data() + i * nf);
+      sum[i] = 0;
+    }
+    for (size_t t = 0; t < forest.n_trees(); ++t) {
+      forest.walk_block(t, buf.data(), m, nf, leaves);
+      for (size_t i = 0; i < m; ++i) sum[i] += static_cast<double>(forest.nodes[forest.walk_node[leaves[i]]].value);
+    }
+    for (size_t i = 0; i < m; ++i) out[b0 + i] = sum[i] / T;
+  }
+  return out;
+}
+
 // Polled every 4096 leads while streaming them.
 bool stop_now(const ShouldStop& stop, size_t i) { return (i & 4095) == 4095 && stop && stop(); }
 
@@ -331,15 +357,13 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     Model m(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), Metrics(), params);
     // One pass over the held-out leads' bins gives both the calibrated
     // probabilities the metrics describe and the raw ones auc_raw and the
-    // refit need: the mean leaf value over the trees in tree order, as
-    // Model::score computes it.
-    std::vector<double> p, raw;
+    // refit need.
+    const std::vector<double> raw = raw_probs(m.forest(), set.rows.data(), nf, hold_rows);
+    std::vector<double> p;
     std::vector<uint8_t> hy;
-    for (uint32_t r : hold_rows) {
-      const double v = m.forest().predict(set.rows.data() + static_cast<size_t>(r) * nf);
-      raw.push_back(v);
-      p.push_back(m.calibrator().apply(v));
-      hy.push_back(labels[r]);
+    for (size_t i = 0; i < hold_rows.size(); ++i) {
+      p.push_back(m.calibrator().apply(raw[i]));
+      hy.push_back(labels[hold_rows[i]]);
     }
     Metrics metrics = compute_metrics(p, hy);
     metrics.rows_train = train_rows.size();
