@@ -74,16 +74,13 @@ class TreeBuilder {
     const uint64_t seed = tree_seed(p_.seed, t);
     bootstrap(seed, n, cnt_);
     Rng rng(seed ^ 0x73706c6974ULL);
-    w_.assign(n, 0.0);
-    wy_.assign(n, 0.0);
     idx_.clear();
     double W0 = 0, P0 = 0;
     for (size_t r = 0; r < n; ++r) {
       if (cnt_[r] == 0) continue;
-      w_[r] = cnt_[r] * (d_.y[r] ? w_pos_ : w_neg_);
-      wy_[r] = d_.y[r] ? w_[r] : 0.0;
-      W0 += w_[r];
-      P0 += wy_[r];
+      const double w = weight(r);
+      W0 += w;
+      P0 += d_.y[r] ? w : 0.0;
       idx_.push_back(static_cast<uint32_t>(r));
     }
     tmp_.resize(idx_.size());
@@ -154,8 +151,9 @@ class TreeBuilder {
     const size_t nf = order_.size();
     // Node-local copies of the weights: one random access per row, not one per row and feature.
     for (uint32_t q = lo; q < hi; ++q) {
-      gw_[q - lo] = w_[idx_[q]];
-      gwy_[q - lo] = wy_[idx_[q]];
+      const uint32_t r = idx_[q];
+      gw_[q - lo] = weight(r);
+      gwy_[q - lo] = d_.y[r] ? gw_[q - lo] : 0.0;
     }
     size_t tried = 0;
     for (size_t k = 0; k < nf && tried < mtry_; ++k) {
@@ -252,6 +250,10 @@ class TreeBuilder {
         if (b >= nb || hw_[b] <= 0) best.set.add(static_cast<uint8_t>(b));
   }
 
+  // A row's weight in this tree: its bootstrap count times its class weight
+  // (computed where needed rather than stored: two doubles a row less).
+  double weight(uint32_t r) const { return cnt_[r] * (d_.y[r] ? w_pos_ : w_neg_); }
+
   static void set_best(Split& s, double g, uint32_t f, uint8_t kind, uint8_t thr, double lw, double lp) {
     s.lw = lw;
     s.lp = lp;
@@ -266,7 +268,7 @@ class TreeBuilder {
   double w_pos_, w_neg_;
   size_t mtry_ = 1;
   std::vector<uint32_t> order_, cnt_, idx_, tmp_;
-  std::vector<double> w_, wy_, gw_, gwy_;
+  std::vector<double> gw_, gwy_;
   double hw_[256] = {0}, hp_[256] = {0};  // zero between uses
   uint8_t touched_[256], sorted_[256];
 };

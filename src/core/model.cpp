@@ -36,7 +36,7 @@ Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y
 
 // Grow the forest and calibrate it on out-of-bag predictions, all from
 // set's rows[] in the given (canonical) order; the spec comes with set and
-// counts its bins over these rows, the leads it describes.
+// counts its bins over these rows, the leads it describes. Frees set.rows.
 Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const TrainParams& params, const ShouldStop& stop) {
   Fitted out;
   const size_t nf = set.spec.size();
@@ -51,6 +51,7 @@ Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const TrainParam
     d.y[i] = set.labels[rows[i]];
     if ((i & 65535) == 65535 && stop && stop()) throw Cancelled();
   }
+  std::vector<uint8_t>().swap(set.rows);  // every row the forest needs is in d now
   out.spec = std::move(set.spec);
   for (size_t f = 0; f < nf; ++f) {
     std::vector<uint32_t> counts(out.spec[f].n_bins(), 0);
@@ -83,25 +84,21 @@ std::vector<FeatureImportance> top_importance(const FeatureSpec& spec, const For
   return v;
 }
 
-// The forest's raw probability of the given rows of a row-major bin matrix
-// (nf bytes a row): leaf values summed in tree order and divided by the
-// number of trees, exactly as Model::score computes raw_prob, walked a block
-// of rows at a time as Model::score_batch does.
-std::vector<double> raw_probs(const Forest& forest, const uint8_t* rows, size_t nf, const std::vector<uint32_t>& which) {
+// The forest's raw probability of n rows of a row-major bin matrix (nf
+// bytes a row): leaf values summed in tree order and divided by the number of
+// trees, exactly as Model::score computes raw_prob, walked a block of rows at
+// a time as Model::score_batch does.
+std::vector<double> raw_probs(const Forest& forest, const uint8_t* rows, size_t nf, size_t n) {
   constexpr size_t kBlock = 32;
-  std::vector<double> out(which.size());
-  std::vector<uint8_t> buf(kBlock * nf);
+  std::vector<double> out(n);
   uint32_t leaves[kBlock];
   double sum[kBlock];
   const double T = static_cast<double>(forest.n_trees());
-  for (size_t b0 = 0; b0 < which.size(); b0 += kBlock) {
-    const size_t m = std::min(kBlock, which.size() - b0);
-    for (size_t i = 0; i < m; ++i) {
-      std::copy_n(rows + static_cast<size_t>(which[b0 + i]) * nf, nf, buf.data() + i * nf);
-      sum[i] = 0;
-    }
+  for (size_t b0 = 0; b0 < n; b0 += kBlock) {
+    const size_t m = std::min(kBlock, n - b0);
+    std::fill_n(sum, m, 0.0);
     for (size_t t = 0; t < forest.n_trees(); ++t) {
-      forest.walk_block(t, buf.data(), m, nf, leaves);
+      forest.walk_block(t, rows + b0 * nf, m, nf, leaves);
       for (size_t i = 0; i < m; ++i) sum[i] += static_cast<double>(forest.nodes[forest.walk_node[leaves[i]]].value);
     }
     for (size_t i = 0; i < m; ++i) out[b0 + i] = sum[i] / T;
@@ -351,14 +348,18 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   if (!both_classes(train_rows)) throw InvalidInput("the non-held-out leads are all of one class");
 
   if (!params.refit_full || hold_rows.empty()) {
-    // The shipped forest never sees the held-out leads: measure it on them directly.
+    // The shipped forest never sees the held-out leads: measure it on them
+    // directly, from their bins, kept apart before fit() frees the rest.
+    std::vector<uint8_t> hold_bins(hold_rows.size() * nf);
+    for (size_t i = 0; i < hold_rows.size(); ++i)
+      std::copy_n(set.rows.data() + static_cast<size_t>(hold_rows[i]) * nf, nf, hold_bins.data() + i * nf);
     Fitted fitted = fit(set, train_rows, params, should_stop);
     const std::vector<double> fitted_oob = std::move(fitted.oob);
     Model m(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), Metrics(), params);
     // One pass over the held-out leads' bins gives both the calibrated
     // probabilities the metrics describe and the raw ones auc_raw and the
     // refit need.
-    const std::vector<double> raw = raw_probs(m.forest(), set.rows.data(), nf, hold_rows);
+    const std::vector<double> raw = raw_probs(m.forest(), hold_bins.data(), nf, hold_rows.size());
     std::vector<double> p;
     std::vector<uint8_t> hy;
     for (size_t i = 0; i < hold_rows.size(); ++i) {
