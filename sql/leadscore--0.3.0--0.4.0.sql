@@ -5,6 +5,21 @@
 \echo Use "ALTER EXTENSION leadscore UPDATE TO '0.4.0'" to load this file. \quit
 
 ---------------------------------------------------------------------------
+-- What a score carries
+---------------------------------------------------------------------------
+
+ALTER TYPE leadscore.lead_score
+  ADD ATTRIBUTE percentile     float8,
+  ADD ATTRIBUTE win_prob_low   float8,
+  ADD ATTRIBUTE win_prob_high  float8,
+  ADD ATTRIBUTE contact_prob   float8,
+  ADD ATTRIBUTE quote_prob     float8,
+  ADD ATTRIBUTE value_if_won   float8,
+  ADD ATTRIBUTE expected_value float8;
+COMMENT ON TYPE leadscore.lead_score IS
+  'The result of score_lead(): score, grade, win probability and confidence, method and model version; percentile, interval, stage probabilities and deal value where the model provides them (NULL otherwise).';
+
+---------------------------------------------------------------------------
 -- Settings, as SQL reads them
 ---------------------------------------------------------------------------
 
@@ -535,6 +550,25 @@ $$;
 COMMENT ON FUNCTION leadscore.score_leads(jsonb, boolean) IS
   'The seed''s /api/score-leads: scores every lead of the body and returns one result per lead in input order; writes the leads the caller may write (service_role: any; a contractor: new leads, as its own, and its own) and stores their scores in lead_outcomes and score_history ("stored" says which).';
 
+-- ml_inference gains use_ml, as score_leads has it.
+DROP FUNCTION leadscore.ml_inference(jsonb);
+-- Read-only: the body is parsed once, and one statement scores and explains
+-- it, so the batch sees one model.
+CREATE FUNCTION leadscore.ml_inference(leads jsonb, use_ml boolean DEFAULT NULL) RETURNS jsonb
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  parsed leadscore.leads[] := ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p);
+BEGIN
+  RETURN (SELECT coalesce(jsonb_agg(leadscore.score_result(leadscore.score_lead(parsed[i], ml_inference.use_ml),
+                                                           leadscore.explain_lead(parsed[i], 3, ml_inference.use_ml))
+                                    ORDER BY i), '[]')
+            FROM generate_subscripts(parsed, 1) AS i);
+END
+$$;
+COMMENT ON FUNCTION leadscore.ml_inference(jsonb, boolean) IS
+  'The seed''s /api/ml-inference, read-only: scores the given leads with the active model when use_ml is true (NULL: when leadscore.enable_ml_scoring is on), else by rules, and says why in fallback_reason.';
+
 -- Rescores leads in batches of 10,000 by id (keyset), one statement per batch,
 -- so memory stays bounded however many leads there are. A lead is rescored
 -- when since is NULL (every lead), or when it has no stored score, its score
@@ -654,6 +688,54 @@ END
 $$;
 COMMENT ON FUNCTION leadscore.nightly_training() IS
   'One nightly run: honours leadscore.enable_nightly_training, trains on leads older than leadscore.training_min_lead_age days with the promotion gate, rescores stale leads, prunes score_history, and records the run in training_runs (returned as JSON).';
+
+---------------------------------------------------------------------------
+-- A pg_cron job that removes itself once leadscore is dropped
+---------------------------------------------------------------------------
+
+-- What the pg_cron job runs. pg_cron's jobs outlive DROP EXTENSION leadscore
+-- (they are rows of pg_cron's table, which an extension cannot own), so the
+-- job checks first: once leadscore is gone it removes itself instead of
+-- failing every night.
+CREATE FUNCTION leadscore.nightly_job_command() RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT 'DO $job$ BEGIN IF pg_catalog.to_regprocedure(''leadscore.nightly_training()'') IS NULL THEN '
+      || 'PERFORM cron.unschedule(j.jobid) FROM cron.job j WHERE j.jobname OPERATOR(pg_catalog.=) ''leadscore_nightly_training'' '
+      || 'AND j.username OPERATOR(pg_catalog.=) CURRENT_USER AND j.database OPERATOR(pg_catalog.=) pg_catalog.current_database(); '
+      || 'ELSE PERFORM leadscore.nightly_training(); END IF; END $job$'
+$$;
+COMMENT ON FUNCTION leadscore.nightly_job_command() IS
+  'The command of the pg_cron job: nightly_training(), or, once leadscore has been dropped, removing the job itself (internal).';
+
+-- One job per database, named leadscore_nightly_training; pg_cron (1.4 and
+-- later) replaces the schedule of a job with the same name and owner.
+CREATE OR REPLACE FUNCTION leadscore.schedule_nightly_training(schedule text DEFAULT '0 2 * * *') RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  job bigint;
+BEGIN
+  PERFORM leadscore.require_pg_cron();
+  EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
+     INTO job
+    USING 'leadscore_nightly_training', schedule, leadscore.nightly_job_command(), current_database();
+  RETURN job;
+END
+$$;
+COMMENT ON FUNCTION leadscore.schedule_nightly_training(text) IS
+  'Registers (or reschedules) the pg_cron job leadscore_nightly_training that runs nightly_training() in this database; the schedule is a cron expression in UTC. Returns the job id. Needs pg_cron.';
+
+-- The job scheduled by 0.3.0 runs the new command from now on.
+DO $update_job$
+BEGIN
+  IF pg_catalog.to_regprocedure('cron.alter_job(bigint,text,text,text,text,boolean)') IS NOT NULL THEN
+    PERFORM cron.alter_job(j.jobid, command => leadscore.nightly_job_command())
+       FROM cron.job j
+      WHERE j.jobname = 'leadscore_nightly_training' AND j.database = pg_catalog.current_database();
+  END IF;
+END
+$update_job$;
 
 ---------------------------------------------------------------------------
 -- Monitoring that reads what it can
@@ -841,6 +923,7 @@ COMMENT ON FUNCTION leadscore.health() IS
 
 REVOKE ALL ON leadscore.labelled_leads, leadscore.job_locks FROM PUBLIC;
 REVOKE ALL ON FUNCTION leadscore.current_account(),
+                       leadscore.nightly_job_command(),
                        leadscore.settings(),
                        leadscore.training_min_lead_age(),
                        leadscore.training_readiness(int),
@@ -850,6 +933,8 @@ REVOKE ALL ON FUNCTION leadscore.current_account(),
                        leadscore.metrics_problems(int, jsonb)
   FROM PUBLIC;
 GRANT SELECT ON leadscore.labelled_leads TO service_role;
+REVOKE ALL ON FUNCTION leadscore.ml_inference(jsonb, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION leadscore.ml_inference(jsonb, boolean) TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION leadscore.current_account() TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION leadscore.settings(),
                           leadscore.training_min_lead_age(),

@@ -47,6 +47,8 @@ CREATE TYPE leadscore.lead_rating AS ENUM
 COMMENT ON TYPE leadscore.lead_rating IS
   'How a contractor''s contact with a lead ended, from worst to best.';
 
+-- Attributes are appended release by release (an updated database and a
+-- fresh one must agree on their order); NULL where a score does not have it.
 CREATE TYPE leadscore.lead_score AS (
   lead_id          bigint,
   score            int,     -- 0..100
@@ -55,9 +57,17 @@ CREATE TYPE leadscore.lead_score AS (
   confidence       text,    -- high, medium, low
   confidence_value float8,  -- the number behind confidence, 0..1
   method           text,    -- ml or rules
-  model_version    int      -- NULL for rules
+  model_version    int,     -- NULL for rules
+  percentile       float8,  -- 0..100: share of the model's held-out leads with a lower win_prob
+  win_prob_low     float8,  -- a 90% interval for the lead's true win probability
+  win_prob_high    float8,
+  contact_prob     float8,  -- P(someone reached a decision maker)
+  quote_prob       float8,  -- P(it comes to a quote)
+  value_if_won     float8,  -- expected deal value in dollars, if won
+  expected_value   float8   -- win_prob x value_if_won
 );
-COMMENT ON TYPE leadscore.lead_score IS 'The result of score_lead().';
+COMMENT ON TYPE leadscore.lead_score IS
+  'The result of score_lead(): score, grade, win probability and confidence, method and model version; percentile, interval, stage probabilities and deal value where the model provides them (NULL otherwise).';
 
 ---------------------------------------------------------------------------
 -- Vocabularies and configuration an operator edits
@@ -1103,17 +1113,22 @@ $$;
 COMMENT ON FUNCTION leadscore.score_result(leadscore.lead_score, jsonb) IS
   'Formats one scored lead as returned by score_leads() and ml_inference().';
 
-CREATE FUNCTION leadscore.ml_inference(leads jsonb) RETURNS jsonb
-  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+-- Read-only: the body is parsed once, and one statement scores and explains
+-- it, so the batch sees one model.
+CREATE FUNCTION leadscore.ml_inference(leads jsonb, use_ml boolean DEFAULT NULL) RETURNS jsonb
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
-  WITH parsed AS (SELECT ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p) AS a)
-  SELECT coalesce(jsonb_agg(leadscore.score_result(leadscore.score_lead(parsed.a[i]),
-                                                   leadscore.explain_lead(parsed.a[i], 3))
-                            ORDER BY i), '[]')
-    FROM parsed, generate_subscripts(parsed.a, 1) AS i
+DECLARE
+  parsed leadscore.leads[] := ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p);
+BEGIN
+  RETURN (SELECT coalesce(jsonb_agg(leadscore.score_result(leadscore.score_lead(parsed[i], ml_inference.use_ml),
+                                                           leadscore.explain_lead(parsed[i], 3, ml_inference.use_ml))
+                                    ORDER BY i), '[]')
+            FROM generate_subscripts(parsed, 1) AS i);
+END
 $$;
-COMMENT ON FUNCTION leadscore.ml_inference(jsonb) IS
-  'The seed''s /api/ml-inference, read-only: scores the given leads with the active model when leadscore.enable_ml_scoring is on, else by rules, and says why in fallback_reason.';
+COMMENT ON FUNCTION leadscore.ml_inference(jsonb, boolean) IS
+  'The seed''s /api/ml-inference, read-only: scores the given leads with the active model when use_ml is true (NULL: when leadscore.enable_ml_scoring is on), else by rules, and says why in fallback_reason.';
 
 -- Rescores leads in batches of 10,000 by id (keyset), one statement per batch,
 -- so memory stays bounded however many leads there are. A lead is rescored
@@ -1255,6 +1270,21 @@ $$;
 COMMENT ON FUNCTION leadscore.require_pg_cron() IS
   'Raises an error with installation steps unless pg_cron is installed in this database (internal).';
 
+-- What the pg_cron job runs. pg_cron's jobs outlive DROP EXTENSION leadscore
+-- (they are rows of pg_cron's table, which an extension cannot own), so the
+-- job checks first: once leadscore is gone it removes itself instead of
+-- failing every night.
+CREATE FUNCTION leadscore.nightly_job_command() RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT 'DO $job$ BEGIN IF pg_catalog.to_regprocedure(''leadscore.nightly_training()'') IS NULL THEN '
+      || 'PERFORM cron.unschedule(j.jobid) FROM cron.job j WHERE j.jobname OPERATOR(pg_catalog.=) ''leadscore_nightly_training'' '
+      || 'AND j.username OPERATOR(pg_catalog.=) CURRENT_USER AND j.database OPERATOR(pg_catalog.=) pg_catalog.current_database(); '
+      || 'ELSE PERFORM leadscore.nightly_training(); END IF; END $job$'
+$$;
+COMMENT ON FUNCTION leadscore.nightly_job_command() IS
+  'The command of the pg_cron job: nightly_training(), or, once leadscore has been dropped, removing the job itself (internal).';
+
 -- One job per database, named leadscore_nightly_training; pg_cron (1.4 and
 -- later) replaces the schedule of a job with the same name and owner.
 CREATE FUNCTION leadscore.schedule_nightly_training(schedule text DEFAULT '0 2 * * *') RETURNS bigint
@@ -1266,7 +1296,7 @@ BEGIN
   PERFORM leadscore.require_pg_cron();
   EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
      INTO job
-    USING 'leadscore_nightly_training', schedule, 'SELECT leadscore.nightly_training()', current_database();
+    USING 'leadscore_nightly_training', schedule, leadscore.nightly_job_command(), current_database();
   RETURN job;
 END
 $$;
@@ -1551,7 +1581,7 @@ GRANT EXECUTE ON FUNCTION leadscore.current_account(),
                           leadscore.parse_leads(jsonb),
                           leadscore.score_leads(jsonb, boolean),
                           leadscore.score_result(leadscore.lead_score, jsonb),
-                          leadscore.ml_inference(jsonb),
+                          leadscore.ml_inference(jsonb, boolean),
                           leadscore.model_report_svg(int)
   TO authenticated, service_role;
 
