@@ -4,7 +4,7 @@
 -- (The lock needs two sessions: test/e2e/45_nightly_lock.t.)
 BEGIN;
 \ir fixture.psql
-SELECT plan(26);
+SELECT plan(27);
 
 -- The flag is off by default: a run is recorded as skipped, whoever starts it.
 SELECT is(leadscore.nightly_training() ->> 'status', 'skipped', 'with the flag off a run is skipped');
@@ -52,8 +52,11 @@ SELECT is(leadscore.health() -> 'labelled_leads' -> 'old_enough_to_train', '60':
 SELECT results_eq(
   $$SELECT r ->> 'status', r ->> 'labelled_rows', r ->> 'activated', r ->> 'rescored'
       FROM leadscore.nightly_training() r$$,
-  $$VALUES ('succeeded', '60', 'true', '60')$$,
-  'with enough old leads the run trains, activates the first model and rescores every lead');
+  $$VALUES ('succeeded', '60', 'false', '60')$$,
+  'with enough old leads the run trains and rescores every lead, but does not activate a model no better than chance');
+SELECT alike((SELECT reason FROM leadscore.training_runs ORDER BY id DESC LIMIT 1),
+  'its held-out ranking is not credibly better than chance: AUC %',
+  'the labels here follow the lead id''s parity, which no feature shows: the run says why the model stays a candidate');
 SELECT is((SELECT count(*) FROM leadscore.training_runs WHERE status = 'succeeded' AND model_version IS NOT NULL
              AND metrics ? 'auc' AND duration IS NOT NULL AND won = 30 AND lost = 30), 1::bigint,
   'the succeeded run records the model, its metrics, the class counts and the duration');
