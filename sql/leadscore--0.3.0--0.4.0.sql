@@ -35,6 +35,61 @@ CREATE FUNCTION leadscore.training_min_lead_age() RETURNS int
 COMMENT ON FUNCTION leadscore.training_min_lead_age() IS
   'The leadscore.training_min_lead_age setting: the age in days a lead needs before training uses its label.';
 
+CREATE FUNCTION leadscore.quote_expiry_days() RETURNS int
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'quote_expiry_days';
+COMMENT ON FUNCTION leadscore.quote_expiry_days() IS
+  'The leadscore.quote_expiry_days setting: the age in days after which an unresolved rating (quoted) counts as lost.';
+
+---------------------------------------------------------------------------
+-- Quotes resolve: an unresolved rating older than quote_expiry_days is lost
+---------------------------------------------------------------------------
+
+-- The labelling rule, in one place. Each rating says won, lost, or nothing yet
+-- (rating_labels; by default quoted says nothing yet); a rating that says
+-- nothing yet counts as lost once its feedback row is older than
+-- leadscore.quote_expiry_days (a quote nobody accepted). A lead is won if any
+-- rating says won, lost if every rating says lost, and unresolved otherwise
+-- (e.g. a young quote beside losses). Time moves labels: nightly_training()
+-- re-derives them, and so does any change of the lead's feedback.
+CREATE OR REPLACE VIEW leadscore.derived_win_labels AS
+  SELECT r.lead_id,
+         CASE WHEN bool_or(r.says IS TRUE) THEN true
+              WHEN bool_and(r.says IS FALSE) THEN false END AS win_label,
+         count(*) AS ratings
+    FROM (SELECT f.lead_id,
+                 coalesce(rl.win_label,
+                          CASE WHEN f.updated_at <= now() - make_interval(days => leadscore.quote_expiry_days())
+                               THEN false END) AS says
+            FROM leadscore.lead_feedback f
+            LEFT JOIN leadscore.rating_labels rl ON rl.rating = f.rating) AS r
+   GROUP BY r.lead_id;
+COMMENT ON VIEW leadscore.derived_win_labels IS
+  'win_label of every rated lead, derived from lead_feedback and rating_labels.';
+
+ALTER TABLE leadscore.training_runs ADD COLUMN relabelled bigint;
+COMMENT ON TABLE leadscore.training_runs IS
+  'One row per nightly_training() run: status succeeded, skipped or failed, with the reason or error, the labelled rows used, the model produced and whether it was activated, its metrics, the leads rescored, the duration, who started it, and how many labels it re-derived (quotes that expired).';
+
+-- Labels as they stand today, quotes older than the expiry included.
+SELECT leadscore.rederive_win_labels();
+
+---------------------------------------------------------------------------
+-- Deal bands are ranges of dollars, validated
+---------------------------------------------------------------------------
+
+ALTER TABLE leadscore.deal_bands RENAME COLUMN min_usd TO min_value;
+ALTER TABLE leadscore.deal_bands RENAME COLUMN max_usd TO max_value;
+ALTER TABLE leadscore.deal_bands
+  ADD CONSTRAINT deal_bands_bounds_check
+    CHECK ((min_value IS NULL OR min_value >= 0) AND (max_value IS NULL OR max_value > min_value)),
+  ADD CONSTRAINT deal_bands_active_bounded CHECK (NOT active OR min_value IS NOT NULL),
+  ADD CONSTRAINT deal_bands_no_overlap
+    EXCLUDE USING gist (numrange(min_value, max_value) WITH &&) WHERE (active)
+    DEFERRABLE INITIALLY DEFERRED;
+COMMENT ON TABLE leadscore.deal_bands IS
+  'Allowed values of lead_feedback.deal_band (the deal size), each a range of dollars [min_value, max_value), the top one open (max_value NULL). Operators may add bands, with bounds that do not overlap the active ones.';
+
 ---------------------------------------------------------------------------
 -- Who owns a lead; bounded input; rate limits
 ---------------------------------------------------------------------------
@@ -646,6 +701,10 @@ BEGIN
 
   DELETE FROM leadscore.score_history h WHERE h.scored_at < now() - make_interval(days => retention);
 
+  -- Labels move with time (quotes expire): re-derive them before counting.
+  UPDATE leadscore.training_runs SET relabelled = leadscore.rederive_win_labels()
+   WHERE id = run.id RETURNING * INTO run;
+
   -- Too little to train on is not a failure: the run is skipped, saying why.
   readiness := leadscore.training_readiness();
   n_won := (readiness ->> 'won')::bigint;
@@ -897,6 +956,7 @@ BEGIN
       'enable_nightly_training', current_setting('leadscore.enable_nightly_training')::boolean),
     'settings', jsonb_build_object(
       'training_min_lead_age_days', leadscore.training_min_lead_age(),
+      'quote_expiry_days', leadscore.quote_expiry_days(),
       'score_history_retention_days', current_setting('leadscore.score_history_retention')::int),
     'active_model', CASE WHEN active.version IS NOT NULL THEN jsonb_build_object(
       'version', active.version, 'trained_at', active.created_at, 'activated_at', active.activated_at,
@@ -907,6 +967,14 @@ BEGIN
       'model_version', last_run.model_version) END,
     'labelled_leads', jsonb_build_object(
       'won', labels.won, 'lost', labels.lost, 'old_enough_to_train', labels.old_enough),
+    'outcomes', (SELECT jsonb_build_object(
+                   'won', count(*) FILTER (WHERE o.win_label),
+                   'lost', count(*) FILTER (WHERE NOT o.win_label),
+                   'pending', count(*) FILTER (WHERE o.win_label IS NULL AND d.lead_id IS NOT NULL),
+                   'unrated', (SELECT count(*) FROM leadscore.leads l
+                                WHERE NOT EXISTS (SELECT 1 FROM leadscore.lead_feedback f WHERE f.lead_id = l.id)))
+                   FROM leadscore.lead_outcomes o
+                   LEFT JOIN (SELECT DISTINCT f.lead_id FROM leadscore.lead_feedback f) d ON d.lead_id = o.lead_id),
     'feedback_since_last_training', (SELECT count(*) FROM leadscore.lead_feedback f
                                       WHERE last_trained IS NULL OR f.updated_at > last_trained),
     'drift', leadscore.score_drift(),
@@ -915,14 +983,15 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION leadscore.health() IS
-  'The state of leadscore as JSON: feature flags, settings, the active model and its age, the last training run, labelled leads, feedback received since the last training, score drift (see score_drift()), and model_problems (models whose metrics are malformed, named).';
+  'The state of leadscore as JSON: feature flags, settings, the active model and its age, the last training run, labelled leads, outcomes (won, lost, pending: rated but unresolved, e.g. a young quote; unrated leads), feedback received since the last training, score drift (see score_drift()), and model_problems (models whose metrics are malformed, named).';
 
 ---------------------------------------------------------------------------
 -- Privileges of the new objects
 ---------------------------------------------------------------------------
 
 REVOKE ALL ON leadscore.labelled_leads, leadscore.job_locks FROM PUBLIC;
-REVOKE ALL ON FUNCTION leadscore.current_account(),
+REVOKE ALL ON FUNCTION leadscore.quote_expiry_days(),
+                       leadscore.current_account(),
                        leadscore.nightly_job_command(),
                        leadscore.settings(),
                        leadscore.training_min_lead_age(),
@@ -938,6 +1007,7 @@ GRANT EXECUTE ON FUNCTION leadscore.ml_inference(jsonb, boolean) TO authenticate
 GRANT EXECUTE ON FUNCTION leadscore.current_account() TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION leadscore.settings(),
                           leadscore.training_min_lead_age(),
+                          leadscore.quote_expiry_days(),
                           leadscore.training_readiness(int),
                           leadscore.metric(jsonb, text),
                           leadscore.metric_points(jsonb, text, text[]),

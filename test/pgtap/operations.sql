@@ -108,7 +108,7 @@ SELECT results_eq($$SELECT d ->> 'level', d -> 'psi' FROM pg_temp.drift_of('few'
   $$VALUES ('insufficient_data', 'null'::jsonb)$$, 'under 100 scores since activation: insufficient_data, no PSI');
 SELECT is(leadscore.health() -> 'active_model' ->> 'version', '900', 'health() names the active model');
 SELECT set_eq($$SELECT jsonb_object_keys(leadscore.health())$$,
-  ARRAY['flags', 'settings', 'active_model', 'last_run', 'labelled_leads', 'feedback_since_last_training', 'drift',
+  ARRAY['flags', 'settings', 'active_model', 'last_run', 'labelled_leads', 'outcomes', 'feedback_since_last_training', 'drift',
         'model_problems'],
   'health() has its documented keys');
 
