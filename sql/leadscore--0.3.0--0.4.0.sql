@@ -5,6 +5,21 @@
 \echo Use "ALTER EXTENSION leadscore UPDATE TO '0.4.0'" to load this file. \quit
 
 ---------------------------------------------------------------------------
+-- What a score carries
+---------------------------------------------------------------------------
+
+ALTER TYPE leadscore.lead_score
+  ADD ATTRIBUTE percentile     float8,
+  ADD ATTRIBUTE win_prob_low   float8,
+  ADD ATTRIBUTE win_prob_high  float8,
+  ADD ATTRIBUTE contact_prob   float8,
+  ADD ATTRIBUTE quote_prob     float8,
+  ADD ATTRIBUTE value_if_won   float8,
+  ADD ATTRIBUTE expected_value float8;
+COMMENT ON TYPE leadscore.lead_score IS
+  'The result of score_lead(): score, grade, win probability and confidence, method and model version; percentile, interval, stage probabilities and deal value where the model provides them (NULL otherwise).';
+
+---------------------------------------------------------------------------
 -- Settings, as SQL reads them
 ---------------------------------------------------------------------------
 
@@ -19,6 +34,61 @@ CREATE FUNCTION leadscore.training_min_lead_age() RETURNS int
   AS 'MODULE_PATHNAME', 'training_min_lead_age';
 COMMENT ON FUNCTION leadscore.training_min_lead_age() IS
   'The leadscore.training_min_lead_age setting: the age in days a lead needs before training uses its label.';
+
+CREATE FUNCTION leadscore.quote_expiry_days() RETURNS int
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'quote_expiry_days';
+COMMENT ON FUNCTION leadscore.quote_expiry_days() IS
+  'The leadscore.quote_expiry_days setting: the age in days after which an unresolved rating (quoted) counts as lost.';
+
+---------------------------------------------------------------------------
+-- Quotes resolve: an unresolved rating older than quote_expiry_days is lost
+---------------------------------------------------------------------------
+
+-- The labelling rule, in one place. Each rating says won, lost, or nothing yet
+-- (rating_labels; by default quoted says nothing yet); a rating that says
+-- nothing yet counts as lost once its feedback row is older than
+-- leadscore.quote_expiry_days (a quote nobody accepted). A lead is won if any
+-- rating says won, lost if every rating says lost, and unresolved otherwise
+-- (e.g. a young quote beside losses). Time moves labels: nightly_training()
+-- re-derives them, and so does any change of the lead's feedback.
+CREATE OR REPLACE VIEW leadscore.derived_win_labels AS
+  SELECT r.lead_id,
+         CASE WHEN bool_or(r.says IS TRUE) THEN true
+              WHEN bool_and(r.says IS FALSE) THEN false END AS win_label,
+         count(*) AS ratings
+    FROM (SELECT f.lead_id,
+                 coalesce(rl.win_label,
+                          CASE WHEN f.updated_at <= now() - make_interval(days => leadscore.quote_expiry_days())
+                               THEN false END) AS says
+            FROM leadscore.lead_feedback f
+            LEFT JOIN leadscore.rating_labels rl ON rl.rating = f.rating) AS r
+   GROUP BY r.lead_id;
+COMMENT ON VIEW leadscore.derived_win_labels IS
+  'win_label of every rated lead, derived from lead_feedback and rating_labels.';
+
+ALTER TABLE leadscore.training_runs ADD COLUMN relabelled bigint;
+COMMENT ON TABLE leadscore.training_runs IS
+  'One row per nightly_training() run: status succeeded, skipped or failed, with the reason or error, the labelled rows used, the model produced and whether it was activated, its metrics, the leads rescored, the duration, who started it, and how many labels it re-derived (quotes that expired).';
+
+-- Labels as they stand today, quotes older than the expiry included.
+SELECT leadscore.rederive_win_labels();
+
+---------------------------------------------------------------------------
+-- Deal bands are ranges of dollars, validated
+---------------------------------------------------------------------------
+
+ALTER TABLE leadscore.deal_bands RENAME COLUMN min_usd TO min_value;
+ALTER TABLE leadscore.deal_bands RENAME COLUMN max_usd TO max_value;
+ALTER TABLE leadscore.deal_bands
+  ADD CONSTRAINT deal_bands_bounds_check
+    CHECK ((min_value IS NULL OR min_value >= 0) AND (max_value IS NULL OR max_value > min_value)),
+  ADD CONSTRAINT deal_bands_active_bounded CHECK (NOT active OR min_value IS NOT NULL),
+  ADD CONSTRAINT deal_bands_no_overlap
+    EXCLUDE USING gist (numrange(min_value, max_value) WITH &&) WHERE (active)
+    DEFERRABLE INITIALLY DEFERRED;
+COMMENT ON TABLE leadscore.deal_bands IS
+  'Allowed values of lead_feedback.deal_band (the deal size), each a range of dollars [min_value, max_value), the top one open (max_value NULL). Operators may add bands, with bounds that do not overlap the active ones.';
 
 ---------------------------------------------------------------------------
 -- Who owns a lead; bounded input; rate limits
@@ -535,6 +605,25 @@ $$;
 COMMENT ON FUNCTION leadscore.score_leads(jsonb, boolean) IS
   'The seed''s /api/score-leads: scores every lead of the body and returns one result per lead in input order; writes the leads the caller may write (service_role: any; a contractor: new leads, as its own, and its own) and stores their scores in lead_outcomes and score_history ("stored" says which).';
 
+-- ml_inference gains use_ml, as score_leads has it.
+DROP FUNCTION leadscore.ml_inference(jsonb);
+-- Read-only: the body is parsed once, and one statement scores and explains
+-- it, so the batch sees one model.
+CREATE FUNCTION leadscore.ml_inference(leads jsonb, use_ml boolean DEFAULT NULL) RETURNS jsonb
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  parsed leadscore.leads[] := ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p);
+BEGIN
+  RETURN (SELECT coalesce(jsonb_agg(leadscore.score_result(leadscore.score_lead(parsed[i], ml_inference.use_ml),
+                                                           leadscore.explain_lead(parsed[i], 3, ml_inference.use_ml))
+                                    ORDER BY i), '[]')
+            FROM generate_subscripts(parsed, 1) AS i);
+END
+$$;
+COMMENT ON FUNCTION leadscore.ml_inference(jsonb, boolean) IS
+  'The seed''s /api/ml-inference, read-only: scores the given leads with the active model when use_ml is true (NULL: when leadscore.enable_ml_scoring is on), else by rules, and says why in fallback_reason.';
+
 -- Rescores leads in batches of 10,000 by id (keyset), one statement per batch,
 -- so memory stays bounded however many leads there are. A lead is rescored
 -- when since is NULL (every lead), or when it has no stored score, its score
@@ -612,6 +701,10 @@ BEGIN
 
   DELETE FROM leadscore.score_history h WHERE h.scored_at < now() - make_interval(days => retention);
 
+  -- Labels move with time (quotes expire): re-derive them before counting.
+  UPDATE leadscore.training_runs SET relabelled = leadscore.rederive_win_labels()
+   WHERE id = run.id RETURNING * INTO run;
+
   -- Too little to train on is not a failure: the run is skipped, saying why.
   readiness := leadscore.training_readiness();
   n_won := (readiness ->> 'won')::bigint;
@@ -654,6 +747,54 @@ END
 $$;
 COMMENT ON FUNCTION leadscore.nightly_training() IS
   'One nightly run: honours leadscore.enable_nightly_training, trains on leads older than leadscore.training_min_lead_age days with the promotion gate, rescores stale leads, prunes score_history, and records the run in training_runs (returned as JSON).';
+
+---------------------------------------------------------------------------
+-- A pg_cron job that removes itself once leadscore is dropped
+---------------------------------------------------------------------------
+
+-- What the pg_cron job runs. pg_cron's jobs outlive DROP EXTENSION leadscore
+-- (they are rows of pg_cron's table, which an extension cannot own), so the
+-- job checks first: once leadscore is gone it removes itself instead of
+-- failing every night.
+CREATE FUNCTION leadscore.nightly_job_command() RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT 'DO $job$ BEGIN IF pg_catalog.to_regprocedure(''leadscore.nightly_training()'') IS NULL THEN '
+      || 'PERFORM cron.unschedule(j.jobid) FROM cron.job j WHERE j.jobname OPERATOR(pg_catalog.=) ''leadscore_nightly_training'' '
+      || 'AND j.username OPERATOR(pg_catalog.=) CURRENT_USER AND j.database OPERATOR(pg_catalog.=) pg_catalog.current_database(); '
+      || 'ELSE PERFORM leadscore.nightly_training(); END IF; END $job$'
+$$;
+COMMENT ON FUNCTION leadscore.nightly_job_command() IS
+  'The command of the pg_cron job: nightly_training(), or, once leadscore has been dropped, removing the job itself (internal).';
+
+-- One job per database, named leadscore_nightly_training; pg_cron (1.4 and
+-- later) replaces the schedule of a job with the same name and owner.
+CREATE OR REPLACE FUNCTION leadscore.schedule_nightly_training(schedule text DEFAULT '0 2 * * *') RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  job bigint;
+BEGIN
+  PERFORM leadscore.require_pg_cron();
+  EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
+     INTO job
+    USING 'leadscore_nightly_training', schedule, leadscore.nightly_job_command(), current_database();
+  RETURN job;
+END
+$$;
+COMMENT ON FUNCTION leadscore.schedule_nightly_training(text) IS
+  'Registers (or reschedules) the pg_cron job leadscore_nightly_training that runs nightly_training() in this database; the schedule is a cron expression in UTC. Returns the job id. Needs pg_cron.';
+
+-- The job scheduled by 0.3.0 runs the new command from now on.
+DO $update_job$
+BEGIN
+  IF pg_catalog.to_regprocedure('cron.alter_job(bigint,text,text,text,text,boolean)') IS NOT NULL THEN
+    PERFORM cron.alter_job(j.jobid, command => leadscore.nightly_job_command())
+       FROM cron.job j
+      WHERE j.jobname = 'leadscore_nightly_training' AND j.database = pg_catalog.current_database();
+  END IF;
+END
+$update_job$;
 
 ---------------------------------------------------------------------------
 -- Monitoring that reads what it can
@@ -815,6 +956,7 @@ BEGIN
       'enable_nightly_training', current_setting('leadscore.enable_nightly_training')::boolean),
     'settings', jsonb_build_object(
       'training_min_lead_age_days', leadscore.training_min_lead_age(),
+      'quote_expiry_days', leadscore.quote_expiry_days(),
       'score_history_retention_days', current_setting('leadscore.score_history_retention')::int),
     'active_model', CASE WHEN active.version IS NOT NULL THEN jsonb_build_object(
       'version', active.version, 'trained_at', active.created_at, 'activated_at', active.activated_at,
@@ -825,6 +967,14 @@ BEGIN
       'model_version', last_run.model_version) END,
     'labelled_leads', jsonb_build_object(
       'won', labels.won, 'lost', labels.lost, 'old_enough_to_train', labels.old_enough),
+    'outcomes', (SELECT jsonb_build_object(
+                   'won', count(*) FILTER (WHERE o.win_label),
+                   'lost', count(*) FILTER (WHERE NOT o.win_label),
+                   'pending', count(*) FILTER (WHERE o.win_label IS NULL AND d.lead_id IS NOT NULL),
+                   'unrated', (SELECT count(*) FROM leadscore.leads l
+                                WHERE NOT EXISTS (SELECT 1 FROM leadscore.lead_feedback f WHERE f.lead_id = l.id)))
+                   FROM leadscore.lead_outcomes o
+                   LEFT JOIN (SELECT DISTINCT f.lead_id FROM leadscore.lead_feedback f) d ON d.lead_id = o.lead_id),
     'feedback_since_last_training', (SELECT count(*) FROM leadscore.lead_feedback f
                                       WHERE last_trained IS NULL OR f.updated_at > last_trained),
     'drift', leadscore.score_drift(),
@@ -833,14 +983,16 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION leadscore.health() IS
-  'The state of leadscore as JSON: feature flags, settings, the active model and its age, the last training run, labelled leads, feedback received since the last training, score drift (see score_drift()), and model_problems (models whose metrics are malformed, named).';
+  'The state of leadscore as JSON: feature flags, settings, the active model and its age, the last training run, labelled leads, outcomes (won, lost, pending: rated but unresolved, e.g. a young quote; unrated leads), feedback received since the last training, score drift (see score_drift()), and model_problems (models whose metrics are malformed, named).';
 
 ---------------------------------------------------------------------------
 -- Privileges of the new objects
 ---------------------------------------------------------------------------
 
 REVOKE ALL ON leadscore.labelled_leads, leadscore.job_locks FROM PUBLIC;
-REVOKE ALL ON FUNCTION leadscore.current_account(),
+REVOKE ALL ON FUNCTION leadscore.quote_expiry_days(),
+                       leadscore.current_account(),
+                       leadscore.nightly_job_command(),
                        leadscore.settings(),
                        leadscore.training_min_lead_age(),
                        leadscore.training_readiness(int),
@@ -850,9 +1002,12 @@ REVOKE ALL ON FUNCTION leadscore.current_account(),
                        leadscore.metrics_problems(int, jsonb)
   FROM PUBLIC;
 GRANT SELECT ON leadscore.labelled_leads TO service_role;
+REVOKE ALL ON FUNCTION leadscore.ml_inference(jsonb, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION leadscore.ml_inference(jsonb, boolean) TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION leadscore.current_account() TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION leadscore.settings(),
                           leadscore.training_min_lead_age(),
+                          leadscore.quote_expiry_days(),
                           leadscore.training_readiness(int),
                           leadscore.metric(jsonb, text),
                           leadscore.metric_points(jsonb, text, text[]),

@@ -47,6 +47,8 @@ CREATE TYPE leadscore.lead_rating AS ENUM
 COMMENT ON TYPE leadscore.lead_rating IS
   'How a contractor''s contact with a lead ended, from worst to best.';
 
+-- Attributes are appended release by release (an updated database and a
+-- fresh one must agree on their order); NULL where a score does not have it.
 CREATE TYPE leadscore.lead_score AS (
   lead_id          bigint,
   score            int,     -- 0..100
@@ -55,9 +57,47 @@ CREATE TYPE leadscore.lead_score AS (
   confidence       text,    -- high, medium, low
   confidence_value float8,  -- the number behind confidence, 0..1
   method           text,    -- ml or rules
-  model_version    int      -- NULL for rules
+  model_version    int,     -- NULL for rules
+  percentile       float8,  -- 0..100: share of the model's held-out leads with a lower win_prob
+  win_prob_low     float8,  -- a 90% interval for the lead's true win probability
+  win_prob_high    float8,
+  contact_prob     float8,  -- P(someone reached a decision maker)
+  quote_prob       float8,  -- P(it comes to a quote)
+  value_if_won     float8,  -- expected deal value in dollars, if won
+  expected_value   float8   -- win_prob x value_if_won
 );
-COMMENT ON TYPE leadscore.lead_score IS 'The result of score_lead().';
+COMMENT ON TYPE leadscore.lead_score IS
+  'The result of score_lead(): score, grade, win probability and confidence, method and model version; percentile, interval, stage probabilities and deal value where the model provides them (NULL otherwise).';
+
+---------------------------------------------------------------------------
+-- Settings, as SQL reads them
+---------------------------------------------------------------------------
+-- Settings are defined by the library (src/pg/gucs.cpp); calling one of these
+-- loads it first, so the value is the setting's, never an undefined placeholder.
+
+CREATE FUNCTION leadscore.feedback_enabled() RETURNS boolean
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'feedback_enabled';
+COMMENT ON FUNCTION leadscore.feedback_enabled() IS
+  'The leadscore.enable_lead_feedback setting: whether submit_feedback() accepts feedback.';
+
+CREATE FUNCTION leadscore.settings() RETURNS jsonb
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'settings';
+COMMENT ON FUNCTION leadscore.settings() IS
+  'Every leadscore.* setting as this session sees it, keyed by name without the prefix.';
+
+CREATE FUNCTION leadscore.quote_expiry_days() RETURNS int
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'quote_expiry_days';
+COMMENT ON FUNCTION leadscore.quote_expiry_days() IS
+  'The leadscore.quote_expiry_days setting: the age in days after which an unresolved rating (quoted) counts as lost.';
+
+CREATE FUNCTION leadscore.training_min_lead_age() RETURNS int
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'training_min_lead_age';
+COMMENT ON FUNCTION leadscore.training_min_lead_age() IS
+  'The leadscore.training_min_lead_age setting: the age in days a lead needs before training uses its label.';
 
 ---------------------------------------------------------------------------
 -- Vocabularies and configuration an operator edits
@@ -108,16 +148,26 @@ INSERT INTO leadscore.rating_labels (rating, win_label, description) VALUES
   ('bad_contact',   false, 'the contact details were wrong'),
   ('no_answer',     false, 'nobody answered');
 
+-- A band is a range of deal values in dollars, [min_value, max_value); the top
+-- band is open (max_value NULL). An active band must have its lower bound, no
+-- band is inverted, and active bands do not overlap (checked at the end of the
+-- transaction, so a restore or an operator can rewrite several bands at once).
 CREATE TABLE leadscore.deal_bands (
-  band     text PRIMARY KEY CHECK (length(band) BETWEEN 1 AND 40),
-  position int NOT NULL,
-  min_usd  numeric,
-  max_usd  numeric,
-  active   boolean NOT NULL DEFAULT true
+  band      text PRIMARY KEY CHECK (length(band) BETWEEN 1 AND 40),
+  position  int NOT NULL,
+  min_value numeric,
+  max_value numeric,
+  active    boolean NOT NULL DEFAULT true,
+  CONSTRAINT deal_bands_bounds_check
+    CHECK ((min_value IS NULL OR min_value >= 0) AND (max_value IS NULL OR max_value > min_value)),
+  CONSTRAINT deal_bands_active_bounded CHECK (NOT active OR min_value IS NOT NULL),
+  CONSTRAINT deal_bands_no_overlap
+    EXCLUDE USING gist (numrange(min_value, max_value) WITH &&) WHERE (active)
+    DEFERRABLE INITIALLY DEFERRED
 );
 COMMENT ON TABLE leadscore.deal_bands IS
-  'Allowed values of lead_feedback.deal_band (the deal size). Operators may add bands.';
-INSERT INTO leadscore.deal_bands (band, position, min_usd, max_usd) VALUES
+  'Allowed values of lead_feedback.deal_band (the deal size), each a range of dollars [min_value, max_value), the top one open (max_value NULL). Operators may add bands, with bounds that do not overlap the active ones.';
+INSERT INTO leadscore.deal_bands (band, position, min_value, max_value) VALUES
   ('<$5k',      1,      0,   5000),
   ('$5-15k',    2,   5000,  15000),
   ('$15-50k',   3,  15000,  50000),
@@ -286,19 +336,25 @@ CREATE TRIGGER touch_updated_at BEFORE UPDATE ON leadscore.lead_feedback
 -- Outcome labels
 ---------------------------------------------------------------------------
 
--- The labelling rule, in one place: a lead is won if any rating maps to true,
--- lost if it has ratings and all of them map to false, and unresolved otherwise
--- (some rating maps to NULL, e.g. only 'quoted' beside losses, or no ratings).
+-- The labelling rule, in one place. Each rating says won, lost, or nothing yet
+-- (rating_labels; by default quoted says nothing yet); a rating that says
+-- nothing yet counts as lost once its feedback row is older than
+-- leadscore.quote_expiry_days (a quote nobody accepted). A lead is won if any
+-- rating says won, lost if every rating says lost, and unresolved otherwise
+-- (e.g. a young quote beside losses). Time moves labels: nightly_training()
+-- re-derives them, and so does any change of the lead's feedback.
 CREATE VIEW leadscore.derived_win_labels AS
-  SELECT f.lead_id,
-         CASE
-           WHEN bool_or(coalesce(rl.win_label, false)) THEN true
-           WHEN bool_and(rl.win_label IS NOT NULL AND NOT rl.win_label) THEN false
-         END AS win_label,
+  SELECT r.lead_id,
+         CASE WHEN bool_or(r.says IS TRUE) THEN true
+              WHEN bool_and(r.says IS FALSE) THEN false END AS win_label,
          count(*) AS ratings
-    FROM leadscore.lead_feedback f
-    LEFT JOIN leadscore.rating_labels rl ON rl.rating = f.rating
-   GROUP BY f.lead_id;
+    FROM (SELECT f.lead_id,
+                 coalesce(rl.win_label,
+                          CASE WHEN f.updated_at <= now() - make_interval(days => leadscore.quote_expiry_days())
+                               THEN false END) AS says
+            FROM leadscore.lead_feedback f
+            LEFT JOIN leadscore.rating_labels rl ON rl.rating = f.rating) AS r
+   GROUP BY r.lead_id;
 COMMENT ON VIEW leadscore.derived_win_labels IS
   'win_label of every rated lead, derived from lead_feedback and rating_labels.';
 
@@ -398,30 +454,6 @@ COMMENT ON FUNCTION leadscore.rating_labels_trigger() IS
 CREATE TRIGGER rederive_win_labels
   AFTER INSERT OR UPDATE OR DELETE ON leadscore.rating_labels
   FOR EACH STATEMENT EXECUTE FUNCTION leadscore.rating_labels_trigger();
-
----------------------------------------------------------------------------
--- Settings, as SQL reads them
----------------------------------------------------------------------------
--- Settings are defined by the library (src/pg/gucs.cpp); calling one of these
--- loads it first, so the value is the setting's, never an undefined placeholder.
-
-CREATE FUNCTION leadscore.feedback_enabled() RETURNS boolean
-  LANGUAGE c STABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'feedback_enabled';
-COMMENT ON FUNCTION leadscore.feedback_enabled() IS
-  'The leadscore.enable_lead_feedback setting: whether submit_feedback() accepts feedback.';
-
-CREATE FUNCTION leadscore.settings() RETURNS jsonb
-  LANGUAGE c STABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'settings';
-COMMENT ON FUNCTION leadscore.settings() IS
-  'Every leadscore.* setting as this session sees it, keyed by name without the prefix.';
-
-CREATE FUNCTION leadscore.training_min_lead_age() RETURNS int
-  LANGUAGE c STABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'training_min_lead_age';
-COMMENT ON FUNCTION leadscore.training_min_lead_age() IS
-  'The leadscore.training_min_lead_age setting: the age in days a lead needs before training uses its label.';
 
 ---------------------------------------------------------------------------
 -- Feedback API (RPC)
@@ -793,10 +825,11 @@ CREATE TABLE leadscore.training_runs (
   metrics       jsonb,
   rescored      bigint,
   duration      interval GENERATED ALWAYS AS (finished_at - started_at) STORED,
-  started_by    text NOT NULL
+  started_by    text NOT NULL,
+  relabelled    bigint
 );
 COMMENT ON TABLE leadscore.training_runs IS
-  'One row per nightly_training() run: status succeeded, skipped or failed, with the reason or error, the labelled rows used, the model produced and whether it was activated, its metrics, the leads rescored, the duration and who started it.';
+  'One row per nightly_training() run: status succeeded, skipped or failed, with the reason or error, the labelled rows used, the model produced and whether it was activated, its metrics, the leads rescored, the duration, who started it, and how many labels it re-derived (quotes that expired).';
 CREATE INDEX training_runs_started_at_idx ON leadscore.training_runs (started_at);
 
 CREATE TABLE leadscore.score_history (
@@ -1103,17 +1136,22 @@ $$;
 COMMENT ON FUNCTION leadscore.score_result(leadscore.lead_score, jsonb) IS
   'Formats one scored lead as returned by score_leads() and ml_inference().';
 
-CREATE FUNCTION leadscore.ml_inference(leads jsonb) RETURNS jsonb
-  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+-- Read-only: the body is parsed once, and one statement scores and explains
+-- it, so the batch sees one model.
+CREATE FUNCTION leadscore.ml_inference(leads jsonb, use_ml boolean DEFAULT NULL) RETURNS jsonb
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
-  WITH parsed AS (SELECT ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p) AS a)
-  SELECT coalesce(jsonb_agg(leadscore.score_result(leadscore.score_lead(parsed.a[i]),
-                                                   leadscore.explain_lead(parsed.a[i], 3))
-                            ORDER BY i), '[]')
-    FROM parsed, generate_subscripts(parsed.a, 1) AS i
+DECLARE
+  parsed leadscore.leads[] := ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p);
+BEGIN
+  RETURN (SELECT coalesce(jsonb_agg(leadscore.score_result(leadscore.score_lead(parsed[i], ml_inference.use_ml),
+                                                           leadscore.explain_lead(parsed[i], 3, ml_inference.use_ml))
+                                    ORDER BY i), '[]')
+            FROM generate_subscripts(parsed, 1) AS i);
+END
 $$;
-COMMENT ON FUNCTION leadscore.ml_inference(jsonb) IS
-  'The seed''s /api/ml-inference, read-only: scores the given leads with the active model when leadscore.enable_ml_scoring is on, else by rules, and says why in fallback_reason.';
+COMMENT ON FUNCTION leadscore.ml_inference(jsonb, boolean) IS
+  'The seed''s /api/ml-inference, read-only: scores the given leads with the active model when use_ml is true (NULL: when leadscore.enable_ml_scoring is on), else by rules, and says why in fallback_reason.';
 
 -- Rescores leads in batches of 10,000 by id (keyset), one statement per batch,
 -- so memory stays bounded however many leads there are. A lead is rescored
@@ -1196,6 +1234,10 @@ BEGIN
 
   DELETE FROM leadscore.score_history h WHERE h.scored_at < now() - make_interval(days => retention);
 
+  -- Labels move with time (quotes expire): re-derive them before counting.
+  UPDATE leadscore.training_runs SET relabelled = leadscore.rederive_win_labels()
+   WHERE id = run.id RETURNING * INTO run;
+
   -- Too little to train on is not a failure: the run is skipped, saying why.
   readiness := leadscore.training_readiness();
   n_won := (readiness ->> 'won')::bigint;
@@ -1255,6 +1297,21 @@ $$;
 COMMENT ON FUNCTION leadscore.require_pg_cron() IS
   'Raises an error with installation steps unless pg_cron is installed in this database (internal).';
 
+-- What the pg_cron job runs. pg_cron's jobs outlive DROP EXTENSION leadscore
+-- (they are rows of pg_cron's table, which an extension cannot own), so the
+-- job checks first: once leadscore is gone it removes itself instead of
+-- failing every night.
+CREATE FUNCTION leadscore.nightly_job_command() RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT 'DO $job$ BEGIN IF pg_catalog.to_regprocedure(''leadscore.nightly_training()'') IS NULL THEN '
+      || 'PERFORM cron.unschedule(j.jobid) FROM cron.job j WHERE j.jobname OPERATOR(pg_catalog.=) ''leadscore_nightly_training'' '
+      || 'AND j.username OPERATOR(pg_catalog.=) CURRENT_USER AND j.database OPERATOR(pg_catalog.=) pg_catalog.current_database(); '
+      || 'ELSE PERFORM leadscore.nightly_training(); END IF; END $job$'
+$$;
+COMMENT ON FUNCTION leadscore.nightly_job_command() IS
+  'The command of the pg_cron job: nightly_training(), or, once leadscore has been dropped, removing the job itself (internal).';
+
 -- One job per database, named leadscore_nightly_training; pg_cron (1.4 and
 -- later) replaces the schedule of a job with the same name and owner.
 CREATE FUNCTION leadscore.schedule_nightly_training(schedule text DEFAULT '0 2 * * *') RETURNS bigint
@@ -1266,7 +1323,7 @@ BEGIN
   PERFORM leadscore.require_pg_cron();
   EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
      INTO job
-    USING 'leadscore_nightly_training', schedule, 'SELECT leadscore.nightly_training()', current_database();
+    USING 'leadscore_nightly_training', schedule, leadscore.nightly_job_command(), current_database();
   RETURN job;
 END
 $$;
@@ -1464,6 +1521,7 @@ BEGIN
       'enable_nightly_training', current_setting('leadscore.enable_nightly_training')::boolean),
     'settings', jsonb_build_object(
       'training_min_lead_age_days', leadscore.training_min_lead_age(),
+      'quote_expiry_days', leadscore.quote_expiry_days(),
       'score_history_retention_days', current_setting('leadscore.score_history_retention')::int),
     'active_model', CASE WHEN active.version IS NOT NULL THEN jsonb_build_object(
       'version', active.version, 'trained_at', active.created_at, 'activated_at', active.activated_at,
@@ -1474,6 +1532,14 @@ BEGIN
       'model_version', last_run.model_version) END,
     'labelled_leads', jsonb_build_object(
       'won', labels.won, 'lost', labels.lost, 'old_enough_to_train', labels.old_enough),
+    'outcomes', (SELECT jsonb_build_object(
+                   'won', count(*) FILTER (WHERE o.win_label),
+                   'lost', count(*) FILTER (WHERE NOT o.win_label),
+                   'pending', count(*) FILTER (WHERE o.win_label IS NULL AND d.lead_id IS NOT NULL),
+                   'unrated', (SELECT count(*) FROM leadscore.leads l
+                                WHERE NOT EXISTS (SELECT 1 FROM leadscore.lead_feedback f WHERE f.lead_id = l.id)))
+                   FROM leadscore.lead_outcomes o
+                   LEFT JOIN (SELECT DISTINCT f.lead_id FROM leadscore.lead_feedback f) d ON d.lead_id = o.lead_id),
     'feedback_since_last_training', (SELECT count(*) FROM leadscore.lead_feedback f
                                       WHERE last_trained IS NULL OR f.updated_at > last_trained),
     'drift', leadscore.score_drift(),
@@ -1482,7 +1548,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION leadscore.health() IS
-  'The state of leadscore as JSON: feature flags, settings, the active model and its age, the last training run, labelled leads, feedback received since the last training, score drift (see score_drift()), and model_problems (models whose metrics are malformed, named).';
+  'The state of leadscore as JSON: feature flags, settings, the active model and its age, the last training run, labelled leads, outcomes (won, lost, pending: rated but unresolved, e.g. a young quote; unrated leads), feedback received since the last training, score drift (see score_drift()), and model_problems (models whose metrics are malformed, named).';
 
 ---------------------------------------------------------------------------
 -- Model report
@@ -1551,7 +1617,7 @@ GRANT EXECUTE ON FUNCTION leadscore.current_account(),
                           leadscore.parse_leads(jsonb),
                           leadscore.score_leads(jsonb, boolean),
                           leadscore.score_result(leadscore.lead_score, jsonb),
-                          leadscore.ml_inference(jsonb),
+                          leadscore.ml_inference(jsonb, boolean),
                           leadscore.model_report_svg(int)
   TO authenticated, service_role;
 
@@ -1571,6 +1637,7 @@ GRANT EXECUTE ON FUNCTION leadscore.rederive_win_labels(),
                           leadscore.feedback_enabled(),
                           leadscore.settings(),
                           leadscore.training_min_lead_age(),
+                          leadscore.quote_expiry_days(),
                           leadscore.training_readiness(int),
                           leadscore.train_lead_model(int, text, jsonb),
                           leadscore.activate_model(int),

@@ -1,6 +1,7 @@
 // SQL: leadscore.score_lead(lead leadscore.leads, use_ml boolean) -> leadscore.lead_score
 // One lead, scored 0-100 by the active model (method 'ml') or by the rules
 // (method 'rules': ML not wanted, or no readable active model).
+#include <cmath>
 #include <iterator>
 
 #include "core/errors.hpp"
@@ -32,6 +33,15 @@ struct ScoreRow {
   double confidence_value = 0;
   const char* method = "rules";
   int model_version = 0;  // 0: none
+  // NaN: not known for this score (NULL): the relative standing, the interval,
+  // the funnel stages and the deal value.
+  double percentile = NAN;
+  double win_prob_low = NAN;
+  double win_prob_high = NAN;
+  double contact_prob = NAN;
+  double quote_prob = NAN;
+  double value_if_won = NAN;
+  double expected_value = NAN;
 };
 
 ScoreRow score_one(FunctionCallInfo fcinfo, ScoringState& state) {
@@ -74,9 +84,16 @@ constexpr ResultAttribute kLeadScoreAttributes[] = {
     {LS_LEAD_SCORE_CONFIDENCE_VALUE, FLOAT8OID},
     {LS_LEAD_SCORE_METHOD, TEXTOID},
     {LS_LEAD_SCORE_MODEL_VERSION, INT4OID},
+    {LS_LEAD_SCORE_PERCENTILE, FLOAT8OID},
+    {LS_LEAD_SCORE_WIN_PROB_LOW, FLOAT8OID},
+    {LS_LEAD_SCORE_WIN_PROB_HIGH, FLOAT8OID},
+    {LS_LEAD_SCORE_CONTACT_PROB, FLOAT8OID},
+    {LS_LEAD_SCORE_QUOTE_PROB, FLOAT8OID},
+    {LS_LEAD_SCORE_VALUE_IF_WON, FLOAT8OID},
+    {LS_LEAD_SCORE_EXPECTED_VALUE, FLOAT8OID},
 };
 constexpr int kLeadScoreAttributeCount = static_cast<int>(std::size(kLeadScoreAttributes));
-static_assert(kLeadScoreAttributeCount == 8, "form_result() fills eight values: extend it with kLeadScoreAttributes");
+static_assert(kLeadScoreAttributeCount == 15, "form_result() fills fifteen values: extend it with kLeadScoreAttributes");
 
 // Postgres side: raises unless desc is the lead_score this library fills.
 void check_result_type(TupleDesc desc) {
@@ -122,6 +139,13 @@ Datum form_result(FunctionCallInfo fcinfo, ScoringState& state, const ScoreRow& 
   values[5] = Float8GetDatum(r.confidence_value);
   values[6] = label_text(fcinfo, state, r.method);
   values[7] = Int32GetDatum(r.model_version);
+  const double optional[] = {r.percentile,   r.win_prob_low, r.win_prob_high, r.contact_prob,
+                             r.quote_prob,   r.value_if_won, r.expected_value};
+  static_assert(8 + std::size(optional) == kLeadScoreAttributeCount, "every attribute is filled");
+  for (size_t i = 0; i < std::size(optional); i++) {
+    nulls[8 + i] = std::isnan(optional[i]);
+    values[8 + i] = Float8GetDatum(optional[i]);
+  }
   return HeapTupleGetDatum(heap_form_tuple(state.result_desc, values, nulls));
 }
 

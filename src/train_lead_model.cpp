@@ -274,6 +274,7 @@ Loaded load_labelled_leads(const TrainParams& params, int64 eligible, double now
 
 struct Gate {
   Promotion promotion;
+  ChanceCheck chance;
   int active_version = 0;   // 0: no active model, or not looked up (activate is never)
   double active_auc = NAN;  // the active model's raw AUC on the held-out leads, when measured
 };
@@ -292,7 +293,8 @@ Gate decide(ActivationMode mode, const Model& candidate, const ServingModel& cur
       active = ActiveModel::measured(g.active_auc);
     }
   }
-  g.promotion = decide_promotion(mode, candidate.metrics().auc_raw, active);
+  g.chance = check_better_than_chance(candidate.metrics());
+  g.promotion = decide_promotion(mode, candidate.metrics().auc_raw, active, g.chance);
   return g;
 }
 
@@ -368,6 +370,13 @@ LEADSCORE_FUNCTION(train_lead_model) {
   // The two numbers the if_better gate compared: raw-forest AUCs on the held-out leads.
   w.key("auc_raw_on_holdout").value(model.metrics().auc_raw);
   w.key("previous_active_auc_on_holdout").value(gate.active_auc);
+  // Whether the model is credibly better than chance (core/promotion.hpp).
+  w.key("better_than_chance").begin_object();
+  w.key("credible").value(gate.chance.credible);
+  w.key("auc_lower_bound").value(gate.chance.auc_lower_bound);
+  w.key("log_loss").value(gate.chance.log_loss);
+  w.key("base_log_loss").value(gate.chance.base_log_loss);
+  w.end_object();
   w.key("training_rows").value(training_rows);
   w.key("won").value(static_cast<long long>(won));
   w.key("lost").value(static_cast<long long>(lost));

@@ -11,6 +11,12 @@
 //              (NaN: the held-out leads are all of one class) does not block.
 //   always     activate.
 //   never      keep the candidate for a later activate_model().
+// Under if_better and always, a model is activated only if its held-out
+// figures show it is credibly better than chance (check_better_than_chance):
+// its held-out AUC's one-sided 95% lower bound (Hanley and McNeil's standard
+// error) is above 0.5, and its held-out log loss is below that of always
+// predicting the held-out win rate. Otherwise it stays a candidate, and the
+// reason gives the numbers; activate_model() can still activate it by hand.
 //
 // The glue fetches the active model and scores the held-out leads; everything
 // decided from those numbers is here, so unit tests reach every branch.
@@ -18,6 +24,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -52,13 +59,29 @@ struct ActiveModel {
 
 struct Promotion {
   bool activate = false;
-  const char* reason = "";  // a literal, as train_lead_model() reports it
+  std::string reason;  // as train_lead_model() reports it
 };
+
+// One-sided 95% normal quantile: the AUC's lower bound is auc - kChanceZ * se.
+constexpr double kChanceZ = 1.6448536269514722;
+
+// Whether a model's held-out figures are credibly better than chance.
+struct ChanceCheck {
+  bool credible = false;
+  std::string reason;           // why not, with the numbers; empty when credible
+  double auc = 0;               // the held-out AUC of the raw forest (of the calibrated model without it)
+  double auc_lower_bound = 0;   // one-sided 95%; NaN when the held-out leads are of one class
+  double log_loss = 0;          // the model's held-out log loss
+  double base_log_loss = 0;     // always predicting the held-out win rate
+};
+ChanceCheck check_better_than_chance(const Metrics& m);
 
 // The gate. candidate_auc_raw is the candidate's metrics().auc_raw. With
 // needs_active_auc(mode) false, active only has to say None or Unreadable, or
-// may say anything: always and never do not look at it.
-Promotion decide_promotion(ActivationMode mode, double candidate_auc_raw, const ActiveModel& active);
+// may say anything: always and never do not look at it. A chance that is not
+// credible keeps the candidate under every mode.
+Promotion decide_promotion(ActivationMode mode, double candidate_auc_raw, const ActiveModel& active,
+                           const ChanceCheck& chance);
 
 // A model's raw-forest AUC on the leads that training with `split`'s seed and
 // holdout_fraction held out (is_holdout): how the gate measures the active

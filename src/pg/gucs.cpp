@@ -23,6 +23,7 @@ int training_min_lead_age_days = 14;
 int score_history_retention_days = 365;
 int max_feedback_per_day = 1000;
 int max_private_leads_per_day = 1000;
+int quote_expiry_days = 60;
 
 namespace {
 
@@ -66,6 +67,12 @@ constexpr Setting kSettings[] = {
     {"max_private_leads_per_day", nullptr, &max_private_leads_per_day, 1, 10000000, PGC_SUSET,
      "Most of its own leads one signed-in account may create or change in 24 hours.",
      "score_leads() refuses a body that would go past it (SQLSTATE 54000); service_role is not limited."},
+    // A quote nobody accepted for this long is a lost deal: without it, leads
+    // that reached a quote and then went quiet would never be labelled, and
+    // the model would learn only from the quick wins and losses.
+    {"quote_expiry_days", nullptr, &quote_expiry_days, 1, 3650, PGC_SUSET,
+     "Days after which an unresolved rating (by default quoted) counts as lost.",
+     "A rating that rating_labels maps to NULL resolves to lost once its feedback row is older than this."},
 };
 
 }  // namespace

@@ -27,6 +27,9 @@ extern int max_feedback_per_day;
 // leadscore.max_private_leads_per_day: own leads one signed-in account may write in 24 hours.
 extern int max_private_leads_per_day;
 
+// leadscore.quote_expiry_days: an unresolved rating older than this counts as lost.
+extern int quote_expiry_days;
+
 // Every setting's current value as a JSON object text, keyed by name without
 // the prefix; palloc'd. Plain Postgres style.
 char* settings_json();

@@ -34,7 +34,7 @@ INSERT INTO leadscore.leads (id, address, permit_value, trade_tags, created_at, 
 UPDATE leadscore.rating_labels SET win_label = false, description = 'a quote that went nowhere' WHERE rating = 'quoted';
 INSERT INTO leadscore.reason_codes (code, polarity, description) VALUES ('storm_damage', 'good', 'insurance-backed repair');
 UPDATE leadscore.deal_bands SET active = false WHERE band = '\$150k+';
-INSERT INTO leadscore.deal_bands (band, position, min_usd, max_usd) VALUES ('\$150-500k', 5, 150000, 500000);" >/dev/null
+INSERT INTO leadscore.deal_bands (band, position, min_value, max_value) VALUES ('\$150-500k', 5, 150000, 500000);" >/dev/null
 
 # Ratings in an order that makes labels change on the way: lead 1 is lost,
 # then won; lead 2 is quoted (lost under the custom label).

@@ -50,8 +50,8 @@ SELECT is(leadscore.explain_lead(l, 3, true) ->> 'fallback_reason', 'no_active_m
 
 -- The gate, upward: a weak model first (always), then a forest (if_better) replaces it.
 SELECT is(leadscore.train_lead_model(min_feedback => 50, activate => 'always',
-            params => '{"n_trees": 1, "max_depth": 1, "calibration": "platt"}') ->> 'activated',
-          'true', 'always activates even a stump');
+            params => '{"n_trees": 3, "max_depth": 2, "calibration": "platt"}') ->> 'activated',
+          'true', 'always activates a weak model that is still credibly better than chance');
 CREATE TEMP TABLE better ON COMMIT DROP AS SELECT leadscore.train_lead_model(min_feedback => 50) AS r;
 SELECT is(r ->> 'activated', 'true', 'if_better activates a better model') FROM better;
 SELECT ok((r -> 'metrics' ->> 'auc_raw')::float8 >= (r ->> 'previous_active_auc_on_holdout')::float8 - 0.01,
@@ -69,7 +69,7 @@ SELECT results_eq($$SELECT version, status FROM leadscore.models ORDER BY versio
   $$VALUES (1, 'retired'), (2, 'active'), (3, 'candidate'), (4, 'candidate')$$, 'one active model, the rest retired or candidates');
 SELECT throws_ok($$UPDATE leadscore.models SET status = 'active' WHERE version = 3$$, '23505', NULL,
   'the schema refuses a second active model');
-SELECT is((SELECT params ->> 'n_trees' FROM leadscore.models WHERE version = 1), '1', 'the parameters used are stored');
+SELECT is((SELECT params ->> 'n_trees' FROM leadscore.models WHERE version = 1), '3', 'the parameters used are stored');
 SELECT is((SELECT training_rows FROM leadscore.models WHERE version = 2), 320, 'training_rows is stored');
 
 -- Rollback and roll forward.

@@ -4,7 +4,7 @@
 -- (The lock needs two sessions: test/e2e/45_nightly_lock.t.)
 BEGIN;
 \ir fixture.psql
-SELECT plan(26);
+SELECT plan(27);
 
 -- The flag is off by default: a run is recorded as skipped, whoever starts it.
 SELECT is(leadscore.nightly_training() ->> 'status', 'skipped', 'with the flag off a run is skipped');
@@ -52,8 +52,11 @@ SELECT is(leadscore.health() -> 'labelled_leads' -> 'old_enough_to_train', '60':
 SELECT results_eq(
   $$SELECT r ->> 'status', r ->> 'labelled_rows', r ->> 'activated', r ->> 'rescored'
       FROM leadscore.nightly_training() r$$,
-  $$VALUES ('succeeded', '60', 'true', '60')$$,
-  'with enough old leads the run trains, activates the first model and rescores every lead');
+  $$VALUES ('succeeded', '60', 'false', '60')$$,
+  'with enough old leads the run trains and rescores every lead, but does not activate a model no better than chance');
+SELECT alike((SELECT reason FROM leadscore.training_runs ORDER BY id DESC LIMIT 1),
+  'its held-out ranking is not credibly better than chance: AUC %',
+  'the labels here follow the lead id''s parity, which no feature shows: the run says why the model stays a candidate');
 SELECT is((SELECT count(*) FROM leadscore.training_runs WHERE status = 'succeeded' AND model_version IS NOT NULL
              AND metrics ? 'auc' AND duration IS NOT NULL AND won = 30 AND lost = 30), 1::bigint,
   'the succeeded run records the model, its metrics, the class counts and the duration');
@@ -105,7 +108,7 @@ SELECT results_eq($$SELECT d ->> 'level', d -> 'psi' FROM pg_temp.drift_of('few'
   $$VALUES ('insufficient_data', 'null'::jsonb)$$, 'under 100 scores since activation: insufficient_data, no PSI');
 SELECT is(leadscore.health() -> 'active_model' ->> 'version', '900', 'health() names the active model');
 SELECT set_eq($$SELECT jsonb_object_keys(leadscore.health())$$,
-  ARRAY['flags', 'settings', 'active_model', 'last_run', 'labelled_leads', 'feedback_since_last_training', 'drift',
+  ARRAY['flags', 'settings', 'active_model', 'last_run', 'labelled_leads', 'outcomes', 'feedback_since_last_training', 'drift',
         'model_problems'],
   'health() has its documented keys');
 

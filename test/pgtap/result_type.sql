@@ -30,7 +30,7 @@ SELECT is((SELECT (leadscore.score_lead(l, false)).method FROM leadscore.leads l
 SELECT is(pg_temp.score_lead_after('ALTER ATTRIBUTE grade TYPE text'), 'no error',
   'the check passes a lead_score of the expected shape');
 SELECT is(pg_temp.score_lead_after('ADD ATTRIBUTE reason text'),
-  '55000 | leadscore: score_lead fills 8 attributes of leadscore.lead_score, but the type has 9 | Run ALTER EXTENSION leadscore UPDATE.',
+  '55000 | leadscore: score_lead fills 15 attributes of leadscore.lead_score, but the type has 16 | Run ALTER EXTENSION leadscore UPDATE.',
   'a lead_score with more attributes than the library fills: the counts, and what to run');
 SELECT is(pg_temp.score_lead_after('ALTER ATTRIBUTE win_prob TYPE numeric'),
   '55000 | leadscore: attribute 4 of leadscore.lead_score is win_prob numeric, but score_lead fills win_prob double precision | Run ALTER EXTENSION leadscore UPDATE.',

@@ -117,7 +117,7 @@ RESET ROLE;
 
 -- The operator retires a band, and adds a band and a reason code.
 UPDATE leadscore.deal_bands SET active = false WHERE band = '$150k+';
-INSERT INTO leadscore.deal_bands (band, position, min_usd) VALUES ('$500k+', 6, 500000);
+INSERT INTO leadscore.deal_bands (band, position, min_value) VALUES ('$500k+', 6, 500000);
 INSERT INTO leadscore.reason_codes (code, polarity, description)
   VALUES ('storm_damage', 'good', 'insurance-backed repair after a storm');
 SELECT pg_temp.act_as('authenticated', 'aaaaaaaa-0000-4000-8000-000000000001');

@@ -77,7 +77,8 @@ SELECT leadscore.explain_lead(l, 0) FROM leadscore.leads l WHERE l.id = 500007;
 SELECT e ->> 'method' AS method, e ->> 'fallback_reason' AS fallback_reason
   FROM leadscore.leads l, LATERAL leadscore.explain_lead(l, 3, false) e WHERE l.id = 500007;
 
--- The promotion gate: a one-tree stump is not better than the active forest.
+-- The promotion gate: a one-tree stump stays a candidate (its probabilities are
+-- worse than always saying the win rate).
 SELECT r ->> 'version' AS version, r ->> 'activated' AS activated, r ->> 'reason' AS reason
   FROM leadscore.train_lead_model(min_feedback => 100,
          params => '{"n_trees": 1, "max_depth": 1, "calibration": "platt"}') AS r;
