@@ -19,10 +19,12 @@
 //   dropped, makes those predictions as smooth as the shipped forest's. Tree t
 //   depends on the seed and t alone, so the shipped trees do not change. Off by
 //   default: it did not lower calibration error where measured (bench/README.md).
-// - max_training_leads bounds training memory: training holds every lead it
-//   uses, so beyond this many labelled leads it uses those with the smallest
-//   seeded hash of their id, the same set whatever their order. The database
-//   applies the same bound before reading leads, so it never loads more.
+// - max_training_leads bounds training memory and time: beyond this many
+//   labelled leads, training uses those with the smallest seeded hash of their
+//   id, the same set whatever their order. The database applies the same bound
+//   before reading leads, so it never loads more. Training keeps a lead as its
+//   bins (training_set.hpp), about 50 to 120 bytes, so the default of two
+//   million fits the memory budget the README states (bench/sql/README.md).
 // - spec_sample_leads bounds the memory of learning the feature spec: its bin
 //   edges and category levels come from at most this many training leads (the
 //   first in the canonical order), so the database can stream the rest and
@@ -85,7 +87,7 @@ constexpr ParamRange no_range() { return {}; }  // Bool, Choice and Features say
   X(min_category_count, int, Int, 10, closed(1, 1000000000), "levels seen fewer times share the \"other\" bin")       \
   X(max_categories, int, Int, 200, closed(1, 253), "most frequent levels kept per categorical feature")               \
   X(max_trade_tags, int, Int, 100, closed(0, 10000), "most frequent trade tags kept as features")                     \
-  X(max_training_leads, int, Int, 200000, closed(2, 100000000),                                                       \
+  X(max_training_leads, int, Int, 2000000, closed(2, 100000000),                                                      \
     "above this many labelled leads, only this many train, a fixed sample by a seeded hash of their id")              \
   X(spec_sample_leads, int, Int, 50000, closed(2, 100000000),                                                       \
     "leads, the first by a seeded hash of their id, whose values set the bin edges and category levels; "           \
