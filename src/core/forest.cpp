@@ -65,6 +65,7 @@ class TreeBuilder {
     else mtry_ = static_cast<size_t>(p.max_features);
     mtry_ = std::min(mtry_, nf);
     order_.resize(nf);
+    unit_weights_ = w_pos_ == 1.0 && w_neg_ == 1.0;
   }
 
   // Grow tree t; poll() is consulted once per node and true aborts with Cancelled.
@@ -84,8 +85,13 @@ class TreeBuilder {
       idx_.push_back(static_cast<uint32_t>(r));
     }
     tmp_.resize(idx_.size());
-    gw_.resize(idx_.size());
-    gwy_.resize(idx_.size());
+    if (unit_weights_) {
+      gc_.resize(idx_.size());
+      gcy_.resize(idx_.size());
+    } else {
+      gw_.resize(idx_.size());
+      gwy_.resize(idx_.size());
+    }
     for (size_t f = 0; f < order_.size(); ++f) order_[f] = static_cast<uint32_t>(f);
 
     TreeOut out;
@@ -149,11 +155,19 @@ class TreeBuilder {
     const double parent = purity(W, P);
     const double msl = p_.min_samples_leaf * std::min(w_pos_, w_neg_) - 1e-9;
     const size_t nf = order_.size();
-    // Node-local copies of the weights: one random access per row, not one per row and feature.
+    // Node-local copies of the weights: one random access per row, not one
+    // per row and feature. With unweighted classes (the default) a weight is
+    // a bootstrap count and the histograms are counted instead.
+    const bool counted = unit_weights_;
     for (uint32_t q = lo; q < hi; ++q) {
       const uint32_t r = idx_[q];
-      gw_[q - lo] = weight(r);
-      gwy_[q - lo] = d_.y[r] ? gw_[q - lo] : 0.0;
+      if (counted) {
+        gc_[q - lo] = cnt_[r];
+        gcy_[q - lo] = d_.y[r] ? cnt_[r] : 0;
+      } else {
+        gw_[q - lo] = weight(r);
+        gwy_[q - lo] = d_.y[r] ? gw_[q - lo] : 0.0;
+      }
     }
     size_t tried = 0;
     for (size_t k = 0; k < nf && tried < mtry_; ++k) {
@@ -165,11 +179,29 @@ class TreeBuilder {
       // that small nodes cost O(rows), not O(bins).
       const uint8_t* col = d_.cols.data() + static_cast<size_t>(f) * d_.n_rows;
       int m = 0;
-      for (uint32_t q = lo; q < hi; ++q) {
-        uint8_t b = col[idx_[q]];
-        if (hw_[b] == 0) touched_[m++] = b;
-        hw_[b] += gw_[q - lo];
-        hp_[b] += gwy_[q - lo];
+      if (counted && hi - lo >= 2u * static_cast<uint32_t>(nb)) {
+        m = count_histogram(col, lo, hi, nb);
+      } else if (counted) {
+        // Few rows for the bins: only the touched ones are visited.
+        for (uint32_t q = lo; q < hi; ++q) {
+          uint8_t b = col[idx_[q]];
+          if (hc_[0][b] == 0) touched_[m++] = b;
+          hc_[0][b] += gc_[q - lo];
+          hcy_[0][b] += gcy_[q - lo];
+        }
+        for (int i = 0; i < m; ++i) {
+          const uint8_t b = touched_[i];
+          hw_[b] = hc_[0][b];
+          hp_[b] = hcy_[0][b];
+          hc_[0][b] = hcy_[0][b] = 0;
+        }
+      } else {
+        for (uint32_t q = lo; q < hi; ++q) {
+          uint8_t b = col[idx_[q]];
+          if (hw_[b] == 0) touched_[m++] = b;
+          hw_[b] += gw_[q - lo];
+          hp_[b] += gwy_[q - lo];
+        }
       }
       if (m >= 2) {
         ++tried;  // constant features do not count towards mtry
@@ -184,6 +216,43 @@ class TreeBuilder {
     }
     if (best.gain <= 1e-12 * W) best.feature = -1;
     return best;
+  }
+
+  // The histogram of a large node when weights are counts: rows go to four
+  // interleaved tables, so consecutive rows in one bin do not wait on each
+  // other's store, and the present bins are found by one pass over the nb
+  // bins, in ascending order. Whole numbers add up exactly in any order, so
+  // hw_ and hp_ get the same values the row-by-row loop gives. Returns the
+  // number of present bins, listed in touched_.
+  int count_histogram(const uint8_t* col, uint32_t lo, uint32_t hi, int nb) {
+    uint32_t q = lo;
+    for (; q + 4 <= hi; q += 4) {
+      const uint8_t b0 = col[idx_[q]], b1 = col[idx_[q + 1]], b2 = col[idx_[q + 2]], b3 = col[idx_[q + 3]];
+      hc_[0][b0] += gc_[q - lo];
+      hcy_[0][b0] += gcy_[q - lo];
+      hc_[1][b1] += gc_[q + 1 - lo];
+      hcy_[1][b1] += gcy_[q + 1 - lo];
+      hc_[2][b2] += gc_[q + 2 - lo];
+      hcy_[2][b2] += gcy_[q + 2 - lo];
+      hc_[3][b3] += gc_[q + 3 - lo];
+      hcy_[3][b3] += gcy_[q + 3 - lo];
+    }
+    for (; q < hi; ++q) {
+      const uint8_t b = col[idx_[q]];
+      hc_[0][b] += gc_[q - lo];
+      hcy_[0][b] += gcy_[q - lo];
+    }
+    int m = 0;
+    for (int b = 0; b < nb; ++b) {
+      const uint64_t c = uint64_t{hc_[0][b]} + hc_[1][b] + hc_[2][b] + hc_[3][b];
+      const uint64_t cy = uint64_t{hcy_[0][b]} + hcy_[1][b] + hcy_[2][b] + hcy_[3][b];
+      for (int k = 0; k < 4; ++k) hc_[k][b] = hcy_[k][b] = 0;
+      if (c == 0) continue;
+      touched_[m++] = static_cast<uint8_t>(b);
+      hw_[b] = static_cast<double>(c);
+      hp_[b] = static_cast<double>(cy);
+    }
+    return m;
   }
 
   // Scan thresholds between the present bins (touched_, sorted); missing values
@@ -269,6 +338,11 @@ class TreeBuilder {
   size_t mtry_ = 1;
   std::vector<uint32_t> order_, cnt_, idx_, tmp_;
   std::vector<double> gw_, gwy_;
+  // Counted histograms, when both classes weigh 1 (count_histogram for nodes
+  // with at least two rows a bin, where a pass over the bins costs little).
+  bool unit_weights_ = false;
+  std::vector<uint32_t> gc_, gcy_;
+  uint32_t hc_[4][256] = {}, hcy_[4][256] = {};  // zero between uses
   double hw_[256] = {0}, hp_[256] = {0};  // zero between uses
   uint8_t touched_[256], sorted_[256];
 };

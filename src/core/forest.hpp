@@ -50,7 +50,7 @@ struct BinnedData {
   size_t n_rows = 0;
   size_t n_features = 0;
   std::vector<uint8_t> cols;
-  std::vector<uint8_t> n_bins;       // bins in use per feature, at most 255
+  std::vector<uint8_t> n_bins;       // bins in use per feature, at most 255; every bin of f is below n_bins[f]
   std::vector<uint8_t> categorical;  // 1 when the feature splits by category sets
   std::vector<uint8_t> y;            // labels 0/1
 };
