@@ -85,10 +85,10 @@ class TreeBuilder {
       idx_.push_back(static_cast<uint32_t>(r));
     }
     tmp_.resize(idx_.size());
-    if (unit_weights_) {
-      gc_.resize(idx_.size());
-      gcy_.resize(idx_.size());
-    } else {
+    tmpc_.resize(idx_.size());
+    cy_.resize(idx_.size());
+    for (size_t k = 0; k < idx_.size(); ++k) cy_[k] = cnt_[idx_[k]] << 1 | d_.y[idx_[k]];
+    if (!unit_weights_) {
       gw_.resize(idx_.size());
       gwy_.resize(idx_.size());
     }
@@ -115,7 +115,7 @@ class TreeBuilder {
       if (it.depth < p_.max_depth && W >= 2 * msl && P > eps && W - P > eps) s = best_split(it.lo, it.hi, W, P, rng);
       if (s.feature < 0) {
         uint64_t count = 0;
-        for (uint32_t k = it.lo; k < it.hi; ++k) count += cnt_[idx_[k]];
+        for (uint32_t k = it.lo; k < it.hi; ++k) count += cy_[k] >> 1;
         node.kind = kLeaf;
         node.aux = static_cast<uint32_t>(std::min<uint64_t>(count, UINT32_MAX));
         out.nodes.push_back(node);
@@ -135,11 +135,17 @@ class TreeBuilder {
       const CatSet* cs = out.cats.data();
       uint32_t nl = 0, nr = 0;
       for (uint32_t k = it.lo; k < it.hi; ++k) {
-        uint32_t r = idx_[k];
-        if (goes_left(node, cs, col[r])) idx_[it.lo + nl++] = r;
-        else tmp_[nr++] = r;
+        const uint32_t r = idx_[k], c = cy_[k];
+        if (goes_left(node, cs, col[r])) {
+          idx_[it.lo + nl] = r;
+          cy_[it.lo + nl++] = c;
+        } else {
+          tmp_[nr] = r;
+          tmpc_[nr++] = c;
+        }
       }
       std::copy(tmp_.begin(), tmp_.begin() + nr, idx_.begin() + it.lo + nl);
+      std::copy(tmpc_.begin(), tmpc_.begin() + nr, cy_.begin() + it.lo + nl);
       // Right first so that the left child comes next in preorder; the right
       // child's index is patched into this node when it is popped.
       stack.push_back({it.lo + nl, it.hi, it.depth + 1, self, W - s.lw, P - s.lp});
@@ -155,20 +161,17 @@ class TreeBuilder {
     const double parent = purity(W, P);
     const double msl = p_.min_samples_leaf * std::min(w_pos_, w_neg_) - 1e-9;
     const size_t nf = order_.size();
-    // Node-local copies of the weights: one random access per row, not one
-    // per row and feature. With unweighted classes (the default) a weight is
-    // a bootstrap count and the histograms are counted instead.
+    // With unweighted classes (the default) a weight is a bootstrap count,
+    // read from cy_ beside the row, and the histograms are counted. Otherwise
+    // node-local copies of the weights: one random access per row, not one
+    // per row and feature.
     const bool counted = unit_weights_;
-    for (uint32_t q = lo; q < hi; ++q) {
-      const uint32_t r = idx_[q];
-      if (counted) {
-        gc_[q - lo] = cnt_[r];
-        gcy_[q - lo] = d_.y[r] ? cnt_[r] : 0;
-      } else {
+    if (!counted)
+      for (uint32_t q = lo; q < hi; ++q) {
+        const uint32_t r = idx_[q];
         gw_[q - lo] = weight(r);
         gwy_[q - lo] = d_.y[r] ? gw_[q - lo] : 0.0;
       }
-    }
     size_t tried = 0;
     for (size_t k = 0; k < nf && tried < mtry_; ++k) {
       size_t j = k + rng.below(static_cast<uint32_t>(nf - k));
@@ -186,8 +189,8 @@ class TreeBuilder {
         for (uint32_t q = lo; q < hi; ++q) {
           uint8_t b = col[idx_[q]];
           if (hc_[0][b] == 0) touched_[m++] = b;
-          hc_[0][b] += gc_[q - lo];
-          hcy_[0][b] += gcy_[q - lo];
+          hc_[0][b] += count(q);
+          hcy_[0][b] += won(q);
         }
         for (int i = 0; i < m; ++i) {
           const uint8_t b = touched_[i];
@@ -228,19 +231,19 @@ class TreeBuilder {
     uint32_t q = lo;
     for (; q + 4 <= hi; q += 4) {
       const uint8_t b0 = col[idx_[q]], b1 = col[idx_[q + 1]], b2 = col[idx_[q + 2]], b3 = col[idx_[q + 3]];
-      hc_[0][b0] += gc_[q - lo];
-      hcy_[0][b0] += gcy_[q - lo];
-      hc_[1][b1] += gc_[q + 1 - lo];
-      hcy_[1][b1] += gcy_[q + 1 - lo];
-      hc_[2][b2] += gc_[q + 2 - lo];
-      hcy_[2][b2] += gcy_[q + 2 - lo];
-      hc_[3][b3] += gc_[q + 3 - lo];
-      hcy_[3][b3] += gcy_[q + 3 - lo];
+      hc_[0][b0] += count(q);
+      hcy_[0][b0] += won(q);
+      hc_[1][b1] += count(q + 1);
+      hcy_[1][b1] += won(q + 1);
+      hc_[2][b2] += count(q + 2);
+      hcy_[2][b2] += won(q + 2);
+      hc_[3][b3] += count(q + 3);
+      hcy_[3][b3] += won(q + 3);
     }
     for (; q < hi; ++q) {
       const uint8_t b = col[idx_[q]];
-      hc_[0][b] += gc_[q - lo];
-      hcy_[0][b] += gcy_[q - lo];
+      hc_[0][b] += count(q);
+      hcy_[0][b] += won(q);
     }
     int m = 0;
     for (int b = 0; b < nb; ++b) {
@@ -322,6 +325,9 @@ class TreeBuilder {
   // A row's weight in this tree: its bootstrap count times its class weight
   // (computed where needed rather than stored: two doubles a row less).
   double weight(uint32_t r) const { return cnt_[r] * (d_.y[r] ? w_pos_ : w_neg_); }
+  // Bootstrap count of the row at position q of idx_, and the same when it is won (else 0).
+  uint32_t count(uint32_t q) const { return cy_[q] >> 1; }
+  uint32_t won(uint32_t q) const { return (cy_[q] >> 1) & (0u - (cy_[q] & 1u)); }
 
   static void set_best(Split& s, double g, uint32_t f, uint8_t kind, uint8_t thr, double lw, double lp) {
     s.lw = lw;
@@ -341,7 +347,8 @@ class TreeBuilder {
   // Counted histograms, when both classes weigh 1 (count_histogram for nodes
   // with at least two rows a bin, where a pass over the bins costs little).
   bool unit_weights_ = false;
-  std::vector<uint32_t> gc_, gcy_;
+  // Beside idx_ and partitioned with it: bootstrap count << 1 | label.
+  std::vector<uint32_t> cy_, tmpc_;
   uint32_t hc_[4][256] = {}, hcy_[4][256] = {};  // zero between uses
   double hw_[256] = {0}, hp_[256] = {0};  // zero between uses
   uint8_t touched_[256], sorted_[256];
