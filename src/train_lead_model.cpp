@@ -7,7 +7,8 @@
 // the new model's held-out leads).
 // The work is split so that Postgres errors never cross live C++ objects:
 // arguments and counts are read first in plain Postgres style; leads are then
-// streamed from a cursor in batches; training runs in the core with a stop
+// streamed from a cursor in batches, twice (a sample to learn the feature
+// spec from, then every lead kept only as its bins); training runs in the core with a stop
 // callback answered from Postgres' interrupt flags; the model row is written
 // last, so a cancelled or failed run leaves nothing behind. Every one of those
 // calls into Postgres, the first included, goes through pg_call, so that

@@ -36,6 +36,7 @@ void SpecSample::offer(const Lead& lead) {
 }
 
 FeatureSpec SpecSample::learn(double now) const {
+  if (leads_.empty()) throw InvalidInput("every lead is held out: training needs more leads");
   // Learning does not depend on the order of its leads, but give it the
   // canonical one anyway, so nothing could ever depend on the offer order.
   std::vector<Key> keys = heap_;
