@@ -1,12 +1,14 @@
 // Google Benchmark micro-benchmarks of the core on synthetic leads: per-lead
-// encoding, scoring (single and batch), explanation, serialization, and
-// training. The real-data figures come from leadscore_bench instead.
+// encoding, address parsing, scoring (single and batch), explanation,
+// serialization, and training. The real-data figures come from
+// leadscore_bench instead.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "core/features.hpp"
 #include "core/hash.hpp"
 #include "core/model.hpp"
 #include "core/model_format.hpp"
@@ -68,6 +70,22 @@ void BM_EncodeLead(benchmark::State& st) {
   st.SetItemsProcessed(st.iterations());
 }
 BENCHMARK(BM_EncodeLead);
+
+// The address token of an ordinary address (arg 0) and of a hostile one (arg
+// 1): 80,000 spaces, then 40,000 one-digit runs, each of which once sent the
+// parser back to the start of the address.
+void BM_AddressToken(benchmark::State& st) {
+  const std::string address = st.range(0) == 0 ? std::string("1 Elm St, Burlington, VT 05401")
+                                                : std::string(80000, ' ') + [] {
+                                                    std::string s;
+                                                    for (int i = 0; i < 40000; ++i) s += "1 ";
+                                                    return s;
+                                                  }();
+  for (auto _ : st) benchmark::DoNotOptimize(address_token(address));
+  st.SetItemsProcessed(st.iterations());
+  st.SetLabel(st.range(0) == 0 ? "normal" : "hostile, 160,000 chars");
+}
+BENCHMARK(BM_AddressToken)->Arg(0)->Arg(1);
 
 void BM_ScoreLead(benchmark::State& st) {
   Fixture& f = fixture();
