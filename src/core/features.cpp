@@ -161,39 +161,51 @@ std::string value_text(const AttrValue& v) {
   return "";
 }
 
-std::string address_token(const std::string& a) {
-  const size_t n = a.size();
-  // US ZIP: the last run of exactly five digits that is not the leading street number.
-  std::string zip;
-  for (size_t i = 0; i < n;) {
+size_t address_prefix_bytes(const std::string& address) {
+  const size_t limit = std::min(address.size(), 4 * kMaxAddressChars);
+  size_t chars = 0;
+  for (size_t i = 0; i < limit; ++i)
+    if ((static_cast<unsigned char>(address[i]) & 0xC0) != 0x80 && chars++ == kMaxAddressChars) return i;
+  return limit;
+}
+
+std::string address_token(const std::string& address) {
+  const char* a = address.data();
+  const size_t n = address_prefix_bytes(address);
+  // US ZIP. The leading street number is the digit run where the first
+  // non-blank character stands, found once: every run is then visited once.
+  size_t first = 0;
+  while (first < n && (a[first] == ' ' || a[first] == '\t')) ++first;
+  size_t zip = n;  // start of the last five-digit run, n when none
+  for (size_t i = first; i < n;) {
     if (!is_digit(a[i])) { ++i; continue; }
     size_t j = i;
     while (j < n && is_digit(a[j])) ++j;
-    bool leading = a.find_first_not_of(" \t") == i;
-    if (j - i == 5 && !leading) zip = a.substr(i, 5);
+    if (j - i == 5 && i != first) zip = i;
     i = j;
   }
-  if (!zip.empty()) return "zip:" + zip;
-  // Canadian postal code (A1A 1A1): keep the forward sortation area.
-  for (size_t i = 0; i + 6 < n + 1; ++i) {
-    if (i + 6 <= n && is_alpha(a[i]) && is_digit(a[i + 1]) && is_alpha(a[i + 2])) {
-      size_t k = i + 3;
-      if (k < n && a[k] == ' ') ++k;
-      if (k + 3 <= n && is_digit(a[k]) && is_alpha(a[k + 1]) && is_digit(a[k + 2]) &&
-          (i == 0 || !is_alpha(a[i - 1]))) {
-        std::string fsa = a.substr(i, 3);
-        for (auto& c : fsa) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        return "fsa:" + fsa;
-      }
+  if (zip != n) return "zip:" + std::string(a + zip, 5);
+  // Canadian postal code (A1A 1A1): keep the forward sortation area. A fixed
+  // window of at most seven characters per start.
+  for (size_t i = 0; i + 6 <= n; ++i) {
+    if (!(is_alpha(a[i]) && is_digit(a[i + 1]) && is_alpha(a[i + 2]))) continue;
+    size_t k = i + 3;
+    if (a[k] == ' ') ++k;
+    if (k + 3 <= n && is_digit(a[k]) && is_alpha(a[k + 1]) && is_digit(a[k + 2]) &&
+        (i == 0 || !is_alpha(a[i - 1]))) {
+      std::string fsa(a + i, 3);
+      for (auto& c : fsa) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return "fsa:" + fsa;
     }
   }
   // City: the second comma-separated part ("12 Main St, Springfield, IL").
-  size_t c1 = a.find(',');
-  if (c1 == std::string::npos) return "";
-  size_t c2 = a.find(',', c1 + 1);
-  std::string city = a.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1);
+  const char* end = a + n;
+  const char* c1 = std::find(a, end, ',');
+  if (c1 == end) return "";
+  const char* c2 = std::find(c1 + 1, end, ',');
   std::string out;
-  for (char c : city) {
+  for (const char* p = c1 + 1; p < c2; ++p) {
+    const char c = *p;
     if (is_alpha(c)) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     else if ((c == ' ' || c == '-' || c == '.') && !out.empty() && out.back() != ' ') out.push_back(' ');
   }
