@@ -102,12 +102,39 @@ std::vector<double> learn_edges(std::vector<double>& vals, int max_value_bins) {
 
 // How the non-null values of one attribute key are distributed over types.
 // Values are gathered in the same single pass, so learning never looks a
-// key up lead by lead.
+// key up lead by lead (once a pass over every lead for each mixed key: keys
+// times leads).
 struct KeyStats {
-  size_t numbers = 0, strings = 0, bools = 0;
-  std::vector<double> values;                           // numbers and booleans as numbers
+  size_t strings = 0, trues = 0, falses = 0;
+  std::vector<double> numbers;                          // the numbers themselves
   std::unordered_map<std::string, size_t> text_counts;  // strings
+  // Training leads with a non-null value: a lead holds a key once.
+  size_t leads() const { return numbers.size() + strings + trues + falses; }
+  size_t bools() const { return trues + falses; }
 };
+
+// The attribute keys that become features: those with a value on at least
+// min_attribute_share of the n training leads, at most max_attribute_features
+// of them, the ones on most leads first (ties by key); returned in key order.
+std::vector<std::string> feature_keys(const std::unordered_map<std::string, KeyStats>& keys, size_t n,
+                                      const TrainParams& params) {
+  // The share as a count of leads, forgiving the rounding of share * n.
+  const double min_leads = params.min_attribute_share * static_cast<double>(n) * (1 - 1e-12);
+  std::vector<std::pair<size_t, const std::string*>> kept;
+  for (const auto& [k, s] : keys)
+    if (s.leads() > 0 && static_cast<double>(s.leads()) >= min_leads) kept.push_back({s.leads(), &k});
+  auto more_leads = [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : *a.second < *b.second; };
+  const size_t cap = static_cast<size_t>(params.max_attribute_features);
+  if (kept.size() > cap) {
+    std::nth_element(kept.begin(), kept.begin() + cap, kept.end(), more_leads);
+    kept.resize(cap);
+  }
+  std::vector<std::string> out;
+  out.reserve(kept.size());
+  for (const auto& kv : kept) out.push_back(*kv.second);
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 // Eight bytes at a time: level strings are often 20 bytes or more, and a
 // byte-wise hash would cost as much as the tree walk.
@@ -235,20 +262,16 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
     for (const auto& [k, v] : l.attributes) {
       KeyStats& s = keys[k];
       if (std::holds_alternative<double>(v) && !std::isnan(std::get<double>(v))) {
-        s.numbers++;
-        s.values.push_back(std::get<double>(v));
-      } else if (std::holds_alternative<bool>(v)) {
-        s.bools++;
-        s.values.push_back(std::get<bool>(v) ? 1.0 : 0.0);
+        s.numbers.push_back(std::get<double>(v));
+      } else if (auto b = std::get_if<bool>(&v)) {
+        (*b ? s.trues : s.falses)++;
       } else if (auto str = std::get_if<std::string>(&v)) {
         s.strings++;
         if (!str->empty()) s.text_counts[*str]++;
       }
     }
   }
-  std::vector<std::string> key_order;
-  for (const auto& kv : keys) key_order.push_back(kv.first);
-  std::sort(key_order.begin(), key_order.end());
+  const std::vector<std::string> key_order = feature_keys(keys, rows.size(), params);
 
   auto numeric_def = [&](std::string name, FeatureSource src, std::string key) {
     FeatureDef d;
@@ -301,29 +324,25 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
   std::unordered_map<std::string, std::vector<double>> attr_values;  // numeric keys
   for (const std::string& k : key_order) {
     KeyStats& s = keys[k];
-    if (s.numbers + s.strings + s.bools == 0) continue;
     FeatureDef d;
     d.name = "attributes." + k;
     d.source = FeatureSource::Attribute;
     d.key = k;
     // Mostly text means categorical; numbers and booleans are numeric.
-    if (s.strings > s.numbers + s.bools) {
+    if (s.strings > s.numbers.size() + s.bools()) {
       d.kind = FeatureKind::Categorical;
       std::map<std::string, size_t> counts(s.text_counts.begin(), s.text_counts.end());
-      if (s.numbers + s.bools > 0) {  // a mixed key: numbers count by their text form
-        for (uint32_t r : rows) {
-          auto it = leads[r].attributes.find(k);
-          if (it != leads[r].attributes.end() && !std::holds_alternative<std::string>(it->second)) {
-            std::string t = value_text(it->second);
-            if (!t.empty()) counts[t]++;
-          }
-        }
-      }
+      // A mixed key: numbers and booleans count by their text form.
+      for (double v : s.numbers) counts[value_text(AttrValue(v))]++;
+      if (s.trues) counts[value_text(AttrValue(true))] += s.trues;
+      if (s.falses) counts[value_text(AttrValue(false))] += s.falses;
       learn_levels(d, counts);
     } else {
       d.kind = FeatureKind::Numeric;
       std::vector<double>& vals = attr_values[k];
-      vals = std::move(s.values);
+      vals = std::move(s.numbers);
+      vals.insert(vals.end(), s.trues, 1.0);  // booleans as 0/1; the order of values does not matter
+      vals.insert(vals.end(), s.falses, 0.0);
       if (s.strings > 0) {  // a mixed key: numeric text counts as a number
         for (const auto& [t, c] : s.text_counts) {
           double v = attr_number(AttrValue(t));
@@ -357,6 +376,11 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
   for (auto& d : defs)
     if (d.source == FeatureSource::TradeTag) { d.lo = 0; d.hi = 1; }
 
+  // Checked here so that too many features is an error of the parameters,
+  // not the corrupt-model error from_defs() gives a blob.
+  if (defs.size() > 65535)
+    throw InvalidInput("training would make " + std::to_string(defs.size()) +
+                       " features, more than 65535: lower max_attribute_features or max_trade_tags");
   FeatureSpec spec = from_defs(std::move(defs));
   // Training leads per bin, for the confidence measure.
   std::vector<uint8_t> row(spec.size());

@@ -10,6 +10,9 @@
 // The spec is learned on the training leads and travels inside the model, so
 // scoring encodes exactly as training did. Keys a lead has that the spec does
 // not know are ignored; keys the spec knows that a lead lacks are missing.
+// An attribute key becomes a feature only when enough training leads carry it
+// (params.min_attribute_share, max_attribute_features), so made-up keys on a
+// few leads cannot grow the model.
 #pragma once
 
 #include <cstddef>

@@ -137,6 +137,8 @@ void write_params(Writer& w, const TrainParams& p) {
   w.u64(p.seed);
   w.u32(static_cast<uint32_t>(p.threads));
   w.u32(static_cast<uint32_t>(p.max_training_leads));
+  w.f64(p.min_attribute_share);
+  w.u32(static_cast<uint32_t>(p.max_attribute_features));
 }
 
 TrainParams read_params(Reader& r, uint32_t version) {
@@ -161,6 +163,13 @@ TrainParams read_params(Reader& r, uint32_t version) {
   p.seed = r.u64();
   p.threads = static_cast<int>(r.u32());
   if (version >= 2) p.max_training_leads = static_cast<int>(r.u32());
+  if (version >= 3) {
+    p.min_attribute_share = r.f64();
+    p.max_attribute_features = static_cast<int>(r.u32());
+  } else {  // trained before either bound existed (model_format.hpp)
+    p.min_attribute_share = 0.0;
+    p.max_attribute_features = 65535;
+  }
   try {
     p.validate();
   } catch (const InvalidInput& e) {

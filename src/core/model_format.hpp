@@ -29,9 +29,13 @@
 namespace leadscore {
 
 // 1: first release; 2: the params section ends with max_training_leads and
-// the metrics section with auc_raw.
-// Blobs of every earlier version stay readable.
-constexpr uint32_t kFormatVersion = 2;
+// the metrics section with auc_raw; 3: the params section then ends with
+// min_attribute_share (f64) and max_attribute_features (u32).
+// Blobs of every earlier version stay readable. A parameter an older blob
+// lacks is read as the value that describes how that model was trained
+// (format 2 and before made a feature of every attribute key: share 0, and
+// no cap below the spec's own limit of 65535 features).
+constexpr uint32_t kFormatVersion = 3;
 
 // The model as a self-contained binary blob.
 std::string serialize(const Model& model);

@@ -63,7 +63,8 @@ std::vector<std::string> TrainParams::keys() {
   static const char* const names[] = {
       "n_trees", "calibration_trees", "max_depth", "min_samples_leaf", "max_features", "class_weight",
       "calibration", "platt_below", "holdout_fraction", "refit_full", "max_bins",
-      "min_category_count", "max_categories", "max_trade_tags", "max_training_leads", "seed", "threads"};
+      "min_category_count", "max_categories", "max_trade_tags", "max_training_leads", "min_attribute_share", "max_attribute_features", "seed",
+      "threads"};
   return std::vector<std::string>(std::begin(names), std::end(names));
 }
 
@@ -94,6 +95,8 @@ void TrainParams::set(const std::string& key, const std::string& v) {
   else if (key == "max_categories") max_categories = static_cast<int>(parse_int(key, v, 1, 253));
   else if (key == "max_trade_tags") max_trade_tags = static_cast<int>(parse_int(key, v, 0, 10000));
   else if (key == "max_training_leads") max_training_leads = static_cast<int>(parse_int(key, v, 2, 100000000));
+  else if (key == "min_attribute_share") min_attribute_share = parse_number(key, v);
+  else if (key == "max_attribute_features") max_attribute_features = static_cast<int>(parse_int(key, v, 0, 65535));
   else if (key == "seed") seed = static_cast<uint64_t>(parse_int(key, v, 0, 9007199254740991LL));
   else if (key == "threads") threads = static_cast<int>(parse_int(key, v, 1, 256));
   else {
@@ -119,6 +122,8 @@ void TrainParams::validate() const {
   if (max_trade_tags < 0) out_of_range("max_trade_tags", "at least 0");
   if (platt_below < 0) out_of_range("platt_below", "at least 0");
   if (max_training_leads < 2 || max_training_leads > 100000000) out_of_range("max_training_leads", "in [2, 100000000]");
+  if (!(min_attribute_share >= 0.0 && min_attribute_share <= 1.0)) out_of_range("min_attribute_share", "in [0, 1]");
+  if (max_attribute_features < 0 || max_attribute_features > 65535) out_of_range("max_attribute_features", "in [0, 65535]");
   if (threads < 1 || threads > 256) out_of_range("threads", "in [1, 256]");
 }
 
@@ -148,6 +153,8 @@ std::string TrainParams::to_json() const {
   w.key("max_categories").value(max_categories);
   w.key("max_trade_tags").value(max_trade_tags);
   w.key("max_training_leads").value(max_training_leads);
+  w.key("min_attribute_share").value(min_attribute_share);
+  w.key("max_attribute_features").value(max_attribute_features);
   w.key("seed").value(static_cast<long long>(seed));
   w.key("threads").value(threads);
   w.end_object();

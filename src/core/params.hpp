@@ -14,6 +14,13 @@
 // beyond this many labelled leads it uses the ones with the smallest seeded
 // hash of their id, the same set whatever their order. The database applies
 // the same bound before reading leads, so it never loads more than this.
+// min_attribute_share and max_attribute_features bound what the callers'
+// attribute keys can add to the model: a key becomes a feature only when at
+// least that share of the training leads (and at least one) have a non-null
+// value for it, and of those keys only the max_attribute_features found on
+// the most leads are kept (ties by key). Without them, one account sending
+// leads with hundreds of made-up keys each would add as many features, and
+// training time and memory grow with the feature count.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +49,8 @@ struct TrainParams {
   int max_categories = 200;      // most frequent levels kept per categorical
   int max_trade_tags = 100;      // most frequent trade tags kept as features
   int max_training_leads = 200000;  // more leads: a fixed sample by id hash trains (memory bound; see below)
+  double min_attribute_share = 0.01;  // a key on fewer training leads than this share is no feature (see below)
+  int max_attribute_features = 200;   // most frequent attribute keys kept as features (see below)
   uint64_t seed = 42;            // every random choice derives from this and lead ids
   int threads = 1;               // worker threads for tree building (results do not depend on it)
 

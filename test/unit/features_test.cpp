@@ -160,3 +160,30 @@ TEST(Features, ValueText) {
   EXPECT_EQ(value_text(AttrValue(std::string("x"))), "x");
   EXPECT_EQ(value_text(AttrValue()), "");
 }
+
+TEST(Features, MixedKeysCountNumbersAndBooleansByTheirText) {
+  std::vector<Lead> leads;
+  for (int i = 0; i < 45; ++i) {
+    Lead l;
+    l.id = i;
+    // Mostly text: categorical, numbers and booleans as levels "3" and "true".
+    if (i < 25) l.attributes["kind"] = std::string("a");
+    else if (i < 35) l.attributes["kind"] = 3.0;
+    else l.attributes["kind"] = true;
+    // Mostly numbers: numeric, numeric text and booleans as numbers.
+    if (i < 30) l.attributes["size"] = static_cast<double>(i % 3 + 2);
+    else if (i < 40) l.attributes["size"] = std::string("7");
+    else l.attributes["size"] = false;
+    leads.push_back(l);
+  }
+  TrainParams p;  // min_category_count 10
+  FeatureSpec s = FeatureSpec::learn(leads, all_rows(leads.size()), p, 0);
+  const FeatureDef& kind = s[index_of(s, "attributes.kind")];
+  ASSERT_EQ(kind.kind, FeatureKind::Categorical);
+  EXPECT_EQ(kind.levels, (std::vector<std::string>{"a", "3", "true"}));
+  const FeatureDef& size = s[index_of(s, "attributes.size")];
+  ASSERT_EQ(size.kind, FeatureKind::Numeric);
+  EXPECT_EQ(size.lo, 0.0);  // false
+  EXPECT_EQ(size.hi, 7.0);  // "7"
+  EXPECT_EQ(size.edges.size(), 4u);  // between 0, 2, 3, 4 and 7
+}
