@@ -406,6 +406,25 @@ FeatureSpec FeatureSpec::from_defs(std::vector<FeatureDef> defs) {
     if (!d.bin_counts.empty() && d.bin_counts.size() != static_cast<size_t>(d.n_bins()))
       throw CorruptModel("feature \"" + d.name + "\" has a bin count table of the wrong size");
   }
+  // Encoding writes each built-in source into one feature and each tag or
+  // attribute key into one: a second feature of the same source or key would
+  // never be written, and scoring would read whatever the buffer held.
+  std::vector<bool> builtin_seen(static_cast<size_t>(FeatureSource::Attribute) + 1, false);
+  std::vector<std::pair<uint8_t, const std::string*>> keyed;
+  for (const auto& d : defs) {
+    if (d.source == FeatureSource::TradeTag || d.source == FeatureSource::Attribute) {
+      keyed.push_back({static_cast<uint8_t>(d.source), &d.key});
+    } else if (builtin_seen[static_cast<size_t>(d.source)]) {
+      throw CorruptModel("feature \"" + d.name + "\" repeats the source of an earlier feature");
+    } else {
+      builtin_seen[static_cast<size_t>(d.source)] = true;
+    }
+  }
+  std::sort(keyed.begin(), keyed.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first < b.first : *a.second < *b.second; });
+  for (size_t i = 1; i < keyed.size(); ++i)
+    if (keyed[i].first == keyed[i - 1].first && *keyed[i].second == *keyed[i - 1].second)
+      throw CorruptModel("feature spec names the key \"" + *keyed[i].second + "\" twice");
   FeatureSpec s;
   s.defs_ = std::move(defs);
   s.build_index();

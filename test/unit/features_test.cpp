@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "core/errors.hpp"
 #include "core/features.hpp"
 
 using namespace leadscore;
@@ -186,4 +187,32 @@ TEST(Features, MixedKeysCountNumbersAndBooleansByTheirText) {
   EXPECT_EQ(size.lo, 0.0);  // false
   EXPECT_EQ(size.hi, 7.0);  // "7"
   EXPECT_EQ(size.edges.size(), 4u);  // between 0, 2, 3, 4 and 7
+}
+
+TEST(Features, ASpecFromABlobMayNotRepeatASourceOrKey) {
+  // Encoding fills one feature per built-in source and per key; a repeated
+  // one would be left unwritten and read as whatever the buffer held.
+  auto def = [](const char* name, FeatureSource src, const char* key) {
+    FeatureDef d;
+    d.name = name;
+    d.source = src;
+    d.key = key;
+    return d;
+  };
+  EXPECT_NO_THROW(FeatureSpec::from_defs({def("permit_value", FeatureSource::PermitValue, ""),
+                                          def("trade_tags:a", FeatureSource::TradeTag, "a"),
+                                          def("attributes.a", FeatureSource::Attribute, "a")}));
+  EXPECT_THROW(FeatureSpec::from_defs({def("permit_value", FeatureSource::PermitValue, ""),
+                                       def("created_at.age_d", FeatureSource::PermitValue, "")}),
+               CorruptModel);
+  EXPECT_THROW(FeatureSpec::from_defs({def("address", FeatureSource::Address, ""),
+                                       def("address", FeatureSource::Address, "")}),
+               CorruptModel);
+  EXPECT_THROW(FeatureSpec::from_defs({def("trade_tags:a", FeatureSource::TradeTag, "a"),
+                                       def("trade_tags:b", FeatureSource::TradeTag, "a")}),
+               CorruptModel);
+  EXPECT_THROW(FeatureSpec::from_defs({def("attributes.x", FeatureSource::Attribute, "x"),
+                                       def("attributes.y", FeatureSource::Attribute, "z"),
+                                       def("attributes.x2", FeatureSource::Attribute, "x")}),
+               CorruptModel);
 }
