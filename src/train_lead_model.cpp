@@ -249,7 +249,8 @@ Gate decide(Activate mode, const Model& candidate, const std::vector<Lead>& lead
     }
   }
   std::vector<double> raw;
-  for (const Score& s : current.model->score_batch(held_leads, now)) raw.push_back(s.raw_prob);
+  for (const Score& s : current.model->score_batch(held_leads, now, [] { return interrupt_pending(); }))
+    raw.push_back(s.raw_prob);
   g.active_auc = roc_auc(raw, held_labels);
   double auc = candidate.metrics().auc_raw;
   g.activate = !(auc < g.active_auc - kPromotionTolerance);  // NaN (one class held out) activates
@@ -286,7 +287,7 @@ LEADSCORE_FUNCTION(train_lead_model) {
   Model model = train(leads, labels, params, now, [] { return interrupt_pending(); });
   Gate gate = decide(args.activate, model, leads, labels, now);
 
-  std::string blob = serialize(model);
+  std::string blob = serialize(model, [] { return interrupt_pending(); });
   std::string metrics = model.metrics().to_json();
   std::string spec = model.spec().to_json();
   std::string used_params = model.params().to_json();

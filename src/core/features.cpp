@@ -241,7 +241,7 @@ std::string address_token(const std::string& address) {
 }
 
 FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector<uint32_t>& rows,
-                               const TrainParams& params, double now) {
+                               const TrainParams& params, double now, const ShouldStop& should_stop) {
   const int max_value_bins = params.max_bins - 1;
   std::vector<FeatureDef> defs;
 
@@ -250,8 +250,9 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
   std::map<std::string, size_t> tag_counts;
   std::map<std::string, size_t> address_counts;
   std::unordered_map<std::string, KeyStats> keys;
-  for (uint32_t r : rows) {
-    const Lead& l = leads[r];
+  for (size_t i = 0; i < rows.size(); ++i) {
+    check_stop_every(should_stop, i);
+    const Lead& l = leads[rows[i]];
     if (!std::isnan(builtin_number(FeatureSource::PermitValue, l, now))) any_permit = true;
     if (l.created_at && std::isfinite(*l.created_at)) any_created = true;
     for (const auto& t : l.trade_tags) tag_counts[t]++;
@@ -271,6 +272,7 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
       }
     }
   }
+  check_stop(should_stop);
   const std::vector<std::string> key_order = feature_keys(keys, rows.size(), params);
 
   auto numeric_def = [&](std::string name, FeatureSource src, std::string key) {
@@ -323,6 +325,7 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
   }
   std::unordered_map<std::string, std::vector<double>> attr_values;  // numeric keys
   for (const std::string& k : key_order) {
+    check_stop(should_stop);
     KeyStats& s = keys[k];
     FeatureDef d;
     d.name = "attributes." + k;
@@ -356,6 +359,7 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
   // Numeric edges and ranges from the training values.
   for (auto& d : defs) {
     if (d.kind != FeatureKind::Numeric || d.source == FeatureSource::TradeTag) continue;
+    check_stop(should_stop);  // one sort of up to all training values per feature
     std::vector<double> vals;
     if (d.source == FeatureSource::Attribute) {
       vals = std::move(attr_values[d.key]);
@@ -385,8 +389,9 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
   // Training leads per bin, for the confidence measure.
   std::vector<uint8_t> row(spec.size());
   for (auto& d : spec.defs_) d.bin_counts.assign(d.n_bins(), 0);
-  for (uint32_t r : rows) {
-    spec.encode(leads[r], now, row.data(), 1);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    check_stop_every(should_stop, i);
+    spec.encode(leads[rows[i]], now, row.data(), 1);
     for (size_t f = 0; f < spec.size(); ++f) spec.defs_[f].bin_counts[row[f]]++;
   }
   return spec;

@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/cancel.hpp"
 #include "core/lead.hpp"
 #include "core/params.hpp"
 
@@ -61,9 +62,10 @@ struct FeatureDef {
 
 class FeatureSpec {
  public:
-  // Learn names, kinds, vocabularies and bin edges from the given training leads.
+  // Learn names, kinds, vocabularies and bin edges from the given training
+  // leads; throws Cancelled when should_stop says so.
   static FeatureSpec learn(const std::vector<Lead>& leads, const std::vector<uint32_t>& rows,
-                           const TrainParams& params, double now);
+                           const TrainParams& params, double now, const ShouldStop& should_stop = ShouldStop());
 
   // Build from deserialized definitions; validates them and builds lookup tables.
   static FeatureSpec from_defs(std::vector<FeatureDef> defs);

@@ -512,7 +512,7 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
     work(true);
   }
   if (err) std::rethrow_exception(err);
-  if (should_stop && should_stop()) throw Cancelled();
+  check_stop(should_stop);
 
   // Out-of-bag means over all grown trees, summed in tree order so the result
   // is deterministic. Each tree's bootstrap is regenerated from its seed.
@@ -520,11 +520,12 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
     std::vector<double> sum(n, 0.0);
     std::vector<uint32_t> cntv(n, 0), boot;
     for (size_t t = 0; t < T; ++t) {
-      if (should_stop && (t & 7) == 0 && should_stop()) throw Cancelled();
+      check_stop(should_stop);
       bootstrap(tree_seed(params.seed, t), n, boot);
       const std::vector<Node>& ns = trees[t].nodes;
       const CatSet* cs = trees[t].cats.data();
       for (size_t r = 0; r < n; ++r) {
+        if ((r & 65535) == 65535) check_stop(should_stop);  // a tree over 200,000 rows takes tens of ms
         if (boot[r]) continue;
         uint32_t i = 0;
         while (ns[i].kind != kLeaf)

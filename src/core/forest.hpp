@@ -14,9 +14,9 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <vector>
 
+#include "core/cancel.hpp"
 #include "core/params.hpp"
 
 namespace leadscore {
@@ -60,9 +60,6 @@ struct BinnedData {
   std::vector<uint8_t> categorical;  // 1 when the feature splits by category sets
   std::vector<uint8_t> y;            // labels 0/1
 };
-
-// Polled from the training thread that called train(); true means stop now.
-using ShouldStop = std::function<bool()>;
 
 class Forest {
  public:

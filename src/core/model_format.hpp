@@ -37,8 +37,10 @@ namespace leadscore {
 // no cap below the spec's own limit of 65535 features).
 constexpr uint32_t kFormatVersion = 3;
 
-// The model as a self-contained binary blob.
-std::string serialize(const Model& model);
+// The model as a self-contained binary blob. A forest grown on many leads
+// takes megabytes; should_stop is polled every few thousand nodes and every
+// megabyte of checksum, and Cancelled thrown when it says so.
+std::string serialize(const Model& model, const ShouldStop& should_stop = ShouldStop());
 
 // Parse a blob; throws CorruptModel with a message naming what is wrong.
 Model deserialize(std::string_view blob);
