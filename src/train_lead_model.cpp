@@ -243,7 +243,8 @@ Gate decide(ActivationMode mode, const Model& candidate, const std::vector<Lead>
     if (!current.model) {
       active = current.version == 0 ? ActiveModel::none() : ActiveModel::unreadable();
     } else if (needs_active_auc(mode)) {
-      g.active_auc = auc_raw_on_holdout(*current.model, candidate.params(), leads, labels, now);
+      g.active_auc = auc_raw_on_holdout(*current.model, candidate.params(), leads, labels, now,
+                                        [] { return interrupt_pending(); });
       active = ActiveModel::measured(g.active_auc);
     }
   }
@@ -281,7 +282,7 @@ LEADSCORE_FUNCTION(train_lead_model) {
   Model model = train(leads, labels, params, now, [] { return interrupt_pending(); });
   Gate gate = decide(args.activate, model, leads, labels, now);
 
-  std::string blob = serialize(model);
+  std::string blob = serialize(model, [] { return interrupt_pending(); });
   std::string metrics = model.metrics().to_json();
   std::string spec = model.spec().to_json();
   std::string used_params = model.params().to_json();

@@ -22,14 +22,15 @@ struct Fitted {
 };
 
 // A calibration map of the configured kind fitted on (raw score, label) pairs.
-Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y, const TrainParams& params) {
+Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y, const TrainParams& params,
+                     const ShouldStop& stop) {
   Calibration method = params.calibration;
   if (method == Calibration::Auto)
     method = x.size() >= static_cast<size_t>(params.platt_below) ? Calibration::Isotonic : Calibration::Platt;
   if (x.empty()) method = Calibration::None;
   switch (method) {
-    case Calibration::Isotonic: return Calibrator::fit_isotonic_bagged(x, y, 10, params.seed);
-    case Calibration::Platt: return Calibrator::fit_platt(x, y);
+    case Calibration::Isotonic: return Calibrator::fit_isotonic_bagged(x, y, 10, params.seed, stop);
+    case Calibration::Platt: return Calibrator::fit_platt(x, y, stop);
     default: return Calibrator::identity();
   }
 }
@@ -39,9 +40,9 @@ Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y
 Fitted fit(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, const std::vector<uint32_t>& rows,
            const TrainParams& params, double now, const ShouldStop& stop) {
   Fitted out;
-  out.spec = FeatureSpec::learn(leads, rows, params, now);
+  out.spec = FeatureSpec::learn(leads, rows, params, now, stop);
   if (out.spec.size() == 0) throw InvalidInput("the training leads carry no usable feature values");
-  if (stop && stop()) throw Cancelled();
+  check_stop(stop);
   BinnedData d;
   d.n_rows = rows.size();
   d.n_features = out.spec.size();
@@ -50,7 +51,7 @@ Fitted fit(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, c
   for (size_t i = 0; i < d.n_rows; ++i) {
     out.spec.encode(leads[rows[i]], now, d.cols.data() + i, d.n_rows);
     d.y[i] = labels[rows[i]];
-    if ((i & 4095) == 4095 && stop && stop()) throw Cancelled();
+    check_stop_every(stop, i);
   }
   for (size_t f = 0; f < d.n_features; ++f) {
     d.n_bins.push_back(static_cast<uint8_t>(out.spec[f].n_bins()));
@@ -64,7 +65,7 @@ Fitted fit(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, c
       x.push_back(out.oob[i]);
       y.push_back(d.y[i]);
     }
-  out.cal = calibrate(x, y, params);
+  out.cal = calibrate(x, y, params, stop);
   return out;
 }
 
@@ -171,7 +172,7 @@ Score Model::score(const Lead& lead, double now) const {
   return finish(sv, sv2, ss, novel);
 }
 
-void Model::score_batch(const Lead* leads, size_t n, double now, Score* out) const {
+void Model::score_batch(const Lead* leads, size_t n, double now, Score* out, const ShouldStop& should_stop) const {
   if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
   constexpr size_t kBlock = 32;
   const size_t nf = spec_.size();
@@ -180,6 +181,7 @@ void Model::score_batch(const Lead* leads, size_t n, double now, Score* out) con
   uint8_t* const novel = rows + std::min(n, kBlock) * nf;
   double sv[kBlock], sv2[kBlock], ss[kBlock];
   for (size_t b0 = 0; b0 < n; b0 += kBlock) {
+    if (b0 % (8 * kBlock) == 0) check_stop(should_stop);  // every 256 leads, about a millisecond
     const size_t m = std::min(kBlock, n - b0);
     for (size_t i = 0; i < m; ++i) {
       spec_.encode(leads[b0 + i], now, rows + i * nf, 1, novel + i * nf);
@@ -200,9 +202,10 @@ void Model::score_batch(const Lead* leads, size_t n, double now, Score* out) con
   }
 }
 
-std::vector<Score> Model::score_batch(const std::vector<Lead>& leads, double now) const {
+std::vector<Score> Model::score_batch(const std::vector<Lead>& leads, double now,
+                                     const ShouldStop& should_stop) const {
   std::vector<Score> out(leads.size());
-  score_batch(leads.data(), leads.size(), now, out.data());
+  score_batch(leads.data(), leads.size(), now, out.data(), should_stop);
   return out;
 }
 
@@ -254,9 +257,11 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
   std::iota(order.begin(), order.end(), 0u);
   std::vector<uint64_t> h(leads.size());
   for (size_t i = 0; i < leads.size(); ++i) h[i] = id_hash(leads[i].id, params.seed);
+  check_stop(should_stop);
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     return h[a] != h[b] ? h[a] < h[b] : leads[a].id < leads[b].id;
   });
+  check_stop(should_stop);
   for (size_t i = 1; i < order.size(); ++i)
     if (leads[order[i]].id == leads[order[i - 1]].id)
       throw InvalidInput("duplicate lead id " + std::to_string(leads[order[i]].id));
@@ -283,21 +288,25 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
     std::vector<Lead> hold;
     std::vector<uint8_t> hy;
     hold.reserve(hold_rows.size());
-    for (uint32_t r : hold_rows) {
-      hold.push_back(leads[r]);
-      hy.push_back(labels[r]);
+    for (size_t i = 0; i < hold_rows.size(); ++i) {
+      check_stop_every(should_stop, i);
+      hold.push_back(leads[hold_rows[i]]);
+      hy.push_back(labels[hold_rows[i]]);
     }
     // One pass over the held-out leads gives both the calibrated probabilities
     // the metrics describe and the raw ones auc_raw and the refit need.
     std::vector<double> p, raw;
-    for (const Score& s : m.score_batch(hold, now)) {
+    for (const Score& s : m.score_batch(hold, now, should_stop)) {
       p.push_back(s.win_prob);
       raw.push_back(s.raw_prob);
     }
+    check_stop(should_stop);
     Metrics metrics = compute_metrics(p, hy);
+    check_stop(should_stop);
     metrics.rows_train = train_rows.size();
     metrics.importance = top_importance(m.spec(), m.forest());
     metrics.auc_raw = roc_auc(raw, hy);
+    check_stop(should_stop);
     // Once measured, the held-out leads also calibrate: the forest never sees
     // them, their predictions come from all its trees, and a fifth more
     // leads steadies the map. The metrics above keep describing the map
@@ -312,7 +321,8 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
       }
     x.insert(x.end(), raw.begin(), raw.end());
     xy.insert(xy.end(), hy.begin(), hy.end());
-    Calibrator cal = hold.empty() ? m.calibrator() : calibrate(x, xy, params);
+    Calibrator cal = hold.empty() ? m.calibrator() : calibrate(x, xy, params, should_stop);
+    check_stop(should_stop);
     return Model(m.spec(), m.forest(), std::move(cal), std::move(metrics), params);
   }
 
@@ -336,10 +346,13 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
       fy.push_back(labels[r]);
     }
   }
-  const Calibrator held_cal = calibrate(fx, fy, params);
+  const Calibrator held_cal = calibrate(fx, fy, params, should_stop);
+  check_stop(should_stop);
   const double auc_raw = roc_auc(hx, hy);
   for (double& v : hx) v = held_cal.apply(v);
+  check_stop(should_stop);
   Metrics metrics = compute_metrics(hx, hy);
+  check_stop(should_stop);
   metrics.auc_raw = auc_raw;
   metrics.rows_train = train_rows.size();
   metrics.importance = top_importance(fitted.spec, fitted.forest);

@@ -75,9 +75,13 @@ class Model {
   // Score one lead at scoring time now (seconds since the Unix epoch).
   Score score(const Lead& lead, double now) const;
 
-  // Score n leads into out[0..n); same results as score(), several times faster.
-  void score_batch(const Lead* leads, size_t n, double now, Score* out) const;
-  std::vector<Score> score_batch(const std::vector<Lead>& leads, double now) const;
+  // Score n leads into out[0..n); same results as score(), several times
+  // faster. With should_stop, polled every few hundred leads, a long batch is
+  // cancellable: Cancelled is thrown and out is left partly written.
+  void score_batch(const Lead* leads, size_t n, double now, Score* out,
+                   const ShouldStop& should_stop = ShouldStop()) const;
+  std::vector<Score> score_batch(const std::vector<Lead>& leads, double now,
+                                 const ShouldStop& should_stop = ShouldStop()) const;
 
   // Per-feature path attribution that adds up, with base_value, to raw_prob.
   Explanation explain(const Lead& lead, double now, int top_n) const;
@@ -104,7 +108,9 @@ class Model {
 
 // Train a model; labels are 0/1 and parallel to leads. Lead ids must be unique.
 // now is the scoring-time reference for lead age during training. should_stop
-// may be empty; when it returns true, training throws Cancelled.
+// may be empty; when it returns true, training throws Cancelled. Every phase
+// polls it (ordering, feature spec, encoding, trees, out-of-bag votes,
+// calibration, held-out scoring and metrics; see cancel.hpp).
 Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, const TrainParams& params,
             double now, const ShouldStop& should_stop = ShouldStop());
 

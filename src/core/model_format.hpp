@@ -48,11 +48,17 @@ namespace leadscore {
 
 // 1: first release; 2: the params section ends with max_training_leads and
 // the metrics section with auc_raw; 3: parameters by name.
-// Blobs of every earlier version stay readable.
+// Blobs of every earlier version stay readable. A parameter an older blob
+// lacks is read as the value that describes how that model was trained
+// (formats 1 and 2 made a feature of every attribute key: min_attribute_share
+// 0, and no cap below the spec's own limit of 65535 features); a parameter a
+// format-3 blob lacks keeps its default.
 constexpr uint32_t kFormatVersion = 3;
 
-// The model as a self-contained binary blob.
-std::string serialize(const Model& model);
+// The model as a self-contained binary blob. A forest grown on many leads
+// takes megabytes; should_stop is polled every few thousand nodes and every
+// megabyte of checksum, and Cancelled thrown when it says so.
+std::string serialize(const Model& model, const ShouldStop& should_stop = ShouldStop());
 
 // Parse a blob; throws CorruptModel with a message naming what is wrong.
 Model deserialize(std::string_view blob);

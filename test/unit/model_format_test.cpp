@@ -201,6 +201,47 @@ TEST(ModelFormat, WrongMagicAndFutureVersion) {
   EXPECT_THROW(deserialize(std::string_view()), CorruptModel);
 }
 
+TEST(ModelFormat, NewParametersRoundTrip) {
+  std::vector<Lead> leads;
+  std::vector<uint8_t> y;
+  synth::make_leads(400, 12, &leads, &y);
+  TrainParams p;
+  p.n_trees = 2;
+  p.min_attribute_share = 0.05;
+  p.max_attribute_features = 17;
+  const Model back = deserialize(serialize(train(leads, y, p, 1.7e9)));
+  EXPECT_EQ(back.params().min_attribute_share, 0.05);
+  EXPECT_EQ(back.params().max_attribute_features, 17);
+}
+
+TEST(ModelFormat, OlderFormatsStillLoadAndScore) {
+  // Blobs written by earlier releases (the fuzzer's seed corpus keeps them).
+  const std::string dir = LEADSCORE_FUZZ_CORPUS_DIR;
+  for (const auto& [file, version] : {std::make_pair("format1-isotonic.bin", 1), std::make_pair("format2-isotonic.bin", 2)}) {
+    std::ifstream in(dir + "/" + file, std::ios::binary);
+    ASSERT_TRUE(in) << file;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string blob = ss.str();
+    ASSERT_EQ(static_cast<uint8_t>(blob[4]), version) << file;
+    const Model m = deserialize(blob);
+    // Trained before attribute keys were bounded: every key made a feature.
+    EXPECT_EQ(m.params().min_attribute_share, 0.0) << file;
+    EXPECT_EQ(m.params().max_attribute_features, 65535) << file;
+    Lead l;
+    l.attributes["score"] = 80.0;
+    l.attributes["region"] = std::string("south");
+    const Score s = m.score(l, 1.7e9);
+    EXPECT_GT(s.win_prob, 0.0) << file;
+    EXPECT_LT(s.win_prob, 1.0) << file;
+    // Written again, it is a current blob that reads back the same.
+    const std::string again = serialize(m);
+    EXPECT_EQ(static_cast<uint8_t>(again[4]), kFormatVersion);
+    EXPECT_EQ(deserialize(again).score(l, 1.7e9).win_prob, s.win_prob) << file;
+    EXPECT_EQ(deserialize(again).params().to_json(), m.params().to_json()) << file;
+  }
+}
+
 TEST(ModelFormat, Crc32KnownValue) {
   const char* s = "123456789";
   EXPECT_EQ(crc32(reinterpret_cast<const uint8_t*>(s), 9), 0xCBF43926u);
