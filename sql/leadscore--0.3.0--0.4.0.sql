@@ -497,16 +497,32 @@ COMMENT ON FUNCTION leadscore.train_lead_model(int, text, jsonb) IS
 -- Storing scores, in one place
 ---------------------------------------------------------------------------
 
--- Stores scores, in one place: each lead's latest score in lead_outcomes and
--- one row per score in score_history. Rows are written in lead order, so two
--- concurrent callers lock shared rows in the same order and cannot deadlock.
+-- Stores scores, in one place. A lead's row of lead_outcomes is written only
+-- when its score differs from the stored one (score, probability, confidence,
+-- method or model version) or the lead changed after it was scored, and a row
+-- of score_history only when the score, the method or the model version
+-- changed: a rescore that moves nothing writes nothing (scored_at is when the
+-- stored score was computed, for a lead unchanged since).
+-- Rows are written in lead order, so two concurrent callers lock shared rows
+-- in the same order and cannot deadlock. Every part of the statement reads
+-- the outcomes as they were before it, so "changed" compares with the old row.
+-- Returns how many rows of lead_outcomes were written.
 CREATE FUNCTION leadscore.store_scores(scores leadscore.lead_score[]) RETURNS bigint
   LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
-  WITH history AS (
+  WITH previous AS (
+    SELECT o.lead_id, o.score, o.method, o.model_version, o.win_prob, o.confidence,
+           o.scored_at IS NULL OR coalesce(o.scored_at < l.updated_at, false) AS lead_changed
+      FROM leadscore.lead_outcomes o
+      LEFT JOIN leadscore.leads l ON l.id = o.lead_id
+     WHERE o.lead_id = ANY (ARRAY(SELECT s.lead_id FROM unnest(scores) AS s))
+  ), history AS (
     INSERT INTO leadscore.score_history (lead_id, scored_at, score, win_prob, model_version, method)
     SELECT s.lead_id, now(), s.score, s.win_prob, s.model_version, s.method
       FROM unnest(scores) AS s
+      LEFT JOIN previous p ON p.lead_id = s.lead_id
+     WHERE p.lead_id IS NULL OR p.score IS DISTINCT FROM s.score OR p.method IS DISTINCT FROM s.method
+        OR p.model_version IS DISTINCT FROM s.model_version
     RETURNING 1
   ), stored AS (
     INSERT INTO leadscore.lead_outcomes AS o
@@ -514,6 +530,10 @@ AS $$
             scored_at, updated_at)
     SELECT s.lead_id, s.win_prob, s.score, s.score, s.confidence, s.method, s.model_version, now(), now()
       FROM unnest(scores) AS s
+      LEFT JOIN previous p ON p.lead_id = s.lead_id
+     WHERE p.lead_id IS NULL OR p.lead_changed
+        OR (p.score, p.method, p.model_version, p.win_prob, p.confidence)
+           IS DISTINCT FROM (s.score, s.method, s.model_version, s.win_prob::numeric, s.confidence)
      ORDER BY s.lead_id
     ON CONFLICT (lead_id) DO UPDATE
        SET win_prob = excluded.win_prob, calibrated_score = excluded.calibrated_score,
@@ -525,7 +545,12 @@ AS $$
   SELECT count(*) FROM stored  -- history runs to completion though unreferenced
 $$;
 COMMENT ON FUNCTION leadscore.store_scores(leadscore.lead_score[]) IS
-  'Stores scores as the latest in lead_outcomes and appends them to score_history; returns how many (internal).';
+  'Stores the scores that differ from the stored ones as the latest in lead_outcomes, and appends to score_history those whose score, method or model version changed; returns how many outcome rows it wrote (internal).';
+
+-- Rescores update rows in place where their page has room.
+ALTER TABLE leadscore.lead_outcomes SET (fillfactor = 80);
+COMMENT ON TABLE leadscore.score_history IS
+  'Append-only: a row whenever score_leads() or refresh_outcomes() stores a score that differs from the lead''s previous one in score, method or model version. Rows older than leadscore.score_history_retention days are deleted by nightly_training().';
 
 -- Who writes what: service_role writes any lead (leads it creates are shared)
 -- and stores every score. A signed-in contractor gets every lead of the body
@@ -624,10 +649,11 @@ $$;
 COMMENT ON FUNCTION leadscore.ml_inference(jsonb, boolean) IS
   'The seed''s /api/ml-inference, read-only: scores the given leads with the active model when use_ml is true (NULL: when leadscore.enable_ml_scoring is on), else by rules, and says why in fallback_reason.';
 
--- Rescores leads in batches of 10,000 by id (keyset), one statement per batch,
--- so memory stays bounded however many leads there are. A lead is rescored
--- when since is NULL (every lead), or when it has no stored score, its score
--- is older than since, or the lead changed after it was scored.
+-- Rescores leads in batches of 10,000 by id (keyset), one scoring statement
+-- per batch (so a batch sees one model), so memory stays bounded however many
+-- leads there are. A lead is rescored when since is NULL (every lead), or when
+-- it has no stored score, its score is older than since, or the lead changed
+-- after it was scored; store_scores() writes only what changed.
 CREATE OR REPLACE FUNCTION leadscore.refresh_outcomes(since timestamptz DEFAULT NULL) RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -635,21 +661,25 @@ DECLARE
   batch_size CONSTANT int := 10000;
   last_id bigint := 0;
   upper_id bigint;
-  n bigint;
+  batch leadscore.lead_score[];
   total bigint := 0;
 BEGIN
   LOOP
     SELECT max(b.id) INTO upper_id
       FROM (SELECT l.id FROM leadscore.leads l WHERE l.id > last_id ORDER BY l.id LIMIT batch_size) b;
     EXIT WHEN upper_id IS NULL;
-    n := leadscore.store_scores(ARRAY(
+    -- The outcomes are read by the batch's id range too, so each batch reads
+    -- its own slice of lead_outcomes rather than all of it.
+    batch := ARRAY(
       SELECT leadscore.score_lead(l, true)
         FROM leadscore.leads l
-        LEFT JOIN leadscore.lead_outcomes o ON o.lead_id = l.id
+        LEFT JOIN leadscore.lead_outcomes o
+               ON o.lead_id = l.id AND o.lead_id > last_id AND o.lead_id <= upper_id
        WHERE l.id > last_id AND l.id <= upper_id
          AND (refresh_outcomes.since IS NULL OR o.scored_at IS NULL
-              OR o.scored_at < refresh_outcomes.since OR l.updated_at > o.scored_at)));
-    total := total + n;
+              OR o.scored_at < refresh_outcomes.since OR l.updated_at > o.scored_at));
+    PERFORM leadscore.store_scores(batch);
+    total := total + cardinality(batch);
     RAISE NOTICE 'refresh_outcomes: % leads rescored so far (through lead id %)', total, upper_id;
     last_id := upper_id;
   END LOOP;
