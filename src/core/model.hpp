@@ -38,6 +38,7 @@
 // Labels: high when >= kConfidenceHigh, medium when >= kConfidenceMedium, else low.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -50,6 +51,7 @@
 #include "core/lead.hpp"
 #include "core/metrics.hpp"
 #include "core/params.hpp"
+#include "core/score_distribution.hpp"
 
 namespace leadscore {
 
@@ -65,12 +67,16 @@ struct Score {
   double raw_prob = 0;          // uncalibrated mean of the trees' leaf probabilities
   ConfidenceLevel confidence = ConfidenceLevel::Low;
   double confidence_value = 0;  // the number behind the label, in [0, 1]
+  // 0..100: share of the model's held-out leads with a lower win_prob; NaN
+  // for a model stored without that distribution (score_distribution.hpp).
+  double percentile = NAN;
 };
 
 class Model {
  public:
   Model() = default;
-  Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, TrainParams params);
+  Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, TrainParams params,
+        ScoreDistribution held_out = ScoreDistribution());
 
   // Score one lead at scoring time now (seconds since the Unix epoch).
   Score score(const Lead& lead, double now) const;
@@ -87,6 +93,9 @@ class Model {
   const Calibrator& calibrator() const { return cal_; }
   const Metrics& metrics() const { return metrics_; }
   const TrainParams& params() const { return params_; }
+  // The calibrated win probabilities of the held-out leads (empty for a model
+  // stored before format 4): what percentile ranks against.
+  const ScoreDistribution& held_out() const { return held_out_; }
 
  private:
   // Finish a score from per-tree statistics accumulated over the lead's leaves.
@@ -100,6 +109,7 @@ class Model {
   Calibrator cal_;
   Metrics metrics_;
   TrainParams params_;
+  ScoreDistribution held_out_;
 };
 
 // Train a model; labels are 0/1 and parallel to leads. Lead ids must be unique.

@@ -9,8 +9,9 @@
 //   12      8     body length in bytes (uint64)
 //   20      ...   body: sections, each a 4-byte tag, a uint64 length, payload:
 //                 PARM (training parameters), SPEC (feature specification),
-//                 FRST (forest), CALB (calibration map), METR (metrics), in
-//                 that order
+//                 FRST (forest), CALB (calibration map), METR (metrics),
+//                 DIST (held-out win probabilities, format 4 on), in that
+//                 order
 //   end-4   4     CRC-32 (IEEE) of every byte before it
 //
 // A string is a uint32 byte count and the bytes. PARM, from format 3 on:
@@ -47,9 +48,11 @@
 namespace leadscore {
 
 // 1: first release; 2: the params section ends with max_training_leads and
-// the metrics section with auc_raw; 3: parameters by name.
+// the metrics section with auc_raw; 3: parameters by name; 4: the DIST
+// section, which percentiles rank against (a model read from an earlier
+// format has none, and its scores have no percentile).
 // Blobs of every earlier version stay readable.
-constexpr uint32_t kFormatVersion = 3;
+constexpr uint32_t kFormatVersion = 4;
 
 // The model as a self-contained binary blob.
 std::string serialize(const Model& model);
