@@ -58,10 +58,13 @@ ScoreRow score_one(FunctionCallInfo fcinfo, ScoringState& state) {
     row.confidence_value = s.confidence_value;
     row.method = "ml";
     row.model_version = serving->version;
+    row.percentile = s.percentile;
   } else {
     row.score = score_by_rules(state.lead, state.now, rule_weights(state)).score;
+    row.percentile = rules_percentile(row.score);
   }
-  row.grade = grade_of(row.score);
+  // A model stored before percentiles existed keeps the absolute grade.
+  row.grade = std::isnan(row.percentile) ? grade_of(row.score) : grade_bands(state).grade_of(row.percentile);
   return row;
 }
 
