@@ -59,6 +59,8 @@ ScoreRow score_one(FunctionCallInfo fcinfo, ScoringState& state) {
     row.method = "ml";
     row.model_version = serving->version;
     row.percentile = s.percentile;
+    row.win_prob_low = s.win_prob_low;
+    row.win_prob_high = s.win_prob_high;
   } else {
     row.score = score_by_rules(state.lead, state.now, rule_weights(state)).score;
     row.percentile = rules_percentile(row.score);

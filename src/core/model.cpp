@@ -141,10 +141,15 @@ Score Model::finish(double sum_v, double sum_v2, double sum_support, const uint8
   for (size_t f = 0; f < spec_.size(); ++f)
     if (novel[f]) unfamiliar += forest_.importance[f];
   const double familiarity = std::max(0.0, 1.0 - unfamiliar);
-  s.confidence_value = std::min(1.0, std::max(0.0, agreement * support * familiarity));
-  s.confidence = s.confidence_value >= kConfidenceHigh     ? ConfidenceLevel::High
-                 : s.confidence_value >= kConfidenceMedium ? ConfidenceLevel::Medium
-                                                           : ConfidenceLevel::Low;
+  s.uncertainty = 1.0 - std::min(1.0, std::max(0.0, agreement * support * familiarity));
+  const double h = kZ90 * std::sqrt(var);
+  s.win_prob_low = cal_.apply(std::max(0.0, s.raw_prob - h));
+  s.win_prob_high = cal_.apply(std::min(1.0, s.raw_prob + h));
+  const double width = s.win_prob_high - s.win_prob_low;
+  s.confidence_value = 1.0 - width;
+  s.confidence = width <= kWidthHigh     ? ConfidenceLevel::High
+                 : width <= kWidthMedium ? ConfidenceLevel::Medium
+                                         : ConfidenceLevel::Low;
   return s;
 }
 
