@@ -106,6 +106,20 @@ GRANT SELECT ON leadscore.grade_bands TO authenticated;
 GRANT SELECT, INSERT, UPDATE, DELETE ON leadscore.grade_bands TO service_role;
 SELECT pg_catalog.pg_extension_config_dump('leadscore.grade_bands', '');
 
+-- Results carry the percentile and the interval.
+CREATE OR REPLACE FUNCTION leadscore.score_result(s leadscore.lead_score, factors jsonb) RETURNS jsonb
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT jsonb_strip_nulls(jsonb_build_object(
+           'id', s.lead_id, 'score', s.score, 'grade', s.grade, 'percentile', s.percentile,
+           'win_prob', s.win_prob, 'win_prob_low', s.win_prob_low, 'win_prob_high', s.win_prob_high,
+           'confidence', s.confidence, 'confidence_value', s.confidence_value,
+           'method', s.method, 'model_version', s.model_version,
+           'fallback_reason', factors ->> 'fallback_reason'))
+         || jsonb_build_object('top_factors', jsonb_build_object(
+              'up', factors -> 'top_up', 'down', factors -> 'top_down'))
+$$;
+
 ---------------------------------------------------------------------------
 -- Who owns a lead; bounded input; rate limits
 ---------------------------------------------------------------------------

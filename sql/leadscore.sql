@@ -1165,7 +1165,8 @@ CREATE FUNCTION leadscore.score_result(s leadscore.lead_score, factors jsonb) RE
   LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT jsonb_strip_nulls(jsonb_build_object(
-           'id', s.lead_id, 'score', s.score, 'grade', s.grade, 'win_prob', s.win_prob,
+           'id', s.lead_id, 'score', s.score, 'grade', s.grade, 'percentile', s.percentile,
+           'win_prob', s.win_prob, 'win_prob_low', s.win_prob_low, 'win_prob_high', s.win_prob_high,
            'confidence', s.confidence, 'confidence_value', s.confidence_value,
            'method', s.method, 'model_version', s.model_version,
            'fallback_reason', factors ->> 'fallback_reason'))

@@ -5,6 +5,8 @@
 BEGIN;
 \ir fixture.psql
 SELECT plan(20);
+-- Models trained here are rolled back, but the version sequence is not: put it back at the end.
+SELECT last_value AS seq_last, is_called AS seq_called FROM leadscore.models_version_seq \gset
 -- Check the bands at each statement, not at commit, so each bad edit fails here.
 SET CONSTRAINTS leadscore.grade_bands_cover_0_to_100 IMMEDIATE;
 
@@ -101,4 +103,5 @@ SELECT is(count(*) FILTER (WHERE s.grade = b.grade), 400::bigint, 'every grade i
 SELECT ok(count(DISTINCT grade) >= 3, 'the leads spread over at least three grades') FROM scored;
 
 SELECT * FROM finish();
+SELECT setval('leadscore.models_version_seq', :seq_last, :'seq_called') IS NOT NULL AS sequence_restored \gset
 ROLLBACK;

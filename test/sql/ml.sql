@@ -54,8 +54,8 @@ SELECT version, status, algorithm, training_rows, activated_at IS NOT NULL AS ac
 -- ML scores: every lead, in range, graded by its band, with a confidence.
 SELECT s.method, s.model_version, count(*) AS leads,
        bool_and(s.score = round(100 * s.win_prob)) AS score_is_probability,
-       bool_and(s.grade = CASE WHEN s.score >= 70 THEN 'A' WHEN s.score >= 50 THEN 'B'
-                               WHEN s.score >= 30 THEN 'C' ELSE 'D' END) AS graded,
+       bool_and(s.grade = CASE WHEN s.percentile >= 90 THEN 'A' WHEN s.percentile >= 70 THEN 'B'
+                               WHEN s.percentile >= 40 THEN 'C' ELSE 'D' END) AS graded,
        bool_and(s.confidence IN ('high', 'medium', 'low')
                 AND s.confidence_value BETWEEN 0 AND 1) AS confident
   FROM leadscore.leads l, LATERAL leadscore.score_lead(l, true) s
