@@ -106,7 +106,10 @@ GRANT SELECT ON leadscore.grade_bands TO authenticated;
 GRANT SELECT, INSERT, UPDATE, DELETE ON leadscore.grade_bands TO service_role;
 SELECT pg_catalog.pg_extension_config_dump('leadscore.grade_bands', '');
 
--- Results carry the percentile and the interval.
+COMMENT ON FUNCTION leadscore.explain_lead(leadscore.leads, int, boolean) IS
+  'The factors pushing a lead''s score up and down (top_n each way) in score points, each with a readable label and the lead''s own value; base_points plus every factor''s points is the score; when it falls back to rules, fallback_reason says why.';
+
+-- Results carry the percentile, the interval and the factors in points.
 CREATE OR REPLACE FUNCTION leadscore.score_result(s leadscore.lead_score, factors jsonb) RETURNS jsonb
   LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
@@ -115,9 +118,9 @@ AS $$
            'win_prob', s.win_prob, 'win_prob_low', s.win_prob_low, 'win_prob_high', s.win_prob_high,
            'confidence', s.confidence, 'confidence_value', s.confidence_value,
            'method', s.method, 'model_version', s.model_version,
+           'base_points', factors -> 'base_points',
            'fallback_reason', factors ->> 'fallback_reason'))
-         || jsonb_build_object('top_factors', jsonb_build_object(
-              'up', factors -> 'top_up', 'down', factors -> 'top_down'))
+         || jsonb_build_object('top_factors', factors -> 'top_factors')
 $$;
 
 ---------------------------------------------------------------------------

@@ -901,7 +901,7 @@ CREATE FUNCTION leadscore.explain_lead(lead leadscore.leads, top_n int DEFAULT 5
   LANGUAGE c STABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'explain_lead';
 COMMENT ON FUNCTION leadscore.explain_lead(leadscore.leads, int, boolean) IS
-  'The factors pushing a lead''s score up and down (top_n each way), with signed contributions in the lead''s own terms; when it falls back to rules, fallback_reason says why.';
+  'The factors pushing a lead''s score up and down (top_n each way) in score points, each with a readable label and the lead''s own value; base_points plus every factor''s points is the score; when it falls back to rules, fallback_reason says why.';
 
 -- The seed's request body, [{id, address, permit_value, trade_tags, created_at, ...}],
 -- as lead rows: keys other than those five go to attributes. Every problem is
@@ -1169,9 +1169,9 @@ AS $$
            'win_prob', s.win_prob, 'win_prob_low', s.win_prob_low, 'win_prob_high', s.win_prob_high,
            'confidence', s.confidence, 'confidence_value', s.confidence_value,
            'method', s.method, 'model_version', s.model_version,
+           'base_points', factors -> 'base_points',
            'fallback_reason', factors ->> 'fallback_reason'))
-         || jsonb_build_object('top_factors', jsonb_build_object(
-              'up', factors -> 'top_up', 'down', factors -> 'top_down'))
+         || jsonb_build_object('top_factors', factors -> 'top_factors')
 $$;
 COMMENT ON FUNCTION leadscore.score_result(leadscore.lead_score, jsonb) IS
   'Formats one scored lead as returned by score_leads() and ml_inference().';

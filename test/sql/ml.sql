@@ -66,12 +66,18 @@ SET leadscore.enable_ml_scoring = on;
 SELECT (leadscore.score_lead(l)).method AS flag_on_method FROM leadscore.leads l WHERE l.id = 500001;
 RESET leadscore.enable_ml_scoring;
 
--- Explanations name the lead's own fields, up factors positive, down negative.
-SELECT e ->> 'method' AS method, jsonb_array_length(e -> 'top_up') <= 3 AS at_most_3_up,
-       (SELECT bool_and((f ->> 'contribution')::float8 > 0) FROM jsonb_array_elements(e -> 'top_up') f) AS ups_positive,
-       (SELECT bool_and((f ->> 'contribution')::float8 < 0) FROM jsonb_array_elements(e -> 'top_down') f) AS downs_negative,
-       (SELECT bool_and(f ->> 'feature' ~ '^(permit_value|address|trade_tags:|created_at|attributes\.)')
-          FROM jsonb_array_elements((e -> 'top_up') || (e -> 'top_down')) f) AS lead_terms
+-- Explanations name the lead's own fields, with labels and values, up factors
+-- positive, down negative, in points that add up to the score.
+SELECT e ->> 'method' AS method, jsonb_array_length(e -> 'top_factors' -> 'up') <= 3 AS at_most_3_up,
+       (SELECT bool_and((f ->> 'points')::float8 > 0) FROM jsonb_array_elements(e -> 'top_factors' -> 'up') f) AS ups_positive,
+       (SELECT bool_and((f ->> 'points')::float8 < 0) FROM jsonb_array_elements(e -> 'top_factors' -> 'down') f) AS downs_negative,
+       (SELECT bool_and(f ->> 'feature' ~ '^(permit_value|address|trade_tags:|created_at|attributes\.)'
+                        AND f ->> 'label' <> '' AND f ->> 'value' <> '')
+          FROM jsonb_array_elements((e -> 'top_factors' -> 'up') || (e -> 'top_factors' -> 'down')) f) AS lead_terms,
+       abs((e ->> 'base_points')::float8 + (e -> 'top_factors' ->> 'other_points')::float8
+           + (SELECT sum((f ->> 'points')::float8)
+                FROM jsonb_array_elements((e -> 'top_factors' -> 'up') || (e -> 'top_factors' -> 'down')) f)
+           - (e ->> 'score')::int) <= 0.5 + 0.05 * 8 AS adds_up
   FROM leadscore.leads l, LATERAL leadscore.explain_lead(l, 3, true) e WHERE l.id = 500007;
 SELECT leadscore.explain_lead(l, 0) FROM leadscore.leads l WHERE l.id = 500007;
 SELECT e ->> 'method' AS method, e ->> 'fallback_reason' AS fallback_reason
