@@ -52,7 +52,7 @@ COMMENT ON TYPE leadscore.lead_rating IS
 CREATE TYPE leadscore.lead_score AS (
   lead_id          bigint,
   score            int,     -- 0..100
-  grade            text,    -- A >= 70, B >= 50, C >= 30, D below
+  grade            text,    -- by percentile band (grade_bands): A top 10%, B next 20%, C next 30%, D the rest
   win_prob         float8,  -- calibrated probability (ml); NULL for rules
   confidence       text,    -- high, medium, low
   confidence_value float8,  -- the number behind confidence, 0..1
@@ -243,6 +243,68 @@ INSERT INTO leadscore.rule_weights (factor, key, points, description) VALUES
   ('completeness',          '',       10, 'address, permit value, trade tags, created_at and attributes all present');
 CREATE TRIGGER replace_on_insert BEFORE INSERT ON leadscore.rule_weights
   FOR EACH ROW EXECUTE FUNCTION leadscore.replace_on_insert('factor', 'key');
+
+-- Grades are relative: each grade is a band of percentiles (the share of the
+-- model's held-out leads with a lower win probability), so an A means the
+-- same on a 12% and on a 38% win rate. The bands must cover 0..100 once, with
+-- no gap and no overlap; the check runs at commit, so an operator can move
+-- several bounds in one transaction. score_lead reads the bands as the
+-- registry owner and checks them again.
+CREATE TABLE leadscore.grade_bands (
+  grade          text PRIMARY KEY CHECK (length(grade) BETWEEN 1 AND 20),
+  min_percentile float8 NOT NULL CHECK (min_percentile >= 0 AND min_percentile < 100),
+  max_percentile float8 NOT NULL CHECK (max_percentile > 0 AND max_percentile <= 100),
+  description    text,
+  CHECK (min_percentile < max_percentile)
+);
+COMMENT ON TABLE leadscore.grade_bands IS
+  'Letter grades as percentile bands: a lead whose percentile p has min_percentile <= p < max_percentile (<= 100 for the top band) gets the grade. Together the bands cover 0..100 without gap or overlap.';
+INSERT INTO leadscore.grade_bands (grade, min_percentile, max_percentile, description) VALUES
+  ('A', 90, 100, 'the top 10% of leads'),
+  ('B', 70,  90, 'the next 20%'),
+  ('C', 40,  70, 'the next 30%'),
+  ('D',  0,  40, 'the rest');
+CREATE TRIGGER replace_on_insert BEFORE INSERT ON leadscore.grade_bands
+  FOR EACH ROW EXECUTE FUNCTION leadscore.replace_on_insert('grade');
+
+-- Raises unless leadscore.grade_bands covers 0..100 exactly once.
+CREATE FUNCTION leadscore.check_grade_bands() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  b         record;
+  prev_band text;
+  prev_max  float8;
+BEGIN
+  FOR b IN SELECT grade, min_percentile, max_percentile FROM leadscore.grade_bands ORDER BY min_percentile LOOP
+    IF prev_band IS NULL AND b.min_percentile <> 0 THEN
+      RAISE EXCEPTION 'grade bands: no band starts at percentile 0 (the lowest, %, starts at %)',
+        b.grade, b.min_percentile USING ERRCODE = 'check_violation';
+    ELSIF prev_band IS NOT NULL AND b.min_percentile < prev_max THEN
+      RAISE EXCEPTION 'grade bands: % and % overlap', prev_band, b.grade USING ERRCODE = 'check_violation';
+    ELSIF prev_band IS NOT NULL AND b.min_percentile > prev_max THEN
+      RAISE EXCEPTION 'grade bands: a gap lies between % and %', prev_band, b.grade
+        USING ERRCODE = 'check_violation';
+    END IF;
+    prev_band := b.grade;
+    prev_max := b.max_percentile;
+  END LOOP;
+  IF prev_band IS NULL THEN
+    RAISE EXCEPTION 'grade bands: there must be at least one band' USING ERRCODE = 'check_violation';
+  END IF;
+  IF prev_max <> 100 THEN
+    RAISE EXCEPTION 'grade bands: no band reaches percentile 100 (the highest, %, ends at %)',
+      prev_band, prev_max USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION leadscore.check_grade_bands() IS
+  'Constraint trigger: grade_bands must cover percentiles 0..100 without gap or overlap.';
+CREATE CONSTRAINT TRIGGER grade_bands_cover_0_to_100
+  AFTER INSERT OR UPDATE OR DELETE ON leadscore.grade_bands
+  DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION leadscore.check_grade_bands();
 
 ---------------------------------------------------------------------------
 -- Leads, feedback, outcomes
@@ -862,7 +924,7 @@ CREATE FUNCTION leadscore.explain_lead(lead leadscore.leads, top_n int DEFAULT 5
   LANGUAGE c STABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'explain_lead';
 COMMENT ON FUNCTION leadscore.explain_lead(leadscore.leads, int, boolean) IS
-  'The factors pushing a lead''s score up and down (top_n each way), with signed contributions in the lead''s own terms; when it falls back to rules, fallback_reason says why.';
+  'The factors pushing a lead''s score up and down (top_n each way) in score points, each with a readable label and the lead''s own value; base_points plus every factor''s points is the score; when it falls back to rules, fallback_reason says why.';
 
 -- The seed's request body, [{id, address, permit_value, trade_tags, created_at, ...}],
 -- as lead rows: keys other than those five go to attributes. Every problem is
@@ -1146,12 +1208,13 @@ CREATE FUNCTION leadscore.score_result(s leadscore.lead_score, factors jsonb) RE
   LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT jsonb_strip_nulls(jsonb_build_object(
-           'id', s.lead_id, 'score', s.score, 'grade', s.grade, 'win_prob', s.win_prob,
+           'id', s.lead_id, 'score', s.score, 'grade', s.grade, 'percentile', s.percentile,
+           'win_prob', s.win_prob, 'win_prob_low', s.win_prob_low, 'win_prob_high', s.win_prob_high,
            'confidence', s.confidence, 'confidence_value', s.confidence_value,
            'method', s.method, 'model_version', s.model_version,
+           'base_points', factors -> 'base_points',
            'fallback_reason', factors ->> 'fallback_reason'))
-         || jsonb_build_object('top_factors', jsonb_build_object(
-              'up', factors -> 'top_up', 'down', factors -> 'top_down'))
+         || jsonb_build_object('top_factors', factors -> 'top_factors')
 $$;
 COMMENT ON FUNCTION leadscore.score_result(leadscore.lead_score, jsonb) IS
   'Formats one scored lead as returned by score_leads() and ml_inference().';
@@ -1632,7 +1695,8 @@ GRANT USAGE ON SCHEMA leadscore TO authenticated, service_role;
 -- authenticated: reads leads, its own feedback (RLS), the vocabularies and the
 -- rule weights; calls the feedback and scoring RPCs and the model report.
 GRANT SELECT ON leadscore.leads, leadscore.lead_feedback, leadscore.rating_labels,
-                leadscore.deal_bands, leadscore.reason_codes, leadscore.rule_weights
+                leadscore.deal_bands, leadscore.reason_codes, leadscore.rule_weights,
+                leadscore.grade_bands
   TO authenticated;
 GRANT EXECUTE ON FUNCTION leadscore.current_account(),
                           leadscore.submit_feedback(bigint, text, text, text[], text, uuid),
@@ -1651,7 +1715,7 @@ GRANT EXECUTE ON FUNCTION leadscore.current_account(),
 GRANT SELECT, INSERT, UPDATE, DELETE
    ON leadscore.leads, leadscore.lead_feedback, leadscore.lead_outcomes, leadscore.derived_win_labels,
       leadscore.rating_labels, leadscore.deal_bands, leadscore.reason_codes, leadscore.rule_weights,
-      leadscore.models
+      leadscore.grade_bands, leadscore.models
    TO service_role;
 GRANT SELECT ON leadscore.training_runs, leadscore.model_history, leadscore.recent_runs,
                 leadscore.labelled_leads
@@ -1690,6 +1754,7 @@ SELECT pg_catalog.pg_extension_config_dump('leadscore.reason_codes', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.models', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.models_version_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.rule_weights', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.grade_bands', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.training_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.training_runs_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.score_history', '');

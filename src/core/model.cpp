@@ -112,9 +112,10 @@ bool is_holdout(int64_t lead_id, uint64_t seed, double holdout_fraction) {
   return in_holdout(lead_id, seed, holdout_fraction);
 }
 
-Model::Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, TrainParams params)
+Model::Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, TrainParams params,
+             ScoreDistribution held_out)
     : spec_(std::move(spec)), forest_(std::move(forest)), cal_(std::move(cal)),
-      metrics_(std::move(metrics)), params_(params) {
+      metrics_(std::move(metrics)), params_(params), held_out_(std::move(held_out)) {
   if (forest_.n_features != spec_.size())
     throw CorruptModel("forest and feature spec disagree on the number of features");
   const double k = 2.0 * params_.min_samples_leaf;
@@ -133,6 +134,7 @@ Score Model::finish(double sum_v, double sum_v2, double sum_support, const uint8
   Score s;
   s.raw_prob = T > 0 ? sum_v / T : 0.0;
   s.win_prob = cal_.apply(s.raw_prob);
+  s.percentile = held_out_.percentile(s.win_prob);
   const double var = T > 0 ? std::max(0.0, sum_v2 / T - s.raw_prob * s.raw_prob) : 0.0;
   const double agreement = std::max(0.0, 1.0 - 2.0 * std::sqrt(var));
   const double support = T > 0 ? sum_support / T : 0.0;
@@ -140,10 +142,15 @@ Score Model::finish(double sum_v, double sum_v2, double sum_support, const uint8
   for (size_t f = 0; f < spec_.size(); ++f)
     if (novel[f]) unfamiliar += forest_.importance[f];
   const double familiarity = std::max(0.0, 1.0 - unfamiliar);
-  s.confidence_value = std::min(1.0, std::max(0.0, agreement * support * familiarity));
-  s.confidence = s.confidence_value >= kConfidenceHigh     ? ConfidenceLevel::High
-                 : s.confidence_value >= kConfidenceMedium ? ConfidenceLevel::Medium
-                                                           : ConfidenceLevel::Low;
+  s.uncertainty = 1.0 - std::min(1.0, std::max(0.0, agreement * support * familiarity));
+  const double h = kZ90 * std::sqrt(var);
+  s.win_prob_low = cal_.apply(std::max(0.0, s.raw_prob - h));
+  s.win_prob_high = cal_.apply(std::min(1.0, s.raw_prob + h));
+  const double width = s.win_prob_high - s.win_prob_low;
+  s.confidence_value = 1.0 - width;
+  s.confidence = width <= kWidthHigh     ? ConfidenceLevel::High
+                 : width <= kWidthMedium ? ConfidenceLevel::Medium
+                                         : ConfidenceLevel::Low;
   return s;
 }
 
@@ -323,7 +330,13 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
     xy.insert(xy.end(), hy.begin(), hy.end());
     Calibrator cal = hold.empty() ? m.calibrator() : calibrate(x, xy, params, should_stop);
     check_stop(should_stop);
-    return Model(m.spec(), m.forest(), std::move(cal), std::move(metrics), params);
+    // Percentiles rank against the held-out leads as the shipped map sees
+    // them (all out-of-bag leads when none is held out).
+    const std::vector<double>& ranked = hold.empty() ? x : raw;
+    std::vector<double> dist(ranked.size());
+    for (size_t i = 0; i < ranked.size(); ++i) dist[i] = cal.apply(ranked[i]);
+    return Model(m.spec(), m.forest(), std::move(cal), std::move(metrics), params,
+                 ScoreDistribution::from_probabilities(std::move(dist)));
   }
 
   // One forest on all leads. The held-out leads are measured through their
@@ -349,6 +362,10 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
   const Calibrator held_cal = calibrate(fx, fy, params, should_stop);
   check_stop(should_stop);
   const double auc_raw = roc_auc(hx, hy);
+  // Percentiles rank against the held-out leads' out-of-bag predictions
+  // through the shipped map (all out-of-bag leads when none is held out).
+  std::vector<double> dist = hx.empty() ? fx : hx;
+  for (double& v : dist) v = fitted.cal.apply(v);
   for (double& v : hx) v = held_cal.apply(v);
   check_stop(should_stop);
   Metrics metrics = compute_metrics(hx, hy);
@@ -356,7 +373,8 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
   metrics.auc_raw = auc_raw;
   metrics.rows_train = train_rows.size();
   metrics.importance = top_importance(fitted.spec, fitted.forest);
-  return Model(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), std::move(metrics), params);
+  return Model(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), std::move(metrics), params,
+               ScoreDistribution::from_probabilities(std::move(dist)));
 }
 
 Metrics evaluate(const Model& model, const std::vector<Lead>& leads, const std::vector<uint8_t>& labels,

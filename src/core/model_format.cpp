@@ -370,7 +370,28 @@ Metrics read_metrics(Reader& r, uint32_t version) {
   return m;
 }
 
-constexpr const char* kSections[] = {"PARM", "SPEC", "FRST", "CALB", "METR"};
+// Held-out win probabilities (format 4 on): a count, then that many ascending
+// doubles in [0, 1] (score_distribution.hpp).
+void write_distribution(Writer& w, const ScoreDistribution& d) {
+  w.u32(static_cast<uint32_t>(d.quantiles().size()));
+  for (double q : d.quantiles()) w.f64(q);
+}
+
+ScoreDistribution read_distribution(Reader& r) {
+  std::vector<double> q(r.count(8));
+  for (double& v : q) v = r.f64();
+  try {
+    return ScoreDistribution::from_quantiles(std::move(q));
+  } catch (const InvalidInput& e) {
+    r.fail(std::string("holds an invalid distribution: ") + e.what());
+  }
+}
+
+constexpr const char* kSections[] = {"PARM", "SPEC", "FRST", "CALB", "METR", "DIST"};
+constexpr int kSectionCount = 6;
+
+// Formats before 4 end after METR.
+int sections_in(uint32_t version) { return version >= 4 ? kSectionCount : 5; }
 
 // CRC-32 of data[0..n), a megabyte at a time between polls of should_stop.
 uint32_t crc32_cancellable(const uint8_t* data, size_t n, const ShouldStop& should_stop) {
@@ -389,16 +410,17 @@ uint32_t crc32_cancellable(const uint8_t* data, size_t n, const ShouldStop& shou
 uint32_t crc32(const uint8_t* data, size_t n) { return crc32_cancellable(data, n, ShouldStop()); }
 
 std::string serialize(const Model& model, const ShouldStop& should_stop) {
-  Writer sec[5];
+  Writer sec[kSectionCount];
   write_params(sec[0], model.params());
   write_spec(sec[1], model.spec(), should_stop);
   write_forest(sec[2], model.forest(), should_stop);
   check_stop(should_stop);
   write_calibration(sec[3], model.calibrator());
   write_metrics(sec[4], model.metrics());
+  write_distribution(sec[5], model.held_out());
   // Sections are appended straight after the header: no copy of the body.
   size_t body_size = 0;
-  for (int i = 0; i < 5; ++i) body_size += 12 + sec[i].out().size();
+  for (int i = 0; i < kSectionCount; ++i) body_size += 12 + sec[i].out().size();
   Writer w;
   w.out().reserve(kHeaderSize + body_size + kTrailerSize);
   w.bytes(std::string(kMagic, 4));
@@ -408,7 +430,7 @@ std::string serialize(const Model& model, const ShouldStop& should_stop) {
   w.u8(0);
   w.u8(0);
   w.u64(body_size);
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < kSectionCount; ++i) {
     w.bytes(std::string(kSections[i], 4));
     w.u64(sec[i].out().size());
     w.bytes(sec[i].out());
@@ -458,7 +480,8 @@ Model deserialize(const uint8_t* data, size_t size) {
   Forest forest;
   Calibrator cal;
   Metrics metrics;
-  for (int i = 0; i < 5; ++i) {
+  ScoreDistribution held_out;
+  for (int i = 0; i < sections_in(version); ++i) {
     if (body_len - pos < 12) throw CorruptModel(std::string("corrupt model: section ") + kSections[i] + " is missing");
     if (std::memcmp(p + pos, kSections[i], 4) != 0)
       throw CorruptModel(std::string("corrupt model: expected section ") + kSections[i]);
@@ -473,6 +496,7 @@ Model deserialize(const uint8_t* data, size_t size) {
       case 2: forest = read_forest(r); break;
       case 3: cal = read_calibration(r); break;
       case 4: metrics = read_metrics(r, version); break;
+      case 5: held_out = read_distribution(r); break;
     }
     r.expect_end();
     pos += static_cast<size_t>(len);
@@ -480,7 +504,7 @@ Model deserialize(const uint8_t* data, size_t size) {
   if (pos != body_len) throw CorruptModel("corrupt model: trailing bytes after the last section");
   if (forest.n_features != spec.size())
     throw CorruptModel("corrupt model: forest and feature spec disagree on the number of features");
-  return Model(std::move(spec), std::move(forest), std::move(cal), std::move(metrics), params);
+  return Model(std::move(spec), std::move(forest), std::move(cal), std::move(metrics), params, std::move(held_out));
 }
 
 }  // namespace leadscore
