@@ -1104,6 +1104,24 @@ COMMENT ON FUNCTION leadscore.health() IS
   'The state of leadscore as JSON: feature flags, settings, the active model and its age, the last training run, labelled leads, outcomes (won, lost, pending: rated but unresolved, e.g. a young quote; unrated leads), feedback received since the last training, score drift (see score_drift()), and model_problems (models whose metrics are malformed, named).';
 
 ---------------------------------------------------------------------------
+-- History keeps its own timestamps
+---------------------------------------------------------------------------
+
+-- Keeps updated_at honest for writers that forget it; a writer that sets it
+-- (the service loading history with its own timestamps) keeps its value.
+CREATE OR REPLACE FUNCTION leadscore.touch_updated_at() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN
+    NEW.updated_at := now();
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION leadscore.touch_updated_at() IS 'Trigger: sets updated_at on every update that does not set it itself.';
+
+---------------------------------------------------------------------------
 -- Privileges of the new objects
 ---------------------------------------------------------------------------
 

@@ -310,12 +310,15 @@ CREATE CONSTRAINT TRIGGER grade_bands_cover_0_to_100
 -- Leads, feedback, outcomes
 ---------------------------------------------------------------------------
 
--- Keeps updated_at honest for writers that forget it.
+-- Keeps updated_at honest for writers that forget it; a writer that sets it
+-- (the service loading history with its own timestamps) keeps its value.
 CREATE FUNCTION leadscore.touch_updated_at() RETURNS trigger
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  NEW.updated_at := now();
+  IF NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN
+    NEW.updated_at := now();
+  END IF;
   RETURN NEW;
 END
 $$;
@@ -341,7 +344,7 @@ COMMENT ON COLUMN leadscore.leads.owner_account IS
 -- A contractor's leads written in the last day (its rate limit).
 CREATE INDEX leads_owner_account_idx ON leadscore.leads (owner_account, updated_at)
   WHERE owner_account IS NOT NULL;
-COMMENT ON FUNCTION leadscore.touch_updated_at() IS 'Trigger: sets updated_at on every update.';
+COMMENT ON FUNCTION leadscore.touch_updated_at() IS 'Trigger: sets updated_at on every update that does not set it itself.';
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON leadscore.leads
   FOR EACH ROW EXECUTE FUNCTION leadscore.touch_updated_at();
 
