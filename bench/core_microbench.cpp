@@ -1,12 +1,15 @@
 // Google Benchmark micro-benchmarks of the core on synthetic leads: per-lead
-// encoding, scoring (single and batch), explanation, serialization, and
+// encoding, address parsing, scoring (single and batch), explanation,
+// serialization, training, and the longest wait for a cancellation during
 // training. The real-data figures come from leadscore_bench instead.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "core/features.hpp"
 #include "core/hash.hpp"
 #include "core/model.hpp"
 #include "core/model_format.hpp"
@@ -69,6 +72,22 @@ void BM_EncodeLead(benchmark::State& st) {
 }
 BENCHMARK(BM_EncodeLead);
 
+// The address token of an ordinary address (arg 0) and of a hostile one (arg
+// 1): 80,000 spaces, then 40,000 one-digit runs, each of which once sent the
+// parser back to the start of the address.
+void BM_AddressToken(benchmark::State& st) {
+  const std::string address = st.range(0) == 0 ? std::string("1 Elm St, Burlington, VT 05401")
+                                                : std::string(80000, ' ') + [] {
+                                                    std::string s;
+                                                    for (int i = 0; i < 40000; ++i) s += "1 ";
+                                                    return s;
+                                                  }();
+  for (auto _ : st) benchmark::DoNotOptimize(address_token(address));
+  st.SetItemsProcessed(st.iterations());
+  st.SetLabel(st.range(0) == 0 ? "normal" : "hostile, 160,000 chars");
+}
+BENCHMARK(BM_AddressToken)->Arg(0)->Arg(1);
+
 void BM_ScoreLead(benchmark::State& st) {
   Fixture& f = fixture();
   size_t i = 0;
@@ -113,6 +132,52 @@ void BM_Train(benchmark::State& st) {
   st.SetItemsProcessed(st.iterations() * st.range(0));
 }
 BENCHMARK(BM_Train)->Args({10000, 1})->Args({10000, 2})->Unit(benchmark::kMillisecond);
+
+// The longest stretch between two polls of the stop callback, over what
+// train_lead_model() does with max_training_leads (200,000) leads: train as
+// the database does (refit_full off), score the held-out leads again for the
+// activation gate, serialize. Cancellation waits at most this long; the
+// counters give it in milliseconds, with the poll count.
+void BM_LongestGapBetweenStopPolls(benchmark::State& st) {
+  std::vector<Lead> leads;
+  std::vector<uint8_t> labels;
+  make_leads(static_cast<size_t>(st.range(0)), &leads, &labels);
+  TrainParams p;
+  p.refit_full = false;
+  using Clock = std::chrono::steady_clock;
+  double longest = 0;
+  int64_t polls = 0;
+  const char* phase = "";
+  const char* longest_phase = "";
+  Clock::time_point last;
+  ShouldStop stop = [&] {
+    const Clock::time_point now = Clock::now();
+    const double gap = std::chrono::duration<double, std::milli>(now - last).count();
+    if (gap > longest) longest = gap, longest_phase = phase;
+    last = now;
+    ++polls;
+    return false;
+  };
+  for (auto _ : st) {
+    longest = 0;
+    polls = 0;
+    last = Clock::now();
+    phase = "train";
+    Model m = train(leads, labels, p, kNow, stop);
+    phase = "gate";
+    std::vector<Lead> held;
+    for (const Lead& l : leads)
+      if (is_holdout(l.id, p.seed, p.holdout_fraction)) held.push_back(l);
+    benchmark::DoNotOptimize(m.score_batch(held, kNow, stop));
+    phase = "serialize";
+    benchmark::DoNotOptimize(serialize(m, stop));
+    stop();
+  }
+  st.counters["longest_gap_ms"] = longest;
+  st.counters["polls"] = static_cast<double>(polls);
+  st.SetLabel(std::string("longest gap in ") + longest_phase);
+}
+BENCHMARK(BM_LongestGapBetweenStopPolls)->Arg(200000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -175,6 +175,16 @@ SELECT count(*) AS feedback_submitted
   FROM demo_feedback f,
        LATERAL leadscore.submit_feedback(f.lead_id, f.rating, f.deal_band, f.reason_codes,
                                          f.notes, f.account_id) s;
+-- The platform's history: each rating dates from 2 to 21 days after its lead
+-- came in (never in the last hour), as the service would load it; then the
+-- labels are derived as the nightly run derives them (an old quote is lost).
+UPDATE leadscore.lead_feedback f
+   SET created_at = d.rated_at, updated_at = d.rated_at
+  FROM (SELECT f2.id, least(l.created_at + make_interval(days => 2 + abs(hashint8(f2.lead_id * 7 + f2.id)) % 20),
+                            now() - interval '1 hour') AS rated_at
+          FROM leadscore.lead_feedback f2 JOIN leadscore.leads l ON l.id = f2.lead_id) d
+ WHERE f.id = d.id;
+SELECT leadscore.rederive_win_labels() AS labels_rederived;
 \endif
 
 RESET client_min_messages;

@@ -91,6 +91,94 @@ COMMENT ON TABLE leadscore.deal_bands IS
   'Allowed values of lead_feedback.deal_band (the deal size), each a range of dollars [min_value, max_value), the top one open (max_value NULL). Operators may add bands, with bounds that do not overlap the active ones.';
 
 ---------------------------------------------------------------------------
+-- Relative grades: percentile bands an operator can change
+---------------------------------------------------------------------------
+
+-- Grades are relative: each grade is a band of percentiles (the share of the
+-- model's held-out leads with a lower win probability), so an A means the
+-- same on a 12% and on a 38% win rate. The bands must cover 0..100 once, with
+-- no gap and no overlap; the check runs at commit, so an operator can move
+-- several bounds in one transaction. score_lead reads the bands as the
+-- registry owner and checks them again.
+CREATE TABLE leadscore.grade_bands (
+  grade          text PRIMARY KEY CHECK (length(grade) BETWEEN 1 AND 20),
+  min_percentile float8 NOT NULL CHECK (min_percentile >= 0 AND min_percentile < 100),
+  max_percentile float8 NOT NULL CHECK (max_percentile > 0 AND max_percentile <= 100),
+  description    text,
+  CHECK (min_percentile < max_percentile)
+);
+COMMENT ON TABLE leadscore.grade_bands IS
+  'Letter grades as percentile bands: a lead whose percentile p has min_percentile <= p < max_percentile (<= 100 for the top band) gets the grade. Together the bands cover 0..100 without gap or overlap.';
+INSERT INTO leadscore.grade_bands (grade, min_percentile, max_percentile, description) VALUES
+  ('A', 90, 100, 'the top 10% of leads'),
+  ('B', 70,  90, 'the next 20%'),
+  ('C', 40,  70, 'the next 30%'),
+  ('D',  0,  40, 'the rest');
+CREATE TRIGGER replace_on_insert BEFORE INSERT ON leadscore.grade_bands
+  FOR EACH ROW EXECUTE FUNCTION leadscore.replace_on_insert('grade');
+
+-- Raises unless leadscore.grade_bands covers 0..100 exactly once.
+CREATE FUNCTION leadscore.check_grade_bands() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  b         record;
+  prev_band text;
+  prev_max  float8;
+BEGIN
+  FOR b IN SELECT grade, min_percentile, max_percentile FROM leadscore.grade_bands ORDER BY min_percentile LOOP
+    IF prev_band IS NULL AND b.min_percentile <> 0 THEN
+      RAISE EXCEPTION 'grade bands: no band starts at percentile 0 (the lowest, %, starts at %)',
+        b.grade, b.min_percentile USING ERRCODE = 'check_violation';
+    ELSIF prev_band IS NOT NULL AND b.min_percentile < prev_max THEN
+      RAISE EXCEPTION 'grade bands: % and % overlap', prev_band, b.grade USING ERRCODE = 'check_violation';
+    ELSIF prev_band IS NOT NULL AND b.min_percentile > prev_max THEN
+      RAISE EXCEPTION 'grade bands: a gap lies between % and %', prev_band, b.grade
+        USING ERRCODE = 'check_violation';
+    END IF;
+    prev_band := b.grade;
+    prev_max := b.max_percentile;
+  END LOOP;
+  IF prev_band IS NULL THEN
+    RAISE EXCEPTION 'grade bands: there must be at least one band' USING ERRCODE = 'check_violation';
+  END IF;
+  IF prev_max <> 100 THEN
+    RAISE EXCEPTION 'grade bands: no band reaches percentile 100 (the highest, %, ends at %)',
+      prev_band, prev_max USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION leadscore.check_grade_bands() IS
+  'Constraint trigger: grade_bands must cover percentiles 0..100 without gap or overlap.';
+CREATE CONSTRAINT TRIGGER grade_bands_cover_0_to_100
+  AFTER INSERT OR UPDATE OR DELETE ON leadscore.grade_bands
+  DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION leadscore.check_grade_bands();
+REVOKE ALL ON leadscore.grade_bands FROM PUBLIC;
+REVOKE ALL ON FUNCTION leadscore.check_grade_bands() FROM PUBLIC;
+GRANT SELECT ON leadscore.grade_bands TO authenticated;
+GRANT SELECT, INSERT, UPDATE, DELETE ON leadscore.grade_bands TO service_role;
+SELECT pg_catalog.pg_extension_config_dump('leadscore.grade_bands', '');
+
+COMMENT ON FUNCTION leadscore.explain_lead(leadscore.leads, int, boolean) IS
+  'The factors pushing a lead''s score up and down (top_n each way) in score points, each with a readable label and the lead''s own value; base_points plus every factor''s points is the score; when it falls back to rules, fallback_reason says why.';
+
+-- Results carry the percentile, the interval and the factors in points.
+CREATE OR REPLACE FUNCTION leadscore.score_result(s leadscore.lead_score, factors jsonb) RETURNS jsonb
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT jsonb_strip_nulls(jsonb_build_object(
+           'id', s.lead_id, 'score', s.score, 'grade', s.grade, 'percentile', s.percentile,
+           'win_prob', s.win_prob, 'win_prob_low', s.win_prob_low, 'win_prob_high', s.win_prob_high,
+           'confidence', s.confidence, 'confidence_value', s.confidence_value,
+           'method', s.method, 'model_version', s.model_version,
+           'base_points', factors -> 'base_points',
+           'fallback_reason', factors ->> 'fallback_reason'))
+         || jsonb_build_object('top_factors', factors -> 'top_factors')
+$$;
+
+---------------------------------------------------------------------------
 -- Who owns a lead; bounded input; rate limits
 ---------------------------------------------------------------------------
 
@@ -497,16 +585,32 @@ COMMENT ON FUNCTION leadscore.train_lead_model(int, text, jsonb) IS
 -- Storing scores, in one place
 ---------------------------------------------------------------------------
 
--- Stores scores, in one place: each lead's latest score in lead_outcomes and
--- one row per score in score_history. Rows are written in lead order, so two
--- concurrent callers lock shared rows in the same order and cannot deadlock.
+-- Stores scores, in one place. A lead's row of lead_outcomes is written only
+-- when its score differs from the stored one (score, probability, confidence,
+-- method or model version) or the lead changed after it was scored, and a row
+-- of score_history only when the score, the method or the model version
+-- changed: a rescore that moves nothing writes nothing (scored_at is when the
+-- stored score was computed, for a lead unchanged since).
+-- Rows are written in lead order, so two concurrent callers lock shared rows
+-- in the same order and cannot deadlock. Every part of the statement reads
+-- the outcomes as they were before it, so "changed" compares with the old row.
+-- Returns how many rows of lead_outcomes were written.
 CREATE FUNCTION leadscore.store_scores(scores leadscore.lead_score[]) RETURNS bigint
   LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
-  WITH history AS (
+  WITH previous AS (
+    SELECT o.lead_id, o.score, o.method, o.model_version, o.win_prob, o.confidence,
+           o.scored_at IS NULL OR coalesce(o.scored_at < l.updated_at, false) AS lead_changed
+      FROM leadscore.lead_outcomes o
+      LEFT JOIN leadscore.leads l ON l.id = o.lead_id
+     WHERE o.lead_id = ANY (ARRAY(SELECT s.lead_id FROM unnest(scores) AS s))
+  ), history AS (
     INSERT INTO leadscore.score_history (lead_id, scored_at, score, win_prob, model_version, method)
     SELECT s.lead_id, now(), s.score, s.win_prob, s.model_version, s.method
       FROM unnest(scores) AS s
+      LEFT JOIN previous p ON p.lead_id = s.lead_id
+     WHERE p.lead_id IS NULL OR p.score IS DISTINCT FROM s.score OR p.method IS DISTINCT FROM s.method
+        OR p.model_version IS DISTINCT FROM s.model_version
     RETURNING 1
   ), stored AS (
     INSERT INTO leadscore.lead_outcomes AS o
@@ -514,6 +618,10 @@ AS $$
             scored_at, updated_at)
     SELECT s.lead_id, s.win_prob, s.score, s.score, s.confidence, s.method, s.model_version, now(), now()
       FROM unnest(scores) AS s
+      LEFT JOIN previous p ON p.lead_id = s.lead_id
+     WHERE p.lead_id IS NULL OR p.lead_changed
+        OR (p.score, p.method, p.model_version, p.win_prob, p.confidence)
+           IS DISTINCT FROM (s.score, s.method, s.model_version, s.win_prob::numeric, s.confidence)
      ORDER BY s.lead_id
     ON CONFLICT (lead_id) DO UPDATE
        SET win_prob = excluded.win_prob, calibrated_score = excluded.calibrated_score,
@@ -525,7 +633,12 @@ AS $$
   SELECT count(*) FROM stored  -- history runs to completion though unreferenced
 $$;
 COMMENT ON FUNCTION leadscore.store_scores(leadscore.lead_score[]) IS
-  'Stores scores as the latest in lead_outcomes and appends them to score_history; returns how many (internal).';
+  'Stores the scores that differ from the stored ones as the latest in lead_outcomes, and appends to score_history those whose score, method or model version changed; returns how many outcome rows it wrote (internal).';
+
+-- Rescores update rows in place where their page has room.
+ALTER TABLE leadscore.lead_outcomes SET (fillfactor = 80);
+COMMENT ON TABLE leadscore.score_history IS
+  'Append-only: a row whenever score_leads() or refresh_outcomes() stores a score that differs from the lead''s previous one in score, method or model version. Rows older than leadscore.score_history_retention days are deleted by nightly_training().';
 
 -- Who writes what: service_role writes any lead (leads it creates are shared)
 -- and stores every score. A signed-in contractor gets every lead of the body
@@ -624,10 +737,11 @@ $$;
 COMMENT ON FUNCTION leadscore.ml_inference(jsonb, boolean) IS
   'The seed''s /api/ml-inference, read-only: scores the given leads with the active model when use_ml is true (NULL: when leadscore.enable_ml_scoring is on), else by rules, and says why in fallback_reason.';
 
--- Rescores leads in batches of 10,000 by id (keyset), one statement per batch,
--- so memory stays bounded however many leads there are. A lead is rescored
--- when since is NULL (every lead), or when it has no stored score, its score
--- is older than since, or the lead changed after it was scored.
+-- Rescores leads in batches of 10,000 by id (keyset), one scoring statement
+-- per batch (so a batch sees one model), so memory stays bounded however many
+-- leads there are. A lead is rescored when since is NULL (every lead), or when
+-- it has no stored score, its score is older than since, or the lead changed
+-- after it was scored; store_scores() writes only what changed.
 CREATE OR REPLACE FUNCTION leadscore.refresh_outcomes(since timestamptz DEFAULT NULL) RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -635,21 +749,25 @@ DECLARE
   batch_size CONSTANT int := 10000;
   last_id bigint := 0;
   upper_id bigint;
-  n bigint;
+  batch leadscore.lead_score[];
   total bigint := 0;
 BEGIN
   LOOP
     SELECT max(b.id) INTO upper_id
       FROM (SELECT l.id FROM leadscore.leads l WHERE l.id > last_id ORDER BY l.id LIMIT batch_size) b;
     EXIT WHEN upper_id IS NULL;
-    n := leadscore.store_scores(ARRAY(
+    -- The outcomes are read by the batch's id range too, so each batch reads
+    -- its own slice of lead_outcomes rather than all of it.
+    batch := ARRAY(
       SELECT leadscore.score_lead(l, true)
         FROM leadscore.leads l
-        LEFT JOIN leadscore.lead_outcomes o ON o.lead_id = l.id
+        LEFT JOIN leadscore.lead_outcomes o
+               ON o.lead_id = l.id AND o.lead_id > last_id AND o.lead_id <= upper_id
        WHERE l.id > last_id AND l.id <= upper_id
          AND (refresh_outcomes.since IS NULL OR o.scored_at IS NULL
-              OR o.scored_at < refresh_outcomes.since OR l.updated_at > o.scored_at)));
-    total := total + n;
+              OR o.scored_at < refresh_outcomes.since OR l.updated_at > o.scored_at));
+    PERFORM leadscore.store_scores(batch);
+    total := total + cardinality(batch);
     RAISE NOTICE 'refresh_outcomes: % leads rescored so far (through lead id %)', total, upper_id;
     last_id := upper_id;
   END LOOP;
@@ -984,6 +1102,24 @@ END
 $$;
 COMMENT ON FUNCTION leadscore.health() IS
   'The state of leadscore as JSON: feature flags, settings, the active model and its age, the last training run, labelled leads, outcomes (won, lost, pending: rated but unresolved, e.g. a young quote; unrated leads), feedback received since the last training, score drift (see score_drift()), and model_problems (models whose metrics are malformed, named).';
+
+---------------------------------------------------------------------------
+-- History keeps its own timestamps
+---------------------------------------------------------------------------
+
+-- Keeps updated_at honest for writers that forget it; a writer that sets it
+-- (the service loading history with its own timestamps) keeps its value.
+CREATE OR REPLACE FUNCTION leadscore.touch_updated_at() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN
+    NEW.updated_at := now();
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION leadscore.touch_updated_at() IS 'Trigger: sets updated_at on every update that does not set it itself.';
 
 ---------------------------------------------------------------------------
 -- Privileges of the new objects

@@ -1,12 +1,19 @@
 // SQL: leadscore.explain_lead(lead leadscore.leads, top_n int, use_ml boolean) -> jsonb
-// The factors that push one lead's score up and down, in the lead's own terms:
-// path attributions of the active model, or the points of each rule. The core
-// computes and ranks both (Model::explain, explain_rules); this file only
-// writes them as JSON.
+// The factors that push one lead's score up and down, in score points, each
+// with a readable label and the lead's own value (core/readable_factors.hpp):
+//
+//   {"lead_id", "method", "model_version", "score", "win_prob", "base_points",
+//    "top_factors": {"up": [{"feature", "label", "value", "points"}], "down": [...],
+//                    "other_points"}}
+//
+// base_points + the points of up, down and other_points = score (to rounding).
+// score_leads() and ml_inference() return top_factors as they are here.
+#include <cmath>
 #include <string>
 
 #include "core/errors.hpp"
 #include "core/json.hpp"
+#include "core/readable_factors.hpp"
 #include "core/rules.hpp"
 #include "core/score_scale.hpp"
 #include "pg/guard.hpp"
@@ -19,14 +26,35 @@ namespace {
 
 constexpr int kMaxTopN = 100;
 
-void write_factors(JsonWriter& w, const char* key, const std::vector<Contribution>& factors) {
+// Points to one decimal: the sum of shown points then matches the score
+// to rounding, without float noise such as 9.99999.
+double tenths(double v) { return std::round(v * 10.0) / 10.0 + 0.0; }
+
+void write_list(JsonWriter& w, const char* key, const std::vector<ReadableFactor>& factors) {
   w.key(key).begin_array();
-  for (const auto& c : factors) w.begin_object().key("feature").value(c.feature).key("contribution").value(c.value).end_object();
+  for (const auto& f : factors)
+    w.begin_object()
+        .key("feature").value(f.feature)
+        .key("label").value(f.label)
+        .key("value").value(f.value)
+        .key("points").value(tenths(f.points))
+        .end_object();
   w.end_array();
 }
 
+void write_points(JsonWriter& w, const PointsExplanation& p) {
+  w.key("base_points").value(tenths(p.base_points));
+  w.key("top_factors").begin_object();
+  write_list(w, "up", p.up);
+  write_list(w, "down", p.down);
+  w.key("other_points").value(tenths(p.other_points));
+  w.end_object();
+}
+
 std::string explain_by_model(const ServingModel& serving, const Lead& lead, double now, int top_n) {
-  Explanation e = serving.model->explain(lead, now, top_n);
+  const Model& m = *serving.model;
+  Explanation e = m.explain(lead, now, 0);
+  PointsExplanation p = model_points(e, m.calibrator(), lead, now, top_n);
   JsonWriter w;
   w.begin_object();
   w.key("lead_id").value(static_cast<long long>(lead.id));
@@ -34,10 +62,7 @@ std::string explain_by_model(const ServingModel& serving, const Lead& lead, doub
   w.key("model_version").value(serving.version);
   w.key("score").value(percent_score(e.win_prob));
   w.key("win_prob").value(e.win_prob);
-  w.key("base_value").value(e.base_value);
-  w.key("raw_prob").value(e.raw_prob);
-  write_factors(w, "top_up", e.top_up);
-  write_factors(w, "top_down", e.top_down);
+  write_points(w, p);
   w.end_object();
   return w.str();
 }
@@ -45,16 +70,15 @@ std::string explain_by_model(const ServingModel& serving, const Lead& lead, doub
 std::string explain_by_rules(const RuleWeights& weights, const Lead& lead, double now, int top_n,
                              const char* fallback_reason, const std::string& fallback_detail) {
   RulesScore r = score_by_rules(lead, now, weights);
-  Explanation e = explain_rules(r, top_n);
+  Explanation e = explain_rules(r, 0);
+  PointsExplanation p = rules_points(e, lead, now, top_n);
   JsonWriter w;
   w.begin_object();
   w.key("lead_id").value(static_cast<long long>(lead.id));
   w.key("method").value("rules");
   w.key("model_version").null();
   w.key("score").value(r.score);
-  w.key("base_value").value(e.base_value);
-  write_factors(w, "top_up", e.top_up);
-  write_factors(w, "top_down", e.top_down);
+  write_points(w, p);
   if (fallback_reason) {
     w.key("fallback_reason").value(fallback_reason);
     w.key("fallback_detail").value(fallback_detail);

@@ -58,10 +58,15 @@ ScoreRow score_one(FunctionCallInfo fcinfo, ScoringState& state) {
     row.confidence_value = s.confidence_value;
     row.method = "ml";
     row.model_version = serving->version;
+    row.percentile = s.percentile;
+    row.win_prob_low = s.win_prob_low;
+    row.win_prob_high = s.win_prob_high;
   } else {
     row.score = score_by_rules(state.lead, state.now, rule_weights(state)).score;
+    row.percentile = rules_percentile(row.score);
   }
-  row.grade = grade_of(row.score);
+  // A model stored before percentiles existed keeps the absolute grade.
+  row.grade = std::isnan(row.percentile) ? grade_of(row.score) : grade_bands(state).grade_of(row.percentile);
   return row;
 }
 
@@ -118,7 +123,10 @@ void check_result_type(TupleDesc desc) {
   }
 }
 
-Datum form_result(FunctionCallInfo fcinfo, ScoringState& state, const ScoreRow& r) {
+// Postgres side: the checked, blessed result type, once per call site. Runs
+// before scoring, so a database at an older version gets the version error
+// rather than one about a table it does not have yet (grade_bands).
+void prepare_result_type(FunctionCallInfo fcinfo, ScoringState& state) {
   if (!state.result_desc) {
     TupleDesc desc;
     if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
@@ -128,6 +136,9 @@ Datum form_result(FunctionCallInfo fcinfo, ScoringState& state, const ScoreRow& 
     state.result_desc = BlessTupleDesc(CreateTupleDescCopy(desc));
     MemoryContextSwitchTo(old);
   }
+}
+
+Datum form_result(FunctionCallInfo fcinfo, ScoringState& state, const ScoreRow& r) {
   Datum values[kLeadScoreAttributeCount];
   bool nulls[kLeadScoreAttributeCount] = {false, false, false, !r.has_prob, false, !r.has_confidence_value, false,
                                           r.model_version == 0};
@@ -154,6 +165,7 @@ Datum form_result(FunctionCallInfo fcinfo, ScoringState& state, const ScoreRow& 
 LEADSCORE_FUNCTION(score_lead) {
   if (PG_ARGISNULL(0)) PG_RETURN_NULL();
   ScoringState& state = scoring_state(fcinfo);
+  pg_call([&] { prepare_result_type(fcinfo, state); });
   load_lead_argument(fcinfo, state);
   ScoreRow row = score_one(fcinfo, state);
   Datum result;

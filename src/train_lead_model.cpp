@@ -259,7 +259,7 @@ Loaded load_labelled_leads(const TrainParams& params, int64 eligible, double now
   stream_labelled_leads(eligible, limit, params.seed, [&](int64_t id) { return sample.wants(id); },
                         [&](const Lead& lead, bool) { sample.offer(lead); });
   Loaded out;
-  out.set = TrainingSet(sample.learn(now), now);
+  out.set = TrainingSet(sample.learn(now, [] { return interrupt_pending(); }), now);
   sample = SpecSample(params);  // frees the sample before the binned set grows
   out.set.reserve(static_cast<size_t>(std::min<int64>(eligible, limit)));
   stream_labelled_leads(eligible, limit, params.seed, [](int64_t) { return true; },
@@ -329,7 +329,7 @@ LEADSCORE_FUNCTION(train_lead_model) {
   Model model = train(std::move(loaded.set), params, [] { return interrupt_pending(); });
   Gate gate = decide(args.activate, model, current, loaded);
 
-  std::string blob = serialize(model);
+  std::string blob = serialize(model, [] { return interrupt_pending(); });
   std::string metrics = model.metrics().to_json();
   std::string spec = model.spec().to_json();
   std::string used_params = model.params().to_json();

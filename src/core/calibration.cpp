@@ -144,8 +144,9 @@ Calibrator Calibrator::fit_isotonic(const std::vector<double>& x, const std::vec
 }
 
 Calibrator Calibrator::fit_isotonic_bagged(const std::vector<double>& x, const std::vector<uint8_t>& y,
-                                           int rounds, uint64_t seed) {
+                                           int rounds, uint64_t seed, const ShouldStop& should_stop) {
   const size_t n = x.size();
+  check_stop(should_stop);
   if (n == 0 || rounds <= 1) return fit_isotonic(x, y);
   // Sorted once: a bootstrap round is the same rows taken a drawn number of
   // times each, so it needs only those counts, in sorted order.
@@ -175,6 +176,7 @@ Calibrator Calibrator::fit_isotonic_bagged(const std::vector<double>& x, const s
   Rng rng(seed ^ 0x63616c6962ULL);
   std::vector<uint32_t> count(n);
   for (int r = 0; r < rounds; ++r) {
+    check_stop(should_stop);
     std::fill(count.begin(), count.end(), 0u);
     for (size_t i = 0; i < n; ++i) count[rank[rng.below(static_cast<uint32_t>(n))]]++;
     Calibrator c;
@@ -191,7 +193,8 @@ Calibrator Calibrator::fit_isotonic_bagged(const std::vector<double>& x, const s
   return out;
 }
 
-Calibrator Calibrator::fit_platt(const std::vector<double>& x, const std::vector<uint8_t>& y) {
+Calibrator Calibrator::fit_platt(const std::vector<double>& x, const std::vector<uint8_t>& y,
+                                 const ShouldStop& should_stop) {
   // Newton's method on the regularised targets of Platt (1999), which keep the
   // fit finite when the classes separate perfectly.
   Calibrator c;
@@ -203,6 +206,7 @@ Calibrator Calibrator::fit_platt(const std::vector<double>& x, const std::vector
   const double t_pos = (npos + 1) / (npos + 2), t_neg = 1 / (nneg + 2);
   Eigen::Vector2d theta(0.0, std::log((nneg + 1) / (npos + 1)));  // (a, b)
   for (int iter = 0; iter < 100; ++iter) {
+    check_stop(should_stop);
     Eigen::Matrix2d H = Eigen::Matrix2d::Identity() * 1e-12;
     Eigen::Vector2d g = Eigen::Vector2d::Zero();
     for (size_t i = 0; i < n; ++i) {

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/cancel.hpp"
 #include "core/params.hpp"
 
 namespace leadscore {
@@ -38,9 +39,12 @@ class Calibrator {
   static Calibrator fit_isotonic(const std::vector<double>& x, const std::vector<uint8_t>& y);
   // Mean of isotonic maps fitted on `rounds` bootstrap resamples, tabulated at
   // quantiles of x: monotone like each map, with less block-to-block noise.
+  // Polls should_stop once per round (a sort of x each) and throws Cancelled.
   static Calibrator fit_isotonic_bagged(const std::vector<double>& x, const std::vector<uint8_t>& y,
-                                        int rounds, uint64_t seed);
-  static Calibrator fit_platt(const std::vector<double>& x, const std::vector<uint8_t>& y);
+                                        int rounds, uint64_t seed, const ShouldStop& should_stop = ShouldStop());
+  // Polls should_stop once per Newton step (a pass over x each).
+  static Calibrator fit_platt(const std::vector<double>& x, const std::vector<uint8_t>& y,
+                              const ShouldStop& should_stop = ShouldStop());
   static Calibrator identity();
 
   // Checks for a deserialized map; throws CorruptModel.

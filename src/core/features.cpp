@@ -102,12 +102,39 @@ std::vector<double> learn_edges(std::vector<double>& vals, int max_value_bins) {
 
 // How the non-null values of one attribute key are distributed over types.
 // Values are gathered in the same single pass, so learning never looks a
-// key up lead by lead.
+// key up lead by lead (once a pass over every lead for each mixed key: keys
+// times leads).
 struct KeyStats {
-  size_t numbers = 0, strings = 0, bools = 0;
-  std::vector<double> values;                           // numbers and booleans as numbers
+  size_t strings = 0, trues = 0, falses = 0;
+  std::vector<double> numbers;                          // the numbers themselves
   std::unordered_map<std::string, size_t> text_counts;  // strings
+  // Training leads with a non-null value: a lead holds a key once.
+  size_t leads() const { return numbers.size() + strings + trues + falses; }
+  size_t bools() const { return trues + falses; }
 };
+
+// The attribute keys that become features: those with a value on at least
+// min_attribute_share of the n training leads, at most max_attribute_features
+// of them, the ones on most leads first (ties by key); returned in key order.
+std::vector<std::string> feature_keys(const std::unordered_map<std::string, KeyStats>& keys, size_t n,
+                                      const TrainParams& params) {
+  // The share as a count of leads, forgiving the rounding of share * n.
+  const double min_leads = params.min_attribute_share * static_cast<double>(n) * (1 - 1e-12);
+  std::vector<std::pair<size_t, const std::string*>> kept;
+  for (const auto& [k, s] : keys)
+    if (s.leads() > 0 && static_cast<double>(s.leads()) >= min_leads) kept.push_back({s.leads(), &k});
+  auto more_leads = [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : *a.second < *b.second; };
+  const size_t cap = static_cast<size_t>(params.max_attribute_features);
+  if (kept.size() > cap) {
+    std::nth_element(kept.begin(), kept.begin() + cap, kept.end(), more_leads);
+    kept.resize(cap);
+  }
+  std::vector<std::string> out;
+  out.reserve(kept.size());
+  for (const auto& kv : kept) out.push_back(*kv.second);
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 // Eight bytes at a time: level strings are often 20 bytes or more, and a
 // byte-wise hash would cost as much as the tree walk.
@@ -161,39 +188,51 @@ std::string value_text(const AttrValue& v) {
   return "";
 }
 
-std::string address_token(const std::string& a) {
-  const size_t n = a.size();
-  // US ZIP: the last run of exactly five digits that is not the leading street number.
-  std::string zip;
-  for (size_t i = 0; i < n;) {
+size_t address_prefix_bytes(const std::string& address) {
+  const size_t limit = std::min(address.size(), 4 * kMaxAddressChars);
+  size_t chars = 0;
+  for (size_t i = 0; i < limit; ++i)
+    if ((static_cast<unsigned char>(address[i]) & 0xC0) != 0x80 && chars++ == kMaxAddressChars) return i;
+  return limit;
+}
+
+std::string address_token(const std::string& address) {
+  const char* a = address.data();
+  const size_t n = address_prefix_bytes(address);
+  // US ZIP. The leading street number is the digit run where the first
+  // non-blank character stands, found once: every run is then visited once.
+  size_t first = 0;
+  while (first < n && (a[first] == ' ' || a[first] == '\t')) ++first;
+  size_t zip = n;  // start of the last five-digit run, n when none
+  for (size_t i = first; i < n;) {
     if (!is_digit(a[i])) { ++i; continue; }
     size_t j = i;
     while (j < n && is_digit(a[j])) ++j;
-    bool leading = a.find_first_not_of(" \t") == i;
-    if (j - i == 5 && !leading) zip = a.substr(i, 5);
+    if (j - i == 5 && i != first) zip = i;
     i = j;
   }
-  if (!zip.empty()) return "zip:" + zip;
-  // Canadian postal code (A1A 1A1): keep the forward sortation area.
-  for (size_t i = 0; i + 6 < n + 1; ++i) {
-    if (i + 6 <= n && is_alpha(a[i]) && is_digit(a[i + 1]) && is_alpha(a[i + 2])) {
-      size_t k = i + 3;
-      if (k < n && a[k] == ' ') ++k;
-      if (k + 3 <= n && is_digit(a[k]) && is_alpha(a[k + 1]) && is_digit(a[k + 2]) &&
-          (i == 0 || !is_alpha(a[i - 1]))) {
-        std::string fsa = a.substr(i, 3);
-        for (auto& c : fsa) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        return "fsa:" + fsa;
-      }
+  if (zip != n) return "zip:" + std::string(a + zip, 5);
+  // Canadian postal code (A1A 1A1): keep the forward sortation area. A fixed
+  // window of at most seven characters per start.
+  for (size_t i = 0; i + 6 <= n; ++i) {
+    if (!(is_alpha(a[i]) && is_digit(a[i + 1]) && is_alpha(a[i + 2]))) continue;
+    size_t k = i + 3;
+    if (a[k] == ' ') ++k;
+    if (k + 3 <= n && is_digit(a[k]) && is_alpha(a[k + 1]) && is_digit(a[k + 2]) &&
+        (i == 0 || !is_alpha(a[i - 1]))) {
+      std::string fsa(a + i, 3);
+      for (auto& c : fsa) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return "fsa:" + fsa;
     }
   }
   // City: the second comma-separated part ("12 Main St, Springfield, IL").
-  size_t c1 = a.find(',');
-  if (c1 == std::string::npos) return "";
-  size_t c2 = a.find(',', c1 + 1);
-  std::string city = a.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1);
+  const char* end = a + n;
+  const char* c1 = std::find(a, end, ',');
+  if (c1 == end) return "";
+  const char* c2 = std::find(c1 + 1, end, ',');
   std::string out;
-  for (char c : city) {
+  for (const char* p = c1 + 1; p < c2; ++p) {
+    const char c = *p;
     if (is_alpha(c)) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     else if ((c == ' ' || c == '-' || c == '.') && !out.empty() && out.back() != ' ') out.push_back(' ');
   }
@@ -202,7 +241,7 @@ std::string address_token(const std::string& a) {
 }
 
 FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector<uint32_t>& rows,
-                               const TrainParams& params, double now) {
+                               const TrainParams& params, double now, const ShouldStop& should_stop) {
   const int max_value_bins = params.max_bins - 1;
   std::vector<FeatureDef> defs;
 
@@ -211,8 +250,9 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
   std::map<std::string, size_t> tag_counts;
   std::map<std::string, size_t> address_counts;
   std::unordered_map<std::string, KeyStats> keys;
-  for (uint32_t r : rows) {
-    const Lead& l = leads[r];
+  for (size_t i = 0; i < rows.size(); ++i) {
+    check_stop_every(should_stop, i);
+    const Lead& l = leads[rows[i]];
     if (!std::isnan(builtin_number(FeatureSource::PermitValue, l, now))) any_permit = true;
     if (l.created_at && std::isfinite(*l.created_at)) any_created = true;
     for (const auto& t : l.trade_tags) tag_counts[t]++;
@@ -223,20 +263,17 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
     for (const auto& [k, v] : l.attributes) {
       KeyStats& s = keys[k];
       if (std::holds_alternative<double>(v) && !std::isnan(std::get<double>(v))) {
-        s.numbers++;
-        s.values.push_back(std::get<double>(v));
-      } else if (std::holds_alternative<bool>(v)) {
-        s.bools++;
-        s.values.push_back(std::get<bool>(v) ? 1.0 : 0.0);
+        s.numbers.push_back(std::get<double>(v));
+      } else if (auto b = std::get_if<bool>(&v)) {
+        (*b ? s.trues : s.falses)++;
       } else if (auto str = std::get_if<std::string>(&v)) {
         s.strings++;
         if (!str->empty()) s.text_counts[*str]++;
       }
     }
   }
-  std::vector<std::string> key_order;
-  for (const auto& kv : keys) key_order.push_back(kv.first);
-  std::sort(key_order.begin(), key_order.end());
+  check_stop(should_stop);
+  const std::vector<std::string> key_order = feature_keys(keys, rows.size(), params);
 
   auto numeric_def = [&](std::string name, FeatureSource src, std::string key) {
     FeatureDef d;
@@ -288,30 +325,27 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
   }
   std::unordered_map<std::string, std::vector<double>> attr_values;  // numeric keys
   for (const std::string& k : key_order) {
+    check_stop(should_stop);
     KeyStats& s = keys[k];
-    if (s.numbers + s.strings + s.bools == 0) continue;
     FeatureDef d;
     d.name = "attributes." + k;
     d.source = FeatureSource::Attribute;
     d.key = k;
     // Mostly text means categorical; numbers and booleans are numeric.
-    if (s.strings > s.numbers + s.bools) {
+    if (s.strings > s.numbers.size() + s.bools()) {
       d.kind = FeatureKind::Categorical;
       std::map<std::string, size_t> counts(s.text_counts.begin(), s.text_counts.end());
-      if (s.numbers + s.bools > 0) {  // a mixed key: numbers count by their text form
-        for (uint32_t r : rows) {
-          auto it = leads[r].attributes.find(k);
-          if (it != leads[r].attributes.end() && !std::holds_alternative<std::string>(it->second)) {
-            std::string t = value_text(it->second);
-            if (!t.empty()) counts[t]++;
-          }
-        }
-      }
+      // A mixed key: numbers and booleans count by their text form.
+      for (double v : s.numbers) counts[value_text(AttrValue(v))]++;
+      if (s.trues) counts[value_text(AttrValue(true))] += s.trues;
+      if (s.falses) counts[value_text(AttrValue(false))] += s.falses;
       learn_levels(d, counts);
     } else {
       d.kind = FeatureKind::Numeric;
       std::vector<double>& vals = attr_values[k];
-      vals = std::move(s.values);
+      vals = std::move(s.numbers);
+      vals.insert(vals.end(), s.trues, 1.0);  // booleans as 0/1; the order of values does not matter
+      vals.insert(vals.end(), s.falses, 0.0);
       if (s.strings > 0) {  // a mixed key: numeric text counts as a number
         for (const auto& [t, c] : s.text_counts) {
           double v = attr_number(AttrValue(t));
@@ -325,6 +359,7 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
   // Numeric edges and ranges from the training values.
   for (auto& d : defs) {
     if (d.kind != FeatureKind::Numeric || d.source == FeatureSource::TradeTag) continue;
+    check_stop(should_stop);  // one sort of up to all training values per feature
     std::vector<double> vals;
     if (d.source == FeatureSource::Attribute) {
       vals = std::move(attr_values[d.key]);
@@ -345,12 +380,18 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
   for (auto& d : defs)
     if (d.source == FeatureSource::TradeTag) { d.lo = 0; d.hi = 1; }
 
+  // Checked here so that too many features is an error of the parameters,
+  // not the corrupt-model error from_defs() gives a blob.
+  if (defs.size() > 65535)
+    throw InvalidInput("training would make " + std::to_string(defs.size()) +
+                       " features, more than 65535: lower max_attribute_features or max_trade_tags");
   FeatureSpec spec = from_defs(std::move(defs));
   // Training leads per bin, for the confidence measure.
   std::vector<uint8_t> row(spec.size());
   for (auto& d : spec.defs_) d.bin_counts.assign(d.n_bins(), 0);
-  for (uint32_t r : rows) {
-    spec.encode(leads[r], now, row.data(), 1);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    check_stop_every(should_stop, i);
+    spec.encode(leads[rows[i]], now, row.data(), 1);
     for (size_t f = 0; f < spec.size(); ++f) spec.defs_[f].bin_counts[row[f]]++;
   }
   return spec;
@@ -370,6 +411,25 @@ FeatureSpec FeatureSpec::from_defs(std::vector<FeatureDef> defs) {
     if (!d.bin_counts.empty() && d.bin_counts.size() != static_cast<size_t>(d.n_bins()))
       throw CorruptModel("feature \"" + d.name + "\" has a bin count table of the wrong size");
   }
+  // Encoding writes each built-in source into one feature and each tag or
+  // attribute key into one: a second feature of the same source or key would
+  // never be written, and scoring would read whatever the buffer held.
+  std::vector<bool> builtin_seen(static_cast<size_t>(FeatureSource::Attribute) + 1, false);
+  std::vector<std::pair<uint8_t, const std::string*>> keyed;
+  for (const auto& d : defs) {
+    if (d.source == FeatureSource::TradeTag || d.source == FeatureSource::Attribute) {
+      keyed.push_back({static_cast<uint8_t>(d.source), &d.key});
+    } else if (builtin_seen[static_cast<size_t>(d.source)]) {
+      throw CorruptModel("feature \"" + d.name + "\" repeats the source of an earlier feature");
+    } else {
+      builtin_seen[static_cast<size_t>(d.source)] = true;
+    }
+  }
+  std::sort(keyed.begin(), keyed.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first < b.first : *a.second < *b.second; });
+  for (size_t i = 1; i < keyed.size(); ++i)
+    if (keyed[i].first == keyed[i - 1].first && *keyed[i].second == *keyed[i - 1].second)
+      throw CorruptModel("feature spec names the key \"" + *keyed[i].second + "\" twice");
   FeatureSpec s;
   s.defs_ = std::move(defs);
   s.build_index();

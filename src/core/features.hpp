@@ -10,13 +10,18 @@
 // The spec is learned on the training leads and travels inside the model, so
 // scoring encodes exactly as training did. Keys a lead has that the spec does
 // not know are ignored; keys the spec knows that a lead lacks are missing.
+// An attribute key becomes a feature only when enough training leads carry it
+// (params.min_attribute_share, max_attribute_features), so made-up keys on a
+// few leads cannot grow the model.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/cancel.hpp"
 #include "core/lead.hpp"
 #include "core/params.hpp"
 
@@ -57,9 +62,10 @@ struct FeatureDef {
 
 class FeatureSpec {
  public:
-  // Learn names, kinds, vocabularies and bin edges from the given training leads.
+  // Learn names, kinds, vocabularies and bin edges from the given training
+  // leads; throws Cancelled when should_stop says so.
   static FeatureSpec learn(const std::vector<Lead>& leads, const std::vector<uint32_t>& rows,
-                           const TrainParams& params, double now);
+                           const TrainParams& params, double now, const ShouldStop& should_stop = ShouldStop());
 
   // Build from deserialized definitions; validates them and builds lookup tables.
   static FeatureSpec from_defs(std::vector<FeatureDef> defs);
@@ -100,7 +106,26 @@ class FeatureSpec {
   int permit_ = -1, month_ = -1, weekday_ = -1, age_ = -1, address_ = -1;
 };
 
-// The categorical token parsed from a free-text address, or "" when none.
+// Addresses are read up to their first kMaxAddressChars characters, so the
+// work per address is bounded however long a stored address is; anything
+// after them never changes a token. A real address is far shorter, and the
+// request validation refuses longer ones. Characters are counted as UTF-8
+// does (a byte that is not a continuation byte starts one), and never at more
+// than four bytes apiece, so text in any encoding is cut within
+// 4 * kMaxAddressChars bytes.
+constexpr size_t kMaxAddressChars = 1000;
+
+// Bytes of address that address_token reads: its first kMaxAddressChars characters.
+size_t address_prefix_bytes(const std::string& address);
+
+// The categorical token parsed from a free-text address, or "" when none, in
+// time linear in the part read (address_prefix_bytes):
+//   "zip:NNNNN"  the last run of exactly five digits that is not the leading
+//                street number (US ZIP);
+//   "fsa:A1A"    else the forward sortation area of the first Canadian postal
+//                code (A1A 1A1 or A1A1A1) that does not continue a word;
+//   "city:name"  else the second comma-separated part, letters lower-cased,
+//                runs of spaces, hyphens and dots made one space.
 std::string address_token(const std::string& address);
 
 // Text form of a number or boolean when it feeds a categorical feature.

@@ -375,8 +375,9 @@ void Forest::index() {
   max_depth = 0;
   masks.assign(1 + 2 * 255 + catsets.size(), CatSet{});
   for (auto& w : masks[0].bits) w = ~uint64_t{0};
+  static_assert(kMaxThreshold == 254, "one mask per kind and threshold 0..254: 2 * 255 numeric masks");
   for (int kind = 1; kind <= 2; ++kind)
-    for (int t = 0; t < 255; ++t) {
+    for (int t = 0; t <= kMaxThreshold; ++t) {
       CatSet& m = masks[1 + 255 * (kind - 1) + t];
       for (int b = 0; b < 256; ++b)
         if (static_cast<uint8_t>(b - (kind - 1)) <= t) m.add(static_cast<uint8_t>(b));
@@ -417,7 +418,13 @@ void Forest::index() {
       if (level[i] >= 254) throw CorruptModel("forest tree is deeper than 254 levels");
       seen[i + 1] = seen[n.right] = 1;
       w.child = next_free;
-      const uint32_t mask = n.kind == kCategorical ? 1 + 2 * 255 + n.aux : 1 + 255 * (n.kind - 1) + n.threshold;
+      // validate() bounds aux and threshold; checked again here because a
+      // mask out of range is read on every walk through this node.
+      const uint64_t mask = n.kind == kCategorical ? uint64_t{1} + 2 * 255 + n.aux
+                                                   : uint64_t{1} + 255 * (n.kind - 1) + n.threshold;
+      if (n.kind > kCategorical || mask >= masks.size() ||
+          (n.kind != kCategorical && n.threshold > kMaxThreshold))
+        throw CorruptModel("forest node names a walk mask out of range");
       w.mask = static_cast<uint16_t>(walk_compact ? mask : 0);
       level[i + 1] = level[n.right] = static_cast<uint8_t>(level[i] + 1);
       walk_node[next_free++] = i + 1;
@@ -502,6 +509,8 @@ void Forest::validate() const {
   if (roots.empty()) throw CorruptModel("forest has no trees");
   if (n_features == 0 || n_features > 65535) throw CorruptModel("forest has a bad feature count");
   if (importance.size() != n_features) throw CorruptModel("forest importance table has the wrong size");
+  // Trees tile the node array: every node belongs to exactly one tree and is checked.
+  if (roots[0] != 0) throw CorruptModel("forest tree bounds are out of range");
   for (size_t t = 0; t < roots.size(); ++t) {
     const size_t begin = roots[t];
     const size_t end = t + 1 < roots.size() ? roots[t + 1] : nodes.size();
@@ -516,12 +525,13 @@ void Forest::validate() const {
         continue;
       }
       if (nd.kind > kCategorical) throw CorruptModel("forest node has an unknown kind");
-      if (nd.feature >= n_features) throw CorruptModel("forest node names a feature out of range");
       // Children must lie after the node inside the same tree: walks always end.
       if (i + 1 >= end || nd.right <= i + 1 || nd.right >= end)
         throw CorruptModel("forest node has a child out of range");
       if (nd.kind == kCategorical && nd.aux >= catsets.size())
         throw CorruptModel("forest node names a category set out of range");
+      if (nd.kind != kCategorical && nd.threshold > kMaxThreshold)
+        throw CorruptModel("forest numeric split has a threshold beyond the bins");
       if (!(nd.value >= 0.0f && nd.value <= 1.0f)) throw CorruptModel("forest node value outside [0, 1]");
     }
   }
@@ -585,7 +595,7 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
     work(true);
   }
   if (err) std::rethrow_exception(err);
-  if (should_stop && should_stop()) throw Cancelled();
+  check_stop(should_stop);
 
   // Out-of-bag means over all grown trees, summed in tree order so the result
   // is deterministic. Each tree's bootstrap is regenerated from its seed.
@@ -593,11 +603,12 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
     std::vector<double> sum(n, 0.0);
     std::vector<uint32_t> cntv(n, 0), boot;
     for (size_t t = 0; t < T; ++t) {
-      if (should_stop && (t & 7) == 0 && should_stop()) throw Cancelled();
+      check_stop(should_stop);
       bootstrap(tree_seed(params.seed, t), n, boot);
       const std::vector<Node>& ns = trees[t].nodes;
       const CatSet* cs = trees[t].cats.data();
       for (size_t r = 0; r < n; ++r) {
+        if ((r & 65535) == 65535) check_stop(should_stop);  // a tree over 200,000 rows takes tens of ms
         if (boot[r]) continue;
         uint32_t i = 0;
         while (ns[i].kind != kLeaf)

@@ -14,14 +14,20 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <vector>
 
+#include "core/cancel.hpp"
 #include "core/params.hpp"
 
 namespace leadscore {
 
 enum NodeKind : uint8_t { kLeaf = 0, kNumMissingLeft = 1, kNumMissingRight = 2, kCategorical = 3 };
+
+// The largest threshold of a numeric split. A feature has at most 255 bins
+// (0..254), so 254 already sends every bin left; the walk keeps one mask per
+// kind and threshold up to this one, and a blob with a larger threshold is
+// refused rather than walked into the masks that follow.
+constexpr uint8_t kMaxThreshold = 254;
 
 struct Node {
   uint16_t feature = 0;
@@ -54,9 +60,6 @@ struct BinnedData {
   std::vector<uint8_t> categorical;  // 1 when the feature splits by category sets
   std::vector<uint8_t> y;            // labels 0/1
 };
-
-// Polled from the training thread that called train(); true means stop now.
-using ShouldStop = std::function<bool()>;
 
 class Forest {
  public:
@@ -106,10 +109,16 @@ class Forest {
   // Mean leaf value over trees: the raw, uncalibrated forest probability.
   double predict(const uint8_t* row) const;
 
-  // Structural checks for a deserialized forest; throws CorruptModel.
+  // Structural checks for a deserialized forest, so that every index any walk
+  // can take (node by node, grouped, breadth first) is in range: children,
+  // roots, features (of leaves too), category sets and numeric thresholds.
+  // Throws CorruptModel.
   void validate() const;
 
-  // Derive the per-tree depths that walk_block needs (after training or reading).
+  // Derive the breadth-first layout, its masks and the per-tree depths that
+  // the walks need (after training or reading); refuses, with CorruptModel,
+  // what validate() cannot see node by node: a node reachable along two
+  // paths, a tree deeper than 254 levels, a mask out of range.
   void index();
 
   // Walk m row-major rows (stride nf) down tree t; leaves[i] receives each

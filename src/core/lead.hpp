@@ -55,6 +55,28 @@ class Attributes {
 
   AttrValue& operator[](std::string_view key) { return emplace(key, std::monostate{}).first->second; }
 
+  // Bulk loading for keys that arrive in another order (jsonb orders an
+  // object's keys by length first): append() every pair, then normalize()
+  // once. emplace() in that order would shift the vector at each insertion,
+  // quadratic in the number of keys; this is O(n log n), and O(n) when the
+  // keys already arrive sorted. Until normalize(), find() and encoding are
+  // undefined.
+  template <class V>
+  void append(std::string_view key, V&& value) {
+    items_.emplace_back(std::string(key), AttrValue(std::forward<V>(value)));
+  }
+
+  // Restores key order after append(); of equal keys the first appended
+  // stays, as with emplace().
+  void normalize() {
+    auto less = [](const value_type& a, const value_type& b) { return a.first < b.first; };
+    auto same = [](const value_type& a, const value_type& b) { return a.first == b.first; };
+    auto not_less = [](const value_type& a, const value_type& b) { return !(a.first < b.first); };
+    if (std::adjacent_find(items_.begin(), items_.end(), not_less) == items_.end()) return;  // already strictly sorted
+    std::stable_sort(items_.begin(), items_.end(), less);
+    items_.erase(std::unique(items_.begin(), items_.end(), same), items_.end());
+  }
+
  private:
   iterator lower_bound(std::string_view key) {
     return std::lower_bound(items_.begin(), items_.end(), key,

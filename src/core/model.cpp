@@ -22,14 +22,15 @@ struct Fitted {
 };
 
 // A calibration map of the configured kind fitted on (raw score, label) pairs.
-Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y, const TrainParams& params) {
+Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y, const TrainParams& params,
+                     const ShouldStop& stop) {
   Calibration method = params.calibration;
   if (method == Calibration::Auto)
     method = x.size() >= static_cast<size_t>(params.platt_below) ? Calibration::Isotonic : Calibration::Platt;
   if (x.empty()) method = Calibration::None;
   switch (method) {
-    case Calibration::Isotonic: return Calibrator::fit_isotonic_bagged(x, y, 10, params.seed);
-    case Calibration::Platt: return Calibrator::fit_platt(x, y);
+    case Calibration::Isotonic: return Calibrator::fit_isotonic_bagged(x, y, 10, params.seed, stop);
+    case Calibration::Platt: return Calibrator::fit_platt(x, y, stop);
     default: return Calibrator::identity();
   }
 }
@@ -49,7 +50,7 @@ Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const TrainParam
     const uint8_t* row = set.rows.data() + static_cast<size_t>(rows[i]) * nf;
     for (size_t f = 0; f < nf; ++f) d.cols[f * d.n_rows + i] = row[f];
     d.y[i] = set.labels[rows[i]];
-    if ((i & 65535) == 65535 && stop && stop()) throw Cancelled();
+    check_stop_every(stop, i);
   }
   std::vector<uint8_t>().swap(set.rows);  // every row the forest needs is in d now
   out.spec = std::move(set.spec);
@@ -70,7 +71,7 @@ Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const TrainParam
       x.push_back(out.oob[i]);
       y.push_back(d.y[i]);
     }
-  out.cal = calibrate(x, y, params);
+  out.cal = calibrate(x, y, params, stop);
   return out;
 }
 
@@ -106,9 +107,6 @@ std::vector<double> raw_probs(const Forest& forest, const uint8_t* rows, size_t 
   return out;
 }
 
-// Polled every 4096 leads while streaming them.
-bool stop_now(const ShouldStop& stop, size_t i) { return (i & 4095) == 4095 && stop && stop(); }
-
 // Scratch space for one encoded lead: on the stack when the model is small.
 class RowBuffer {
  public:
@@ -142,9 +140,10 @@ bool is_holdout(int64_t lead_id, uint64_t seed, double holdout_fraction) {
   return in_holdout(lead_id, seed, holdout_fraction);
 }
 
-Model::Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, TrainParams params)
+Model::Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, TrainParams params,
+             ScoreDistribution held_out)
     : spec_(std::move(spec)), forest_(std::move(forest)), cal_(std::move(cal)),
-      metrics_(std::move(metrics)), params_(params) {
+      metrics_(std::move(metrics)), params_(params), held_out_(std::move(held_out)) {
   if (forest_.n_features != spec_.size())
     throw CorruptModel("forest and feature spec disagree on the number of features");
   const double k = 2.0 * params_.min_samples_leaf;
@@ -163,6 +162,7 @@ Score Model::finish(double sum_v, double sum_v2, double sum_support, const uint8
   Score s;
   s.raw_prob = T > 0 ? sum_v / T : 0.0;
   s.win_prob = cal_.apply(s.raw_prob);
+  s.percentile = held_out_.percentile(s.win_prob);
   const double var = T > 0 ? std::max(0.0, sum_v2 / T - s.raw_prob * s.raw_prob) : 0.0;
   const double agreement = std::max(0.0, 1.0 - 2.0 * std::sqrt(var));
   const double support = T > 0 ? sum_support / T : 0.0;
@@ -170,10 +170,15 @@ Score Model::finish(double sum_v, double sum_v2, double sum_support, const uint8
   for (size_t f = 0; f < spec_.size(); ++f)
     if (novel[f]) unfamiliar += forest_.importance[f];
   const double familiarity = std::max(0.0, 1.0 - unfamiliar);
-  s.confidence_value = std::min(1.0, std::max(0.0, agreement * support * familiarity));
-  s.confidence = s.confidence_value >= kConfidenceHigh     ? ConfidenceLevel::High
-                 : s.confidence_value >= kConfidenceMedium ? ConfidenceLevel::Medium
-                                                           : ConfidenceLevel::Low;
+  s.uncertainty = 1.0 - std::min(1.0, std::max(0.0, agreement * support * familiarity));
+  const double h = kZ90 * std::sqrt(var);
+  s.win_prob_low = cal_.apply(std::max(0.0, s.raw_prob - h));
+  s.win_prob_high = cal_.apply(std::min(1.0, s.raw_prob + h));
+  const double width = s.win_prob_high - s.win_prob_low;
+  s.confidence_value = 1.0 - width;
+  s.confidence = width <= kWidthHigh     ? ConfidenceLevel::High
+                 : width <= kWidthMedium ? ConfidenceLevel::Medium
+                                         : ConfidenceLevel::Low;
   return s;
 }
 
@@ -202,7 +207,7 @@ Score Model::score(const Lead& lead, double now) const {
   return finish(sv, sv2, ss, novel);
 }
 
-void Model::score_batch(const Lead* leads, size_t n, double now, Score* out) const {
+void Model::score_batch(const Lead* leads, size_t n, double now, Score* out, const ShouldStop& should_stop) const {
   if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
   constexpr size_t kBlock = 32;
   const size_t nf = spec_.size();
@@ -211,6 +216,7 @@ void Model::score_batch(const Lead* leads, size_t n, double now, Score* out) con
   uint8_t* const novel = rows + std::min(n, kBlock) * nf;
   double sv[kBlock], sv2[kBlock], ss[kBlock];
   for (size_t b0 = 0; b0 < n; b0 += kBlock) {
+    if (b0 % (8 * kBlock) == 0) check_stop(should_stop);  // every 256 leads, about a millisecond
     const size_t m = std::min(kBlock, n - b0);
     for (size_t i = 0; i < m; ++i) {
       spec_.encode(leads[b0 + i], now, rows + i * nf, 1, novel + i * nf);
@@ -231,9 +237,10 @@ void Model::score_batch(const Lead* leads, size_t n, double now, Score* out) con
   }
 }
 
-std::vector<Score> Model::score_batch(const std::vector<Lead>& leads, double now) const {
+std::vector<Score> Model::score_batch(const std::vector<Lead>& leads, double now,
+                                     const ShouldStop& should_stop) const {
   std::vector<Score> out(leads.size());
-  score_batch(leads.data(), leads.size(), now, out.data());
+  score_batch(leads.data(), leads.size(), now, out.data(), should_stop);
   return out;
 }
 
@@ -286,9 +293,11 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
   std::iota(order.begin(), order.end(), 0u);
   std::vector<uint64_t> h(leads.size());
   for (size_t i = 0; i < leads.size(); ++i) h[i] = id_hash(leads[i].id, params.seed);
+  check_stop(should_stop);
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     return h[a] != h[b] ? h[a] < h[b] : leads[a].id < leads[b].id;
   });
+  check_stop(should_stop);
   for (size_t i = 1; i < order.size(); ++i)
     if (leads[order[i]].id == leads[order[i - 1]].id)
       throw InvalidInput("duplicate lead id " + std::to_string(leads[order[i]].id));
@@ -296,13 +305,13 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
   SpecSample sample(params);
   for (size_t i = 0; i < order.size(); ++i) {
     sample.offer(leads[order[i]]);
-    if (stop_now(should_stop, i)) throw Cancelled();
+    check_stop_every(should_stop, i);
   }
-  TrainingSet set(sample.learn(now), now);
+  TrainingSet set(sample.learn(now, should_stop), now);
   set.reserve(order.size());
   for (size_t i = 0; i < order.size(); ++i) {
     set.add(leads[order[i]], labels[order[i]]);
-    if (stop_now(should_stop, i)) throw Cancelled();
+    check_stop_every(should_stop, i);
   }
   return train(std::move(set), params, should_stop);
 }
@@ -325,11 +334,12 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   {
     std::vector<uint64_t> h(n);
     for (size_t i = 0; i < n; ++i) h[i] = id_hash(ids[i], params.seed);
+    check_stop(should_stop);
     std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
       return h[a] != h[b] ? h[a] < h[b] : ids[a] < ids[b];
     });
   }
-  if (should_stop && should_stop()) throw Cancelled();
+  check_stop(should_stop);
   for (size_t i = 1; i < order.size(); ++i)
     if (ids[order[i]] == ids[order[i - 1]]) throw InvalidInput("duplicate lead id " + std::to_string(ids[order[i]]));
   // Beyond max_training_leads, the leads first in the canonical order train:
@@ -366,10 +376,13 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
       p.push_back(m.calibrator().apply(raw[i]));
       hy.push_back(labels[hold_rows[i]]);
     }
+    check_stop(should_stop);
     Metrics metrics = compute_metrics(p, hy);
+    check_stop(should_stop);
     metrics.rows_train = train_rows.size();
     metrics.importance = top_importance(m.spec(), m.forest());
     metrics.auc_raw = roc_auc(raw, hy);
+    check_stop(should_stop);
     // Once measured, the held-out leads also calibrate: the forest never sees
     // them, their predictions come from all its trees, and a fifth more
     // leads steadies the map. The metrics above keep describing the map
@@ -384,8 +397,15 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
       }
     x.insert(x.end(), raw.begin(), raw.end());
     xy.insert(xy.end(), hy.begin(), hy.end());
-    Calibrator cal = hold_rows.empty() ? m.calibrator() : calibrate(x, xy, params);
-    return Model(m.spec(), m.forest(), std::move(cal), std::move(metrics), params);
+    Calibrator cal = hold_rows.empty() ? m.calibrator() : calibrate(x, xy, params, should_stop);
+    check_stop(should_stop);
+    // Percentiles rank against the held-out leads as the shipped map sees
+    // them (all out-of-bag leads when none is held out).
+    const std::vector<double>& ranked = hold_rows.empty() ? x : raw;
+    std::vector<double> dist(ranked.size());
+    for (size_t i = 0; i < ranked.size(); ++i) dist[i] = cal.apply(ranked[i]);
+    return Model(m.spec(), m.forest(), std::move(cal), std::move(metrics), params,
+                 ScoreDistribution::from_probabilities(std::move(dist)));
   }
 
   // One forest on all leads. The held-out leads are measured through their
@@ -408,14 +428,22 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
       fy.push_back(labels[r]);
     }
   }
-  const Calibrator held_cal = calibrate(fx, fy, params);
+  const Calibrator held_cal = calibrate(fx, fy, params, should_stop);
+  check_stop(should_stop);
   const double auc_raw = roc_auc(hx, hy);
+  // Percentiles rank against the held-out leads' out-of-bag predictions
+  // through the shipped map (all out-of-bag leads when none is held out).
+  std::vector<double> dist = hx.empty() ? fx : hx;
+  for (double& v : dist) v = fitted.cal.apply(v);
   for (double& v : hx) v = held_cal.apply(v);
+  check_stop(should_stop);
   Metrics metrics = compute_metrics(hx, hy);
+  check_stop(should_stop);
   metrics.auc_raw = auc_raw;
   metrics.rows_train = train_rows.size();
   metrics.importance = top_importance(fitted.spec, fitted.forest);
-  return Model(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), std::move(metrics), params);
+  return Model(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), std::move(metrics), params,
+               ScoreDistribution::from_probabilities(std::move(dist)));
 }
 
 Metrics evaluate(const Model& model, const std::vector<Lead>& leads, const std::vector<uint8_t>& labels,

@@ -28,16 +28,37 @@
 // as the promotion gate does (promotion.hpp): the forest's ranking, which
 // never saw the held-out leads and which no map changes.
 //
-// Confidence of a score is agreement x support x familiarity, each in [0, 1]:
+// A score's 90% interval comes from how much the trees disagree: with sd the
+// standard deviation of the trees' leaf probabilities for the lead,
+//
+//   [win_prob_low, win_prob_high] = [cal(raw - 1.645 sd), cal(raw + 1.645 sd)]
+//
+// (raw clamped to [0, 1] first, cal the calibration map): the spread of one
+// tree's estimate, taken as the error's standard deviation and mapped to the
+// probability scale by the same monotone map as the score, so the interval
+// lies in [0, 1] and holds win_prob. Trees disagree most where the data are
+// sparse or conflicting and where a lead is unlike the training leads (each
+// tree then routes it by different, untested splits), so the interval is
+// wide there. Confidence follows from its width w = win_prob_high -
+// win_prob_low: confidence_value = 1 - w; high when w <= kWidthHigh, medium
+// when w <= kWidthMedium, else low.
+//
+// Why not a width fitted on labels: for y ~ Bernoulli(p) and an estimate p^,
+// E[(y - p^)^2 - p^(1 - p^)] = E[(p - p^)(1 - 2 p^)], not E[(p - p^)^2]; for a
+// calibrated p^ it is zero in every group whatever the error, so held-out
+// labels cannot size the interval (bench/sql/README.md has the measurement).
+//
+// uncertainty = 1 - agreement x support x familiarity, each in [0, 1], is
+// reported beside it for diagnosis:
 //   agreement   = 1 - 2 * (standard deviation of the trees' leaf probabilities);
 //   support     = mean over trees of c / (c + 2 * min_samples_leaf), where c is
 //                 the number of bootstrap rows in the lead's leaf;
 //   familiarity = 1 - (importance-weighted share of features whose value was
 //                 never seen in training: an unseen level, a missing value where
 //                 training had none, a number outside the training range).
-// Labels: high when >= kConfidenceHigh, medium when >= kConfidenceMedium, else low.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -50,13 +71,15 @@
 #include "core/lead.hpp"
 #include "core/metrics.hpp"
 #include "core/params.hpp"
+#include "core/score_distribution.hpp"
 #include "core/training_set.hpp"
 
 namespace leadscore {
 
 enum class ConfidenceLevel : uint8_t { Low = 0, Medium = 1, High = 2 };
-constexpr double kConfidenceHigh = 0.5;
-constexpr double kConfidenceMedium = 0.3;
+constexpr double kWidthHigh = 0.25;
+constexpr double kWidthMedium = 0.45;
+constexpr double kZ90 = 1.6448536269514722;  // the normal's 95% point
 
 // "high", "medium" or "low".
 const char* to_string(ConfidenceLevel c);
@@ -66,19 +89,29 @@ struct Score {
   double raw_prob = 0;          // uncalibrated mean of the trees' leaf probabilities
   ConfidenceLevel confidence = ConfidenceLevel::Low;
   double confidence_value = 0;  // the number behind the label, in [0, 1]
+  // 0..100: share of the model's held-out leads with a lower win_prob; NaN
+  // for a model stored without that distribution (score_distribution.hpp).
+  double percentile = NAN;
+  double win_prob_low = 0, win_prob_high = 0;  // a 90% interval for the true win probability
+  double uncertainty = 1;  // 1 - agreement x support x familiarity, in [0, 1]
 };
 
 class Model {
  public:
   Model() = default;
-  Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, TrainParams params);
+  Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, TrainParams params,
+        ScoreDistribution held_out = ScoreDistribution());
 
   // Score one lead at scoring time now (seconds since the Unix epoch).
   Score score(const Lead& lead, double now) const;
 
-  // Score n leads into out[0..n); same results as score(), several times faster.
-  void score_batch(const Lead* leads, size_t n, double now, Score* out) const;
-  std::vector<Score> score_batch(const std::vector<Lead>& leads, double now) const;
+  // Score n leads into out[0..n); same results as score(), several times
+  // faster. With should_stop, polled every few hundred leads, a long batch is
+  // cancellable: Cancelled is thrown and out is left partly written.
+  void score_batch(const Lead* leads, size_t n, double now, Score* out,
+                   const ShouldStop& should_stop = ShouldStop()) const;
+  std::vector<Score> score_batch(const std::vector<Lead>& leads, double now,
+                                 const ShouldStop& should_stop = ShouldStop()) const;
 
   // Per-feature path attribution that adds up, with base_value, to raw_prob.
   Explanation explain(const Lead& lead, double now, int top_n) const;
@@ -88,6 +121,9 @@ class Model {
   const Calibrator& calibrator() const { return cal_; }
   const Metrics& metrics() const { return metrics_; }
   const TrainParams& params() const { return params_; }
+  // The calibrated win probabilities of the held-out leads (empty for a model
+  // stored before format 4): what percentile ranks against.
+  const ScoreDistribution& held_out() const { return held_out_; }
 
  private:
   // Finish a score from per-tree statistics accumulated over the lead's leaves.
@@ -101,11 +137,14 @@ class Model {
   Calibrator cal_;
   Metrics metrics_;
   TrainParams params_;
+  ScoreDistribution held_out_;
 };
 
 // Train a model; labels are 0/1 and parallel to leads. Lead ids must be unique.
 // now is the scoring-time reference for lead age during training. should_stop
-// may be empty; when it returns true, training throws Cancelled.
+// may be empty; when it returns true, training throws Cancelled. Every phase
+// polls it (ordering, feature spec, encoding, trees, out-of-bag votes,
+// calibration, held-out scoring and metrics; see cancel.hpp).
 Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, const TrainParams& params,
             double now, const ShouldStop& should_stop = ShouldStop());
 

@@ -1,6 +1,7 @@
 // Model blob writer and reader; the layout is documented in model_format.hpp.
 #include "core/model_format.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -180,6 +181,10 @@ TrainParams read_params_fixed(Reader& r, uint32_t version) {
   p.seed = r.u64();
   p.threads = static_cast<int>(r.u32());
   if (version >= 2) p.max_training_leads = static_cast<int>(r.u32());
+  // Trained before either bound on attribute keys existed: every key was a
+  // feature (share 0), with no cap below the spec's own limit.
+  p.min_attribute_share = 0.0;
+  p.max_attribute_features = 65535;
   return p;
 }
 
@@ -193,9 +198,11 @@ TrainParams read_params(Reader& r, uint32_t version) {
   return p;
 }
 
-void write_spec(Writer& w, const FeatureSpec& s) {
+void write_spec(Writer& w, const FeatureSpec& s, const ShouldStop& should_stop) {
   w.u32(static_cast<uint32_t>(s.size()));
-  for (const auto& d : s.defs()) {
+  for (size_t f = 0; f < s.size(); ++f) {
+    const FeatureDef& d = s[f];
+    if (f % 64 == 63) check_stop(should_stop);
     w.str(d.name);
     w.u8(static_cast<uint8_t>(d.source));
     w.u8(static_cast<uint8_t>(d.kind));
@@ -234,12 +241,14 @@ FeatureSpec read_spec(Reader& r) {
   return FeatureSpec::from_defs(std::move(defs));
 }
 
-void write_forest(Writer& w, const Forest& f) {
+void write_forest(Writer& w, const Forest& f, const ShouldStop& should_stop) {
   w.u32(f.n_features);
   w.u32(static_cast<uint32_t>(f.roots.size()));
   for (uint32_t r : f.roots) w.u32(r);
   w.u32(static_cast<uint32_t>(f.nodes.size()));
-  for (const Node& n : f.nodes) {
+  for (size_t i = 0; i < f.nodes.size(); ++i) {
+    const Node& n = f.nodes[i];
+    if (i % 4096 == 4095) check_stop(should_stop);
     w.u16(n.feature);
     w.u8(n.kind);
     w.u8(n.threshold);
@@ -361,40 +370,75 @@ Metrics read_metrics(Reader& r, uint32_t version) {
   return m;
 }
 
-constexpr const char* kSections[] = {"PARM", "SPEC", "FRST", "CALB", "METR"};
+// Held-out win probabilities (format 4 on): a count, then that many ascending
+// doubles in [0, 1] (score_distribution.hpp).
+void write_distribution(Writer& w, const ScoreDistribution& d) {
+  w.u32(static_cast<uint32_t>(d.quantiles().size()));
+  for (double q : d.quantiles()) w.f64(q);
+}
 
-}  // namespace
+ScoreDistribution read_distribution(Reader& r) {
+  std::vector<double> q(r.count(8));
+  for (double& v : q) v = r.f64();
+  try {
+    return ScoreDistribution::from_quantiles(std::move(q));
+  } catch (const InvalidInput& e) {
+    r.fail(std::string("holds an invalid distribution: ") + e.what());
+  }
+}
 
-uint32_t crc32(const uint8_t* data, size_t n) {
+constexpr const char* kSections[] = {"PARM", "SPEC", "FRST", "CALB", "METR", "DIST"};
+constexpr int kSectionCount = 6;
+
+// Formats before 4 end after METR.
+int sections_in(uint32_t version) { return version >= 4 ? kSectionCount : 5; }
+
+// CRC-32 of data[0..n), a megabyte at a time between polls of should_stop.
+uint32_t crc32_cancellable(const uint8_t* data, size_t n, const ShouldStop& should_stop) {
+  constexpr size_t kChunk = size_t{1} << 20;
   uint32_t c = 0xFFFFFFFFu;
-  for (size_t i = 0; i < n; ++i) c = kCrcTable[(c ^ data[i]) & 0xff] ^ (c >> 8);
+  for (size_t at = 0; at < n; at += kChunk) {
+    if (at > 0) check_stop(should_stop);
+    const size_t end = std::min(n, at + kChunk);
+    for (size_t i = at; i < end; ++i) c = kCrcTable[(c ^ data[i]) & 0xff] ^ (c >> 8);
+  }
   return c ^ 0xFFFFFFFFu;
 }
 
-std::string serialize(const Model& model) {
-  Writer sec[5];
+}  // namespace
+
+uint32_t crc32(const uint8_t* data, size_t n) { return crc32_cancellable(data, n, ShouldStop()); }
+
+std::string serialize(const Model& model, const ShouldStop& should_stop) {
+  Writer sec[kSectionCount];
   write_params(sec[0], model.params());
-  write_spec(sec[1], model.spec());
-  write_forest(sec[2], model.forest());
+  write_spec(sec[1], model.spec(), should_stop);
+  write_forest(sec[2], model.forest(), should_stop);
+  check_stop(should_stop);
   write_calibration(sec[3], model.calibrator());
   write_metrics(sec[4], model.metrics());
-  Writer body;
-  for (int i = 0; i < 5; ++i) {
-    body.bytes(std::string(kSections[i], 4));
-    body.u64(sec[i].out().size());
-    body.bytes(sec[i].out());
-  }
+  write_distribution(sec[5], model.held_out());
+  // Sections are appended straight after the header: no copy of the body.
+  size_t body_size = 0;
+  for (int i = 0; i < kSectionCount; ++i) body_size += 12 + sec[i].out().size();
   Writer w;
+  w.out().reserve(kHeaderSize + body_size + kTrailerSize);
   w.bytes(std::string(kMagic, 4));
   w.u32(kFormatVersion);
   w.u8(kLittleEndian);
   w.u8(0);
   w.u8(0);
   w.u8(0);
-  w.u64(body.out().size());
-  w.bytes(body.out());
+  w.u64(body_size);
+  for (int i = 0; i < kSectionCount; ++i) {
+    w.bytes(std::string(kSections[i], 4));
+    w.u64(sec[i].out().size());
+    w.bytes(sec[i].out());
+    sec[i].out() = std::string();
+  }
+  check_stop(should_stop);
   std::string& s = w.out();
-  w.u32(crc32(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+  w.u32(crc32_cancellable(reinterpret_cast<const uint8_t*>(s.data()), s.size(), should_stop));
   return std::move(w.out());
 }
 
@@ -436,7 +480,8 @@ Model deserialize(const uint8_t* data, size_t size) {
   Forest forest;
   Calibrator cal;
   Metrics metrics;
-  for (int i = 0; i < 5; ++i) {
+  ScoreDistribution held_out;
+  for (int i = 0; i < sections_in(version); ++i) {
     if (body_len - pos < 12) throw CorruptModel(std::string("corrupt model: section ") + kSections[i] + " is missing");
     if (std::memcmp(p + pos, kSections[i], 4) != 0)
       throw CorruptModel(std::string("corrupt model: expected section ") + kSections[i]);
@@ -451,6 +496,7 @@ Model deserialize(const uint8_t* data, size_t size) {
       case 2: forest = read_forest(r); break;
       case 3: cal = read_calibration(r); break;
       case 4: metrics = read_metrics(r, version); break;
+      case 5: held_out = read_distribution(r); break;
     }
     r.expect_end();
     pos += static_cast<size_t>(len);
@@ -458,7 +504,7 @@ Model deserialize(const uint8_t* data, size_t size) {
   if (pos != body_len) throw CorruptModel("corrupt model: trailing bytes after the last section");
   if (forest.n_features != spec.size())
     throw CorruptModel("corrupt model: forest and feature spec disagree on the number of features");
-  return Model(std::move(spec), std::move(forest), std::move(cal), std::move(metrics), params);
+  return Model(std::move(spec), std::move(forest), std::move(cal), std::move(metrics), params, std::move(held_out));
 }
 
 }  // namespace leadscore

@@ -9,8 +9,9 @@
 //   12      8     body length in bytes (uint64)
 //   20      ...   body: sections, each a 4-byte tag, a uint64 length, payload:
 //                 PARM (training parameters), SPEC (feature specification),
-//                 FRST (forest), CALB (calibration map), METR (metrics), in
-//                 that order
+//                 FRST (forest), CALB (calibration map), METR (metrics),
+//                 DIST (held-out win probabilities, format 4 on), in that
+//                 order
 //   end-4   4     CRC-32 (IEEE) of every byte before it
 //
 // A string is a uint32 byte count and the bytes. PARM, from format 3 on:
@@ -47,12 +48,20 @@
 namespace leadscore {
 
 // 1: first release; 2: the params section ends with max_training_leads and
-// the metrics section with auc_raw; 3: parameters by name.
-// Blobs of every earlier version stay readable.
-constexpr uint32_t kFormatVersion = 3;
+// the metrics section with auc_raw; 3: parameters by name; 4: the DIST
+// section, which percentiles rank against (a model read from an earlier
+// format has none, and its scores have no percentile).
+// Blobs of every earlier version stay readable. A parameter an older blob
+// lacks is read as the value that describes how that model was trained
+// (formats 1 and 2 made a feature of every attribute key: min_attribute_share
+// 0, and no cap below the spec's own limit of 65535 features); a parameter a
+// format-3 or later blob lacks keeps its default.
+constexpr uint32_t kFormatVersion = 4;
 
-// The model as a self-contained binary blob.
-std::string serialize(const Model& model);
+// The model as a self-contained binary blob. A forest grown on many leads
+// takes megabytes; should_stop is polled every few thousand nodes and every
+// megabyte of checksum, and Cancelled thrown when it says so.
+std::string serialize(const Model& model, const ShouldStop& should_stop = ShouldStop());
 
 // Parse a blob; throws CorruptModel with a message naming what is wrong.
 Model deserialize(std::string_view blob);

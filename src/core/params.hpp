@@ -31,6 +31,13 @@
 //   keep each of them only as one byte per feature (training_set.hpp). With
 //   no more training leads than this, the spec is learned from all of them.
 // - refit_full: see "Training in short" in model.hpp.
+// - min_attribute_share and max_attribute_features bound what callers'
+//   attribute keys can add to the model: a key becomes a feature only when at
+//   least that share of the training leads (and at least one) have a non-null
+//   value for it, and of those keys only the max_attribute_features found on
+//   the most leads are kept (ties by key). Without them, one account sending
+//   leads with hundreds of made-up keys each would add as many features, and
+//   training time and memory grow with the feature count.
 #pragma once
 
 #include <cstddef>
@@ -92,6 +99,10 @@ constexpr ParamRange no_range() { return {}; }  // Bool, Choice and Features say
   X(spec_sample_leads, int, Int, 50000, closed(2, 100000000),                                                       \
     "leads, the first by a seeded hash of their id, whose values set the bin edges and category levels; "           \
     "all leads are then binned by them")                                                                             \
+  X(min_attribute_share, double, Real, 0.01, closed(0, 1),                                                            \
+    "an attribute key becomes a feature only if at least this share of the training leads have a value for it")      \
+  X(max_attribute_features, int, Int, 200, closed(0, 65535),                                                          \
+    "most attribute keys kept as features, those on the most training leads first")                                  \
   X(seed, uint64_t, Int, 42, closed(0, 9007199254740991.0), "every random choice derives from this and the lead ids") \
   X(threads, int, Int, 1, closed(1, 256), "worker threads for tree building (the model does not depend on it)")
 

@@ -73,7 +73,7 @@ Promotion decide_promotion(ActivationMode mode, double candidate_auc_raw, const 
 }
 
 double auc_raw_on_holdout(const Model& model, const TrainParams& split, const std::vector<Lead>& leads,
-                          const std::vector<uint8_t>& labels, double now) {
+                          const std::vector<uint8_t>& labels, double now, const ShouldStop& should_stop) {
   if (leads.size() != labels.size()) throw InvalidInput("leads and labels differ in length");
   std::vector<Lead> held;
   std::vector<uint8_t> held_labels;
@@ -85,7 +85,7 @@ double auc_raw_on_holdout(const Model& model, const TrainParams& split, const st
   }
   std::vector<double> raw;
   raw.reserve(held.size());
-  for (const Score& s : model.score_batch(held, now)) raw.push_back(s.raw_prob);
+  for (const Score& s : model.score_batch(held, now, should_stop)) raw.push_back(s.raw_prob);
   return roc_auc(raw, held_labels);
 }
 

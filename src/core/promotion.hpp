@@ -86,7 +86,9 @@ Promotion decide_promotion(ActivationMode mode, double candidate_auc_raw, const 
 // A model's raw-forest AUC on the leads that training with `split`'s seed and
 // holdout_fraction held out (is_holdout): how the gate measures the active
 // model on the candidate's held-out leads. NaN when those are of one class.
+// Scoring polls should_stop (Cancelled when it says so).
 double auc_raw_on_holdout(const Model& model, const TrainParams& split, const std::vector<Lead>& leads,
-                          const std::vector<uint8_t>& labels, double now);
+                          const std::vector<uint8_t>& labels, double now,
+                          const ShouldStop& should_stop = ShouldStop());
 
 }  // namespace leadscore

@@ -35,7 +35,7 @@ void SpecSample::offer(const Lead& lead) {
   std::push_heap(heap_.begin(), heap_.end(), cmp);
 }
 
-FeatureSpec SpecSample::learn(double now) const {
+FeatureSpec SpecSample::learn(double now, const ShouldStop& should_stop) const {
   if (leads_.empty()) throw InvalidInput("every lead is held out: training needs more leads");
   // Learning does not depend on the order of its leads, but give it the
   // canonical one anyway, so nothing could ever depend on the offer order.
@@ -43,7 +43,7 @@ FeatureSpec SpecSample::learn(double now) const {
   std::sort(keys.begin(), keys.end(), before);
   std::vector<uint32_t> rows(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) rows[i] = keys[i].slot;
-  FeatureSpec spec = FeatureSpec::learn(leads_, rows, params_, now);
+  FeatureSpec spec = FeatureSpec::learn(leads_, rows, params_, now, should_stop);
   if (spec.size() == 0) throw InvalidInput("the training leads carry no usable feature values");
   return spec;
 }

@@ -47,7 +47,7 @@ class SpecSample {
   size_t size() const { return leads_.size(); }
 
   // The spec learned from the kept leads; throws InvalidInput when they carry no feature.
-  FeatureSpec learn(double now) const;
+  FeatureSpec learn(double now, const ShouldStop& should_stop = ShouldStop()) const;
 
  private:
   struct Key {

@@ -46,6 +46,12 @@
 #define LS_RULE_WEIGHTS_KEY LS_COLUMN(rule_weights, key, "text")
 #define LS_RULE_WEIGHTS_POINTS LS_COLUMN(rule_weights, points, "double precision")
 
+// Letter grades as percentile bands.
+#define LS_GRADE_BANDS LS_TABLE(grade_bands)
+#define LS_GRADE_BANDS_GRADE LS_COLUMN(grade_bands, grade, "text")
+#define LS_GRADE_BANDS_MIN_PERCENTILE LS_COLUMN(grade_bands, min_percentile, "double precision")
+#define LS_GRADE_BANDS_MAX_PERCENTILE LS_COLUMN(grade_bands, max_percentile, "double precision")
+
 // Leads: the features that training and scoring read from a row of this table.
 #define LS_LEADS LS_TABLE(leads)
 #define LS_LEADS_ID LS_COLUMN(leads, id, "bigint")

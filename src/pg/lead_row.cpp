@@ -251,11 +251,13 @@ void to_lead(const FlatLead& flat, Lead* lead, std::vector<uint32_t>* slots) {
   if (flat.has_created_at) lead->created_at = flat.created_at;
   lead->address.assign(flat.address ? flat.address : "", flat.address_len);
   if (slots && reuse_attributes(flat, lead->attributes, slots)) return;
+  // jsonb hands the keys over shortest first: appended, then sorted once.
   lead->attributes.clear();
   for (int i = 0; i < flat.n_attributes; i++) {
     const FlatAttribute& a = flat.attributes[i];
-    lead->attributes.emplace(std::string(a.key, a.key_len), attribute_value(a));
+    lead->attributes.append(std::string_view(a.key, a.key_len), attribute_value(a));
   }
+  lead->attributes.normalize();
 }
 
 }  // namespace leadscore::pg

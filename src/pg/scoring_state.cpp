@@ -45,6 +45,32 @@ void fetch_rules(FlatRule** rows, int* n) {
   SPI_finish();
 }
 
+struct FlatBand {
+  char* grade;
+  double min_percentile, max_percentile;
+};
+
+// Postgres side: the rows of leadscore.grade_bands, palloc'd in the caller's context.
+void fetch_grade_bands(FlatBand** rows, int* n) {
+  MemoryContext caller = CurrentMemoryContext;
+  SPI_connect();
+  spi_read_as_owner("SELECT " LS_GRADE_BANDS_GRADE ", " LS_GRADE_BANDS_MIN_PERCENTILE
+                    ", " LS_GRADE_BANDS_MAX_PERCENTILE " FROM " LS_GRADE_BANDS,
+                    0, nullptr, nullptr, 0);
+  MemoryContext spi = MemoryContextSwitchTo(caller);
+  *n = static_cast<int>(SPI_processed);
+  *rows = static_cast<FlatBand*>(palloc(sizeof(FlatBand) * (*n + 1)));
+  for (int i = 0; i < *n; i++) {
+    HeapTuple t = SPI_tuptable->vals[i];
+    bool isnull;
+    (*rows)[i].grade = SPI_getvalue(t, SPI_tuptable->tupdesc, 1);
+    (*rows)[i].min_percentile = DatumGetFloat8(SPI_getbinval(t, SPI_tuptable->tupdesc, 2, &isnull));
+    (*rows)[i].max_percentile = DatumGetFloat8(SPI_getbinval(t, SPI_tuptable->tupdesc, 3, &isnull));
+  }
+  MemoryContextSwitchTo(spi);
+  SPI_finish();
+}
+
 }  // namespace
 
 ScoringState& scoring_state(FunctionCallInfo fcinfo) {
@@ -100,6 +126,21 @@ const RuleWeights& rule_weights(ScoringState& state) {
     state.rules_loaded = true;
   }
   return state.rules;
+}
+
+const GradeBands& grade_bands(ScoringState& state) {
+  if (!state.grade_bands_loaded) {
+    FlatBand* rows = nullptr;
+    int n = 0;
+    pg_call([&] { fetch_grade_bands(&rows, &n); });
+    std::vector<GradeBand> bands;
+    for (int i = 0; i < n; i++) bands.push_back({rows[i].grade, rows[i].min_percentile, rows[i].max_percentile});
+    // The table's trigger checks at commit; an uncommitted edit seen by this
+    // transaction is checked here too (GradeBands::from throws InvalidInput).
+    state.grade_bands = GradeBands::from(std::move(bands));
+    state.grade_bands_loaded = true;
+  }
+  return state.grade_bands;
 }
 
 Datum label_text(FunctionCallInfo fcinfo, ScoringState& state, const char* label) {

@@ -1,6 +1,6 @@
 // What score_lead() and explain_lead() keep between rows of one statement, in
 // fn_extra: the lead row's layout, the serving model (looked up once per
-// statement), the rule weights, and a reusable Lead. It is a C++ object owned
+// statement), the rule weights, the grade bands, and a reusable Lead. It is a C++ object owned
 // by the call site's memory context and deleted when that context goes away.
 #pragma once
 
@@ -11,6 +11,7 @@
 #include "core/lead.hpp"
 #include "core/model.hpp"
 #include "core/rules.hpp"
+#include "core/score_scale.hpp"
 #include "pg/lead_row.hpp"
 #include "pg/model_registry.hpp"
 
@@ -23,6 +24,8 @@ struct ScoringState {
   ServingModel serving;
   bool rules_loaded = false;
   RuleWeights rules;
+  bool grade_bands_loaded = false;
+  GradeBands grade_bands;
   Lead lead;          // buffer reused row after row
   std::vector<uint32_t> attribute_slots;  // where each attribute key sat last row (lead_row.hpp)
   double now = 0;     // scoring time: the transaction's start, so results are stable
@@ -51,6 +54,9 @@ const ServingModel& serving_model(ScoringState& state);
 
 // Loads leadscore.rule_weights once per call site.
 const RuleWeights& rule_weights(ScoringState& state);
+
+// Loads leadscore.grade_bands once per call site.
+const GradeBands& grade_bands(ScoringState& state);
 
 // A text datum of a string literal (grade, confidence, method), built once in
 // the call site's context and reused for every row. Postgres side: call it

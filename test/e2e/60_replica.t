@@ -46,7 +46,7 @@ is "$(sq "SELECT string_agg(DISTINCT s.method || ' ' || s.model_version, ',')
 is "$(sq "SELECT md5(string_agg((leadscore.score_lead(l, true)).score::text, ',' ORDER BY l.id)) $lead_sql")" \
    "$(q "$db" "SELECT md5(string_agg((leadscore.score_lead(l, true)).score::text, ',' ORDER BY l.id)) $lead_sql")" \
    "and gives exactly the primary's scores"
-is "$(sq "SELECT bool_and(e ? 'top_up' AND NOT e ? 'fallback_reason') FROM (SELECT leadscore.explain_lead(l, 3, true) e $lead_sql) x")" \
+is "$(sq "SELECT bool_and(e ? 'top_factors' AND NOT e ? 'fallback_reason') FROM (SELECT leadscore.explain_lead(l, 3, true) e $lead_sql) x")" \
    "t" "explain_lead works there, from the model"
 is "$(PGOPTIONS='-c leadscore.enable_ml_scoring=on' sq "SELECT r -> 0 ->> 'method' || ' ' || (r -> 0 ->> 'model_version')
         FROM leadscore.ml_inference('[{\"id\": 1, \"permit_value\": 30000, \"trade_tags\": [\"roofing\"]}]') r")" \

@@ -93,8 +93,9 @@ SELECT set_eq(
      WHERE relkind = 'S' AND has_sequence_privilege('authenticated', oid, p)$$,
   $$VALUES ('leadscore.leads', 'SELECT'), ('leadscore.lead_feedback', 'SELECT'),
            ('leadscore.rating_labels', 'SELECT'), ('leadscore.deal_bands', 'SELECT'),
-           ('leadscore.reason_codes', 'SELECT'), ('leadscore.rule_weights', 'SELECT')$$,
-  'authenticated holds SELECT on leads, lead_feedback, the vocabularies and rule weights, and nothing else');
+           ('leadscore.reason_codes', 'SELECT'), ('leadscore.rule_weights', 'SELECT'),
+           ('leadscore.grade_bands', 'SELECT')$$,
+  'authenticated holds SELECT on leads, lead_feedback, the vocabularies, rule weights and grade bands, and nothing else');
 SELECT set_eq(
   $$SELECT name::text, p FROM rels, unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p
      WHERE name::text IN ('leadscore.training_runs', 'leadscore.score_history', 'leadscore.model_history',

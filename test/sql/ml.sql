@@ -54,8 +54,8 @@ SELECT version, status, algorithm, training_rows, activated_at IS NOT NULL AS ac
 -- ML scores: every lead, in range, graded by its band, with a confidence.
 SELECT s.method, s.model_version, count(*) AS leads,
        bool_and(s.score = round(100 * s.win_prob)) AS score_is_probability,
-       bool_and(s.grade = CASE WHEN s.score >= 70 THEN 'A' WHEN s.score >= 50 THEN 'B'
-                               WHEN s.score >= 30 THEN 'C' ELSE 'D' END) AS graded,
+       bool_and(s.grade = CASE WHEN s.percentile >= 90 THEN 'A' WHEN s.percentile >= 70 THEN 'B'
+                               WHEN s.percentile >= 40 THEN 'C' ELSE 'D' END) AS graded,
        bool_and(s.confidence IN ('high', 'medium', 'low')
                 AND s.confidence_value BETWEEN 0 AND 1) AS confident
   FROM leadscore.leads l, LATERAL leadscore.score_lead(l, true) s
@@ -66,12 +66,18 @@ SET leadscore.enable_ml_scoring = on;
 SELECT (leadscore.score_lead(l)).method AS flag_on_method FROM leadscore.leads l WHERE l.id = 500001;
 RESET leadscore.enable_ml_scoring;
 
--- Explanations name the lead's own fields, up factors positive, down negative.
-SELECT e ->> 'method' AS method, jsonb_array_length(e -> 'top_up') <= 3 AS at_most_3_up,
-       (SELECT bool_and((f ->> 'contribution')::float8 > 0) FROM jsonb_array_elements(e -> 'top_up') f) AS ups_positive,
-       (SELECT bool_and((f ->> 'contribution')::float8 < 0) FROM jsonb_array_elements(e -> 'top_down') f) AS downs_negative,
-       (SELECT bool_and(f ->> 'feature' ~ '^(permit_value|address|trade_tags:|created_at|attributes\.)')
-          FROM jsonb_array_elements((e -> 'top_up') || (e -> 'top_down')) f) AS lead_terms
+-- Explanations name the lead's own fields, with labels and values, up factors
+-- positive, down negative, in points that add up to the score.
+SELECT e ->> 'method' AS method, jsonb_array_length(e -> 'top_factors' -> 'up') <= 3 AS at_most_3_up,
+       (SELECT bool_and((f ->> 'points')::float8 > 0) FROM jsonb_array_elements(e -> 'top_factors' -> 'up') f) AS ups_positive,
+       (SELECT bool_and((f ->> 'points')::float8 < 0) FROM jsonb_array_elements(e -> 'top_factors' -> 'down') f) AS downs_negative,
+       (SELECT bool_and(f ->> 'feature' ~ '^(permit_value|address|trade_tags:|created_at|attributes\.)'
+                        AND f ->> 'label' <> '' AND f ->> 'value' <> '')
+          FROM jsonb_array_elements((e -> 'top_factors' -> 'up') || (e -> 'top_factors' -> 'down')) f) AS lead_terms,
+       abs((e ->> 'base_points')::float8 + (e -> 'top_factors' ->> 'other_points')::float8
+           + (SELECT sum((f ->> 'points')::float8)
+                FROM jsonb_array_elements((e -> 'top_factors' -> 'up') || (e -> 'top_factors' -> 'down')) f)
+           - (e ->> 'score')::int) <= 0.5 + 0.05 * 8 AS adds_up
   FROM leadscore.leads l, LATERAL leadscore.explain_lead(l, 3, true) e WHERE l.id = 500007;
 SELECT leadscore.explain_lead(l, 0) FROM leadscore.leads l WHERE l.id = 500007;
 SELECT e ->> 'method' AS method, e ->> 'fallback_reason' AS fallback_reason

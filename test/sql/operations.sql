@@ -69,13 +69,15 @@ SELECT count(*) AS scored, count(*) FILTER (WHERE o.method = 'ml'
   FROM leadscore.lead_outcomes o WHERE o.scored_at IS NOT NULL;
 
 -- Rescoring: nothing is stale right after a run; a changed lead is; NULL rescores all.
+-- History gains a row only when a score moves: lead 600001's small change
+-- and the full rescore leave its score where it was.
 SELECT leadscore.refresh_outcomes(since => (SELECT activated_at FROM leadscore.models WHERE status = 'active'));
 UPDATE leadscore.leads SET permit_value = permit_value + 1 WHERE id IN (600001, 600002);
 SELECT leadscore.refresh_outcomes(since => (SELECT activated_at FROM leadscore.models WHERE status = 'active'));
 SELECT leadscore.refresh_outcomes();
 SELECT count(*) AS history_rows FROM leadscore.score_history WHERE lead_id = 600001;
 
--- score_leads() appends to the history as well.
+-- score_leads() appends to the history as well, when the score moves.
 SELECT jsonb_array_length(leadscore.score_leads('[{"id": 600001, "permit_value": 20000}, {"id": 700001}]'));
 SELECT lead_id, count(*) AS scores FROM leadscore.score_history
  WHERE lead_id IN (600001, 700001) GROUP BY lead_id ORDER BY lead_id;

@@ -1,6 +1,8 @@
 // Confidence: a lead like many training leads beats an outlier.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/model.hpp"
 #include "synthetic.hpp"
 
@@ -40,17 +42,35 @@ TEST(Confidence, TypicalLeadIsMoreConfidentThanOutlier) {
   EXPECT_STREQ(to_string(ConfidenceLevel::Low), "low");
 }
 
-TEST(Confidence, LabelFollowsThresholds) {
+TEST(Confidence, LabelFollowsTheIntervalsWidth) {
   std::vector<Lead> leads;
   std::vector<uint8_t> y;
-  synth::make_leads(1000, 14, &leads, &y);
+  synth::make_leads(3000, 14, &leads, &y);
   TrainParams p;
   p.n_trees = 10;
   Model m = train(leads, y, p, 1.7e9);
-  for (const Score& s : m.score_batch(leads, 1.7e9)) {
-    ConfidenceLevel want = s.confidence_value >= kConfidenceHigh     ? ConfidenceLevel::High
-                           : s.confidence_value >= kConfidenceMedium ? ConfidenceLevel::Medium
-                                                                     : ConfidenceLevel::Low;
+  std::vector<Score> scores = m.score_batch(leads, 1.7e9);
+  for (const Score& s : scores) {
+    // The interval holds win_prob and lies in [0, 1].
+    EXPECT_LE(0.0, s.win_prob_low);
+    EXPECT_LE(s.win_prob_low, s.win_prob);
+    EXPECT_LE(s.win_prob, s.win_prob_high);
+    EXPECT_LE(s.win_prob_high, 1.0);
+    const double w = s.win_prob_high - s.win_prob_low;
+    EXPECT_DOUBLE_EQ(s.confidence_value, 1.0 - w);
+    ConfidenceLevel want = w <= kWidthHigh     ? ConfidenceLevel::High
+                           : w <= kWidthMedium ? ConfidenceLevel::Medium
+                                               : ConfidenceLevel::Low;
     EXPECT_EQ(s.confidence, want);
   }
+  // Monotone: a narrower interval never has a lower confidence.
+  for (size_t i = 0; i < scores.size(); i += 7)
+    for (size_t j = 0; j < scores.size(); j += 11) {
+      const double wi = scores[i].win_prob_high - scores[i].win_prob_low;
+      const double wj = scores[j].win_prob_high - scores[j].win_prob_low;
+      if (wi < wj) {
+        EXPECT_GE(static_cast<int>(scores[i].confidence), static_cast<int>(scores[j].confidence));
+        EXPECT_GT(scores[i].confidence_value, scores[j].confidence_value);
+      }
+    }
 }

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "core/errors.hpp"
 #include "core/features.hpp"
 
 using namespace leadscore;
@@ -159,4 +160,59 @@ TEST(Features, ValueText) {
   EXPECT_EQ(value_text(AttrValue(true)), "true");
   EXPECT_EQ(value_text(AttrValue(std::string("x"))), "x");
   EXPECT_EQ(value_text(AttrValue()), "");
+}
+
+TEST(Features, MixedKeysCountNumbersAndBooleansByTheirText) {
+  std::vector<Lead> leads;
+  for (int i = 0; i < 45; ++i) {
+    Lead l;
+    l.id = i;
+    // Mostly text: categorical, numbers and booleans as levels "3" and "true".
+    if (i < 25) l.attributes["kind"] = std::string("a");
+    else if (i < 35) l.attributes["kind"] = 3.0;
+    else l.attributes["kind"] = true;
+    // Mostly numbers: numeric, numeric text and booleans as numbers.
+    if (i < 30) l.attributes["size"] = static_cast<double>(i % 3 + 2);
+    else if (i < 40) l.attributes["size"] = std::string("7");
+    else l.attributes["size"] = false;
+    leads.push_back(l);
+  }
+  TrainParams p;  // min_category_count 10
+  FeatureSpec s = FeatureSpec::learn(leads, all_rows(leads.size()), p, 0);
+  const FeatureDef& kind = s[index_of(s, "attributes.kind")];
+  ASSERT_EQ(kind.kind, FeatureKind::Categorical);
+  EXPECT_EQ(kind.levels, (std::vector<std::string>{"a", "3", "true"}));
+  const FeatureDef& size = s[index_of(s, "attributes.size")];
+  ASSERT_EQ(size.kind, FeatureKind::Numeric);
+  EXPECT_EQ(size.lo, 0.0);  // false
+  EXPECT_EQ(size.hi, 7.0);  // "7"
+  EXPECT_EQ(size.edges.size(), 4u);  // between 0, 2, 3, 4 and 7
+}
+
+TEST(Features, ASpecFromABlobMayNotRepeatASourceOrKey) {
+  // Encoding fills one feature per built-in source and per key; a repeated
+  // one would be left unwritten and read as whatever the buffer held.
+  auto def = [](const char* name, FeatureSource src, const char* key) {
+    FeatureDef d;
+    d.name = name;
+    d.source = src;
+    d.key = key;
+    return d;
+  };
+  EXPECT_NO_THROW(FeatureSpec::from_defs({def("permit_value", FeatureSource::PermitValue, ""),
+                                          def("trade_tags:a", FeatureSource::TradeTag, "a"),
+                                          def("attributes.a", FeatureSource::Attribute, "a")}));
+  EXPECT_THROW(FeatureSpec::from_defs({def("permit_value", FeatureSource::PermitValue, ""),
+                                       def("created_at.age_d", FeatureSource::PermitValue, "")}),
+               CorruptModel);
+  EXPECT_THROW(FeatureSpec::from_defs({def("address", FeatureSource::Address, ""),
+                                       def("address", FeatureSource::Address, "")}),
+               CorruptModel);
+  EXPECT_THROW(FeatureSpec::from_defs({def("trade_tags:a", FeatureSource::TradeTag, "a"),
+                                       def("trade_tags:b", FeatureSource::TradeTag, "a")}),
+               CorruptModel);
+  EXPECT_THROW(FeatureSpec::from_defs({def("attributes.x", FeatureSource::Attribute, "x"),
+                                       def("attributes.y", FeatureSource::Attribute, "z"),
+                                       def("attributes.x2", FeatureSource::Attribute, "x")}),
+               CorruptModel);
 }

@@ -249,6 +249,23 @@ TEST(Forest, IndexRejectsANodeReachableAlongTwoPaths) {
   EXPECT_THROW(f.index(), CorruptModel);
 }
 
+TEST(Forest, NumericThresholdsBeyondTheBinsAreRefusedByValidateAndIndex) {
+  // Thresholds past kMaxThreshold would name the masks after the numeric
+  // ones (the first category set's, or past the end when there is none).
+  Forest f = categorical_forest(8, 3, 4);
+  f.catsets.clear();
+  for (Node& n : f.nodes)
+    if (n.kind != kLeaf) n.kind = kNumMissingRight, n.threshold = kMaxThreshold;
+  EXPECT_NO_THROW(f.validate());
+  EXPECT_NO_THROW(f.index());
+  f.nodes[0].threshold = kMaxThreshold + 1;
+  EXPECT_THROW(f.validate(), CorruptModel);
+  EXPECT_THROW(f.index(), CorruptModel);
+  f.nodes[0].kind = kNumMissingLeft;
+  EXPECT_THROW(f.validate(), CorruptModel);
+  EXPECT_THROW(f.index(), CorruptModel);
+}
+
 TEST(Forest, MaxTrainingLeadsTrainsOnAFixedSampleWhateverTheOrder) {
   std::vector<Lead> leads;
   std::vector<uint8_t> y;

@@ -26,7 +26,7 @@ const Model& small_model() {
   return *m;
 }
 
-// Offsets of the five sections' tags inside a blob.
+// Offsets of the sections' tags inside a blob.
 std::vector<size_t> section_offsets(const std::string& b) {
   std::vector<size_t> out;
   size_t pos = 20;
@@ -117,7 +117,7 @@ TEST(ModelFormat, HeaderIsMagicVersionLittleEndian) {
   EXPECT_EQ(static_cast<uint8_t>(b[4]), kFormatVersion);
   EXPECT_EQ(b[5], 0);
   EXPECT_EQ(b[8], 1);
-  EXPECT_EQ(section_offsets(b).size(), 5u);
+  EXPECT_EQ(section_offsets(b).size(), 6u);
 }
 
 TEST(ModelFormat, TruncationAnywhereIsRejected) {
@@ -199,6 +199,47 @@ TEST(ModelFormat, WrongMagicAndFutureVersion) {
     EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
   }
   EXPECT_THROW(deserialize(std::string_view()), CorruptModel);
+}
+
+TEST(ModelFormat, NewParametersRoundTrip) {
+  std::vector<Lead> leads;
+  std::vector<uint8_t> y;
+  synth::make_leads(400, 12, &leads, &y);
+  TrainParams p;
+  p.n_trees = 2;
+  p.min_attribute_share = 0.05;
+  p.max_attribute_features = 17;
+  const Model back = deserialize(serialize(train(leads, y, p, 1.7e9)));
+  EXPECT_EQ(back.params().min_attribute_share, 0.05);
+  EXPECT_EQ(back.params().max_attribute_features, 17);
+}
+
+TEST(ModelFormat, OlderFormatsStillLoadAndScore) {
+  // Blobs written by earlier releases (the fuzzer's seed corpus keeps them).
+  const std::string dir = LEADSCORE_FUZZ_CORPUS_DIR;
+  for (const auto& [file, version] : {std::make_pair("format1-isotonic.bin", 1), std::make_pair("format2-isotonic.bin", 2)}) {
+    std::ifstream in(dir + "/" + file, std::ios::binary);
+    ASSERT_TRUE(in) << file;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string blob = ss.str();
+    ASSERT_EQ(static_cast<uint8_t>(blob[4]), version) << file;
+    const Model m = deserialize(blob);
+    // Trained before attribute keys were bounded: every key made a feature.
+    EXPECT_EQ(m.params().min_attribute_share, 0.0) << file;
+    EXPECT_EQ(m.params().max_attribute_features, 65535) << file;
+    Lead l;
+    l.attributes["score"] = 80.0;
+    l.attributes["region"] = std::string("south");
+    const Score s = m.score(l, 1.7e9);
+    EXPECT_GT(s.win_prob, 0.0) << file;
+    EXPECT_LT(s.win_prob, 1.0) << file;
+    // Written again, it is a current blob that reads back the same.
+    const std::string again = serialize(m);
+    EXPECT_EQ(static_cast<uint8_t>(again[4]), kFormatVersion);
+    EXPECT_EQ(deserialize(again).score(l, 1.7e9).win_prob, s.win_prob) << file;
+    EXPECT_EQ(deserialize(again).params().to_json(), m.params().to_json()) << file;
+  }
 }
 
 TEST(ModelFormat, Crc32KnownValue) {
@@ -310,4 +351,45 @@ TEST(ModelFormat, Format2BlobsLoadTheirParameters) {
   Model again = deserialize(serialize(m));
   EXPECT_EQ(again.params().to_json(), p.to_json());
   expect_same_scores(m, again);
+}
+
+TEST(ModelFormat, Format3BlobsLoadWithoutAPercentile) {
+  std::string b = corpus_blob("format3-tiny.bin");
+  ASSERT_EQ(static_cast<uint8_t>(b.at(4)), 3);
+  Model m = deserialize(b);
+  EXPECT_TRUE(m.held_out().empty());
+  Lead l;
+  EXPECT_TRUE(std::isnan(m.score(l, 1.7e9).percentile));
+  // Written again in the current format, it still has none.
+  EXPECT_TRUE(deserialize(serialize(m)).held_out().empty());
+}
+
+TEST(ModelFormat, HeldOutDistributionRoundTrips) {
+  const Model& m = small_model();
+  ASSERT_FALSE(m.held_out().empty());
+  Model back = deserialize(serialize(m));
+  EXPECT_EQ(back.held_out().quantiles(), m.held_out().quantiles());
+  std::vector<Lead> leads;
+  std::vector<uint8_t> y;
+  synth::make_leads(50, 5, &leads, &y);
+  for (const Lead& l : leads) EXPECT_EQ(back.score(l, 1.7e9).percentile, m.score(l, 1.7e9).percentile);
+}
+
+TEST(ModelFormat, DescendingOrOutOfRangeDistributionIsCorrupt) {
+  const std::string good = serialize(small_model());
+  const size_t dist = section_offsets(good).back();
+  ASSERT_EQ(good.substr(dist, 4), "DIST");
+  // The first two quantiles (after the 12-byte section header and the count).
+  const size_t first = dist + 12 + 4;
+  std::string swapped = good;
+  double a, b;
+  std::memcpy(&a, good.data() + first, 8);
+  std::memcpy(&b, good.data() + first + 8, 8);
+  ASSERT_LT(a, 1.0);
+  const double big = 1.0, bad = 1.5;
+  std::memcpy(&swapped[first], &big, 8);  // now above its successor unless that is 1
+  if (b < 1.0) EXPECT_THROW(deserialize(reseal(swapped)), CorruptModel);
+  std::string outside = good;
+  std::memcpy(&outside[first], &bad, 8);
+  EXPECT_THROW(deserialize(reseal(outside)), CorruptModel);
 }

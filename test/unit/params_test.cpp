@@ -37,7 +37,9 @@ TEST(Params, UnknownKeyIsNamedWithAllowedKeys) {
 TEST(Params, BadValuesNameTheParameter) {
   for (auto kv : std::vector<std::pair<std::string, std::string>>{
            {"n_trees", "0"}, {"n_trees", "ten"}, {"max_depth", "2.5"}, {"holdout_fraction", "0.95"},
-           {"calibration", "magic"}, {"max_bins", "256"}, {"refit_full", "maybe"}, {"threads", "-1"}}) {
+           {"calibration", "magic"}, {"max_bins", "256"}, {"refit_full", "maybe"}, {"threads", "-1"},
+           {"min_attribute_share", "1.5"}, {"min_attribute_share", "-0.1"}, {"min_attribute_share", "all"},
+           {"max_attribute_features", "-1"}, {"max_attribute_features", "70000"}}) {
     try {
       TrainParams::from_kv({kv});
       FAIL() << kv.first << "=" << kv.second << " accepted";
@@ -45,6 +47,16 @@ TEST(Params, BadValuesNameTheParameter) {
       EXPECT_NE(std::string(e.what()).find(kv.first), std::string::npos) << e.what();
     }
   }
+}
+
+TEST(Params, AttributeKeyBounds) {
+  TrainParams d;
+  EXPECT_EQ(d.min_attribute_share, 0.01);
+  EXPECT_EQ(d.max_attribute_features, 200);
+  TrainParams p = TrainParams::from_kv({{"min_attribute_share", "0"}, {"max_attribute_features", "65535"}});
+  EXPECT_EQ(p.min_attribute_share, 0.0);
+  EXPECT_EQ(p.max_attribute_features, 65535);
+  EXPECT_EQ(TrainParams::from_kv({{"min_attribute_share", "1"}}).min_attribute_share, 1.0);
 }
 
 TEST(Params, JsonListsEveryKey) {
