@@ -56,8 +56,11 @@ CREATE OR REPLACE VIEW leadscore.derived_win_labels AS
   SELECT r.lead_id,
          CASE WHEN bool_or(r.says IS TRUE) THEN true
               WHEN bool_and(r.says IS FALSE) THEN false END AS win_label,
-         count(*) AS ratings
-    FROM (SELECT f.lead_id,
+         count(*) AS ratings,
+         max(r.rating) AS best_rating,
+         max(r.rating) >= 'not_qualified' AS contacted,
+         max(r.rating) >= 'quoted' AS quoted
+    FROM (SELECT f.lead_id, f.rating,
                  coalesce(rl.win_label,
                           CASE WHEN f.updated_at <= now() - make_interval(days => leadscore.quote_expiry_days())
                                THEN false END) AS says
@@ -65,7 +68,7 @@ CREATE OR REPLACE VIEW leadscore.derived_win_labels AS
             LEFT JOIN leadscore.rating_labels rl ON rl.rating = f.rating) AS r
    GROUP BY r.lead_id;
 COMMENT ON VIEW leadscore.derived_win_labels IS
-  'win_label of every rated lead, derived from lead_feedback and rating_labels.';
+  'The labels of every rated lead, derived from lead_feedback and rating_labels: win_label (quotes older than leadscore.quote_expiry_days count as lost), the best rating, and the funnel stages it reached (contacted, quoted).';
 
 ALTER TABLE leadscore.training_runs ADD COLUMN relabelled bigint;
 COMMENT ON TABLE leadscore.training_runs IS

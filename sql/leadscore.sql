@@ -408,12 +408,18 @@ CREATE TRIGGER touch_updated_at BEFORE UPDATE ON leadscore.lead_feedback
 -- rating says won, lost if every rating says lost, and unresolved otherwise
 -- (e.g. a young quote beside losses). Time moves labels: nightly_training()
 -- re-derives them, and so does any change of the lead's feedback.
+-- The funnel's stages follow the best rating across contractors, in the
+-- rating enum's order: contacted (someone reached a decision maker: the best
+-- rating is not_qualified, quoted or won) and quoted (it is quoted or won).
 CREATE VIEW leadscore.derived_win_labels AS
   SELECT r.lead_id,
          CASE WHEN bool_or(r.says IS TRUE) THEN true
               WHEN bool_and(r.says IS FALSE) THEN false END AS win_label,
-         count(*) AS ratings
-    FROM (SELECT f.lead_id,
+         count(*) AS ratings,
+         max(r.rating) AS best_rating,
+         max(r.rating) >= 'not_qualified' AS contacted,
+         max(r.rating) >= 'quoted' AS quoted
+    FROM (SELECT f.lead_id, f.rating,
                  coalesce(rl.win_label,
                           CASE WHEN f.updated_at <= now() - make_interval(days => leadscore.quote_expiry_days())
                                THEN false END) AS says
@@ -421,7 +427,7 @@ CREATE VIEW leadscore.derived_win_labels AS
             LEFT JOIN leadscore.rating_labels rl ON rl.rating = f.rating) AS r
    GROUP BY r.lead_id;
 COMMENT ON VIEW leadscore.derived_win_labels IS
-  'win_label of every rated lead, derived from lead_feedback and rating_labels.';
+  'The labels of every rated lead, derived from lead_feedback and rating_labels: win_label (quotes older than leadscore.quote_expiry_days count as lost), the best rating, and the funnel stages it reached (contacted, quoted).';
 
 -- Re-derives the labels of the given leads. Concurrent raters of a lead queue
 -- on its outcome row's lock (taken in lead order, so batches cannot deadlock);

@@ -2,7 +2,7 @@
 -- both ways, rollback, the flag, every fallback reason, and who may call what.
 BEGIN;
 \ir fixture.psql
-SELECT plan(47);
+SELECT plan(49);
 
 -- 400 leads; the outcome is decided by value, occupancy and trade, plus noise.
 INSERT INTO leadscore.leads (id, address, permit_value, trade_tags, created_at, attributes)
@@ -83,6 +83,11 @@ SELECT throws_ok($$SELECT leadscore.activate_model(99)$$, 'P0002', 'version: no 
 -- The flag: score_lead and ml_inference follow leadscore.enable_ml_scoring when use_ml is not given.
 SELECT is((leadscore.score_lead(l)).method, 'rules', 'flag off (default): rules') FROM leadscore.leads l WHERE id = 1;
 SELECT is(leadscore.ml_inference('[{"id": 1}]') -> 0 ->> 'fallback_reason', 'flag_off', 'reason: flag_off');
+-- ml_inference can be asked for the model, as score_leads can (0.3.0 had no use_ml).
+SELECT is(leadscore.ml_inference('[{"id": 1}]', use_ml => true) -> 0 ->> 'method', 'ml',
+  'ml_inference(use_ml => true) uses the model with the flag off');
+SELECT is(leadscore.ml_inference('[{"id": 1}]', use_ml => false) -> 0 ->> 'fallback_reason', 'ml_not_requested',
+  'and use_ml => false scores by rules, saying so');
 SET LOCAL leadscore.enable_ml_scoring = on;
 SELECT is((leadscore.score_lead(l)).method, 'ml', 'flag on: ml') FROM leadscore.leads l WHERE id = 1;
 SELECT is(leadscore.ml_inference('[{"id": 1}]') -> 0 ->> 'method', 'ml', 'ml_inference uses the model');
