@@ -19,10 +19,11 @@ v2=$(q "$db" "SELECT leadscore.train_lead_model(activate => 'never', params => '
 STANDBY=$(mktemp -d -t leadscore-standby.XXXXXX)
 chmod 755 "$STANDBY"
 [ "$(id -u)" -eq 0 ] && chown postgres: "$STANDBY"
-standby_port=""
-for p in $(seq 54430 54530); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { standby_port=$p; break; }
-done
+# free_port PORTS...: the first of PORTS nothing listens on.
+free_port() {
+  local p
+  for p in "$@"; do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done
+}
 # shellcheck disable=SC2317  # runs from the EXIT trap
 stop_standby() {
   as_owner "$bindir/pg_ctl" -D "$STANDBY/data" -m immediate -w stop >/dev/null 2>&1
@@ -32,9 +33,16 @@ stop_standby() {
 trap stop_standby EXIT
 as_owner "$bindir/pg_basebackup" -h "$PGHOST" -p "$PGPORT" -U postgres -D "$STANDBY/data" -R -X stream -c fast \
   || { echo "Bail out! pg_basebackup failed"; exit 1; }
-as_owner "$bindir/pg_ctl" -D "$STANDBY/data" -l "$STANDBY/server.log" -w \
-  -o "-p $standby_port -c unix_socket_directories=$STANDBY -c listen_addresses=127.0.0.1" start >/dev/null \
-  || { tail -5 "$STANDBY/server.log"; echo "Bail out! the standby did not start"; exit 1; }
+# Another cluster on this machine may take the free port before the standby
+# binds it; then try the next free one.
+started=0
+for attempt in 1 2 3 4 5; do
+  standby_port=$(free_port $(seq $((54430 + 20 * (attempt - 1))) 54530))
+  as_owner "$bindir/pg_ctl" -D "$STANDBY/data" -l "$STANDBY/server.log" -w \
+    -o "-p $standby_port -c unix_socket_directories=$STANDBY -c listen_addresses=127.0.0.1" start >/dev/null \
+    && { started=1; break; }
+done
+[ "$started" = 1 ] || { tail -5 "$STANDBY/server.log"; echo "Bail out! the standby did not start"; exit 1; }
 sq() { psql -X -q -A -t -h "$STANDBY" -p "$standby_port" -d "$db" -c "$1"; }
 
 is "$(sq "SELECT pg_is_in_recovery()")" "t" "the standby is a hot standby in recovery"
