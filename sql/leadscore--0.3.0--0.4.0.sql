@@ -1107,6 +1107,12 @@ COMMENT ON FUNCTION leadscore.health() IS
   'The state of leadscore as JSON: feature flags, settings, the active model and its age, the last training run, labelled leads, outcomes (won, lost, pending: rated but unresolved, e.g. a young quote; unrated leads), feedback received since the last training, score drift (see score_drift()), and model_problems (models whose metrics are malformed, named).';
 
 ---------------------------------------------------------------------------
+-- Model blobs stored out of line, not compressed (new rows; existing ones stay)
+---------------------------------------------------------------------------
+
+ALTER TABLE leadscore.models ALTER COLUMN blob SET STORAGE EXTERNAL;
+
+---------------------------------------------------------------------------
 -- History keeps its own timestamps
 ---------------------------------------------------------------------------
 
