@@ -8,6 +8,7 @@
 #include "core/eigen.hpp"
 #include "core/errors.hpp"
 #include "core/hash.hpp"
+#include "core/sort_in_pieces.hpp"
 
 namespace leadscore {
 
@@ -154,15 +155,20 @@ Calibrator Calibrator::fit_isotonic_bagged(const std::vector<double>& x, const s
   std::vector<uint8_t> sy;
   std::vector<size_t> rank(n);
   {
-    std::vector<size_t> ord(n);
-    std::iota(ord.begin(), ord.end(), size_t{0});
-    std::sort(ord.begin(), ord.end(), [&](size_t i, size_t j) { return x[i] != x[j] ? x[i] < x[j] : i < j; });
+    struct Entry {
+      double x;
+      size_t i;
+    };
+    std::vector<Entry> ord(n);
+    for (size_t i = 0; i < n; ++i) ord[i] = {x[i], i};
+    sort_in_pieces(ord, [](const Entry& a, const Entry& b) { return a.x != b.x ? a.x < b.x : a.i < b.i; },
+                   should_stop);
     sx.resize(n);
     sy.resize(n);
     for (size_t k = 0; k < n; ++k) {
-      sx[k] = x[ord[k]];
-      sy[k] = y[ord[k]];
-      rank[ord[k]] = k;
+      sx[k] = ord[k].x;
+      sy[k] = y[ord[k].i];
+      rank[ord[k].i] = k;
     }
   }
   // Tabulate at up to 256 quantiles of the raw scores.
@@ -178,7 +184,10 @@ Calibrator Calibrator::fit_isotonic_bagged(const std::vector<double>& x, const s
   for (int r = 0; r < rounds; ++r) {
     check_stop(should_stop);
     std::fill(count.begin(), count.end(), 0u);
-    for (size_t i = 0; i < n; ++i) count[rank[rng.below(static_cast<uint32_t>(n))]]++;
+    for (size_t i = 0; i < n; ++i) {
+      count[rank[rng.below(static_cast<uint32_t>(n))]]++;
+      if ((i & 0xFFFF) == 0xFFFF) check_stop(should_stop);  // a round over millions of rows takes a third of a second
+    }
     Calibrator c;
     c.method = Calibration::Isotonic;
     for (const Block& b : isotonic_blocks(sx.data(), sy.data(), count.data(), n, n)) {

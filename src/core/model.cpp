@@ -6,6 +6,7 @@
 #include <numeric>
 #include <unordered_set>
 
+#include "core/canonical_order.hpp"
 #include "core/errors.hpp"
 #include "core/hash.hpp"
 
@@ -89,13 +90,15 @@ std::vector<FeatureImportance> top_importance(const FeatureSpec& spec, const For
 // bytes a row): leaf values summed in tree order and divided by the number of
 // trees, exactly as Model::score computes raw_prob, walked a block of rows at
 // a time as Model::score_batch does.
-std::vector<double> raw_probs(const Forest& forest, const uint8_t* rows, size_t nf, size_t n) {
+std::vector<double> raw_probs(const Forest& forest, const uint8_t* rows, size_t nf, size_t n,
+                              const ShouldStop& should_stop) {
   constexpr size_t kBlock = 32;
   std::vector<double> out(n);
   uint32_t leaves[kBlock];
   double sum[kBlock];
   const double T = static_cast<double>(forest.n_trees());
   for (size_t b0 = 0; b0 < n; b0 += kBlock) {
+    if (b0 % (8 * kBlock) == 0) check_stop(should_stop);  // every 256 leads
     const size_t m = std::min(kBlock, n - b0);
     std::fill_n(sum, m, 0.0);
     for (size_t t = 0; t < forest.n_trees(); ++t) {
@@ -289,18 +292,10 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
 
   // The leads that train (max_training_leads), then the same two passes a
   // streaming loader makes (training_set.hpp), so both give the same model.
-  std::vector<uint32_t> order(leads.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::vector<uint64_t> h(leads.size());
-  for (size_t i = 0; i < leads.size(); ++i) h[i] = id_hash(leads[i].id, params.seed);
-  check_stop(should_stop);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    return h[a] != h[b] ? h[a] < h[b] : leads[a].id < leads[b].id;
-  });
-  check_stop(should_stop);
-  for (size_t i = 1; i < order.size(); ++i)
-    if (leads[order[i]].id == leads[order[i - 1]].id)
-      throw InvalidInput("duplicate lead id " + std::to_string(leads[order[i]].id));
+  std::vector<int64_t> lead_ids(leads.size());
+  for (size_t i = 0; i < leads.size(); ++i) lead_ids[i] = leads[i].id;
+  std::vector<uint32_t> order = canonical_order(lead_ids, params.seed, should_stop);
+  lead_ids = std::vector<int64_t>();
   if (order.size() > static_cast<size_t>(params.max_training_leads)) order.resize(params.max_training_leads);
   SpecSample sample(params);
   for (size_t i = 0; i < order.size(); ++i) {
@@ -329,19 +324,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   const std::vector<uint8_t>& labels = set.labels;
 
   // Canonical order: by seeded id hash, so storage order cannot matter.
-  std::vector<uint32_t> order(n);
-  std::iota(order.begin(), order.end(), 0u);
-  {
-    std::vector<uint64_t> h(n);
-    for (size_t i = 0; i < n; ++i) h[i] = id_hash(ids[i], params.seed);
-    check_stop(should_stop);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      return h[a] != h[b] ? h[a] < h[b] : ids[a] < ids[b];
-    });
-  }
-  check_stop(should_stop);
-  for (size_t i = 1; i < order.size(); ++i)
-    if (ids[order[i]] == ids[order[i - 1]]) throw InvalidInput("duplicate lead id " + std::to_string(ids[order[i]]));
+  std::vector<uint32_t> order = canonical_order(ids, params.seed, should_stop);
   // Beyond max_training_leads, the leads first in the canonical order train:
   // a sample fixed by the seed and the ids alone (params.hpp).
   if (order.size() > static_cast<size_t>(params.max_training_leads)) order.resize(params.max_training_leads);
@@ -369,7 +352,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     // One pass over the held-out leads' bins gives both the calibrated
     // probabilities the metrics describe and the raw ones auc_raw and the
     // refit need.
-    const std::vector<double> raw = raw_probs(m.forest(), hold_bins.data(), nf, hold_rows.size());
+    const std::vector<double> raw = raw_probs(m.forest(), hold_bins.data(), nf, hold_rows.size(), should_stop);
     std::vector<double> p;
     std::vector<uint8_t> hy;
     for (size_t i = 0; i < hold_rows.size(); ++i) {
