@@ -640,6 +640,17 @@ ALTER TABLE leadscore.lead_outcomes SET (fillfactor = 80);
 COMMENT ON TABLE leadscore.score_history IS
   'Append-only: a row whenever score_leads() or refresh_outcomes() stores a score that differs from the lead''s previous one in score, method or model version. Rows older than leadscore.score_history_retention days are deleted by nightly_training().';
 
+-- parse_leads() as the RPCs run it: the same checks, messages, SQLSTATEs and
+-- rows, in one C++ pass over the body, as an array.
+CREATE FUNCTION leadscore.parse_lead_array(leads jsonb) RETURNS leadscore.leads[]
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'parse_lead_array';
+COMMENT ON FUNCTION leadscore.parse_lead_array(jsonb) IS
+  'The rows parse_leads() returns, in order, as an array, checked exactly as parse_leads() checks them (same messages and SQLSTATEs), in one pass in C++.';
+
+REVOKE ALL ON FUNCTION leadscore.parse_lead_array(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION leadscore.parse_lead_array(jsonb) TO authenticated, service_role;
+
 -- The result array of ml_inference() and score_leads(), made in one pass in
 -- C++: for each lead (in order), score_result(score_lead(l, use_ml),
 -- explain_lead(l, 3, use_ml)), plus "stored" (the lead's id is in stored)
@@ -682,7 +693,7 @@ BEGIN
     END IF;
   END IF;
   -- Validation raises before anything is written.
-  parsed := ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p);
+  parsed := leadscore.parse_lead_array(leads);
 
   IF NOT service THEN
     own_limit := (leadscore.settings() ->> 'max_private_leads_per_day')::int;
@@ -737,8 +748,7 @@ DROP FUNCTION leadscore.ml_inference(jsonb);
 CREATE FUNCTION leadscore.ml_inference(leads jsonb, use_ml boolean DEFAULT NULL) RETURNS jsonb
   LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT leadscore.score_results(ARRAY(SELECT p FROM leadscore.parse_leads(ml_inference.leads) AS p),
-                                 ml_inference.use_ml)
+  SELECT leadscore.score_results(leadscore.parse_lead_array(ml_inference.leads), ml_inference.use_ml)
 $$;
 COMMENT ON FUNCTION leadscore.ml_inference(jsonb, boolean) IS
   'The seed''s /api/ml-inference, read-only: scores the given leads with the active model when use_ml is true (NULL: when leadscore.enable_ml_scoring is on), else by rules, and says why in fallback_reason.';

@@ -1078,6 +1078,14 @@ $$;
 COMMENT ON FUNCTION leadscore.parse_leads(jsonb) IS
   'Validates a JSON array of leads (at most 1000) and returns them as leads rows; keys other than id, address, permit_value, trade_tags, created_at become attributes. Every field is bounded (see the README''s input limits).';
 
+-- parse_leads() as the RPCs run it: the same checks, messages, SQLSTATEs and
+-- rows, in one C++ pass over the body, as an array.
+CREATE FUNCTION leadscore.parse_lead_array(leads jsonb) RETURNS leadscore.leads[]
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'parse_lead_array';
+COMMENT ON FUNCTION leadscore.parse_lead_array(jsonb) IS
+  'The rows parse_leads() returns, in order, as an array, checked exactly as parse_leads() checks them (same messages and SQLSTATEs), in one pass in C++.';
+
 -- Stores scores, in one place. A lead's row of lead_outcomes is written only
 -- when its score differs from the stored one (score, probability, confidence,
 -- method or model version) or the lead changed after it was scored, and a row
@@ -1167,7 +1175,7 @@ BEGIN
     END IF;
   END IF;
   -- Validation raises before anything is written.
-  parsed := ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p);
+  parsed := leadscore.parse_lead_array(leads);
 
   IF NOT service THEN
     own_limit := (leadscore.settings() ->> 'max_private_leads_per_day')::int;
@@ -1236,8 +1244,7 @@ COMMENT ON FUNCTION leadscore.score_result(leadscore.lead_score, jsonb) IS
 CREATE FUNCTION leadscore.ml_inference(leads jsonb, use_ml boolean DEFAULT NULL) RETURNS jsonb
   LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT leadscore.score_results(ARRAY(SELECT p FROM leadscore.parse_leads(ml_inference.leads) AS p),
-                                 ml_inference.use_ml)
+  SELECT leadscore.score_results(leadscore.parse_lead_array(ml_inference.leads), ml_inference.use_ml)
 $$;
 COMMENT ON FUNCTION leadscore.ml_inference(jsonb, boolean) IS
   'The seed''s /api/ml-inference, read-only: scores the given leads with the active model when use_ml is true (NULL: when leadscore.enable_ml_scoring is on), else by rules, and says why in fallback_reason.';
@@ -1710,6 +1717,7 @@ GRANT EXECUTE ON FUNCTION leadscore.current_account(),
                           leadscore.score_lead(leadscore.leads, boolean),
                           leadscore.explain_lead(leadscore.leads, int, boolean),
                           leadscore.parse_leads(jsonb),
+                          leadscore.parse_lead_array(jsonb),
                           leadscore.score_leads(jsonb, boolean),
                           leadscore.score_result(leadscore.lead_score, jsonb),
                           leadscore.score_results(leadscore.leads[], boolean, bigint[]),
