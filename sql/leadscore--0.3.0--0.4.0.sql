@@ -643,6 +643,32 @@ ALTER TABLE leadscore.lead_outcomes SET (fillfactor = 80);
 COMMENT ON TABLE leadscore.score_history IS
   'Append-only: a row whenever score_leads() or refresh_outcomes() stores a score that differs from the lead''s previous one in score, method or model version. Rows older than leadscore.score_history_retention days are deleted by nightly_training().';
 
+-- parse_leads() as the RPCs run it: the same checks, messages, SQLSTATEs and
+-- rows, in one C++ pass over the body, as an array.
+CREATE FUNCTION leadscore.parse_lead_array(leads jsonb) RETURNS leadscore.leads[]
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'parse_lead_array';
+COMMENT ON FUNCTION leadscore.parse_lead_array(jsonb) IS
+  'The rows parse_leads() returns, in order, as an array, checked exactly as parse_leads() checks them (same messages and SQLSTATEs), in one pass in C++.';
+
+REVOKE ALL ON FUNCTION leadscore.parse_lead_array(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION leadscore.parse_lead_array(jsonb) TO authenticated, service_role;
+
+-- The result array of ml_inference() and score_leads(), made in one pass in
+-- C++: for each lead (in order), score_result(score_lead(l, use_ml),
+-- explain_lead(l, 3, use_ml)), plus "stored" (the lead's id is in stored)
+-- when stored is not NULL. One model lookup per call.
+CREATE FUNCTION leadscore.score_results(leads leadscore.leads[], use_ml boolean DEFAULT NULL,
+                                        stored bigint[] DEFAULT NULL)
+  RETURNS jsonb
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'score_results';
+COMMENT ON FUNCTION leadscore.score_results(leadscore.leads[], boolean, bigint[]) IS
+  'The results of ml_inference() and score_leads(): each lead scored, explained (top 3 factors each way) and formatted as score_result() does, in input order; with stored, each result says whether its id is in it.';
+
+REVOKE ALL ON FUNCTION leadscore.score_results(leadscore.leads[], boolean, bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION leadscore.score_results(leadscore.leads[], boolean, bigint[]) TO authenticated, service_role;
+
 -- Who writes what: service_role writes any lead (leads it creates are shared)
 -- and stores every score. A signed-in contractor gets every lead of the body
 -- scored, but creates and changes only its own leads and stores only their
@@ -656,7 +682,7 @@ DECLARE
   account   uuid;
   parsed    leadscore.leads[];
   scores    leadscore.lead_score[];
-  factors   jsonb[];
+  result    jsonb;
   stored    bigint[];
   own_limit int;
   writing   bigint;
@@ -670,7 +696,7 @@ BEGIN
     END IF;
   END IF;
   -- Validation raises before anything is written.
-  parsed := ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p);
+  parsed := leadscore.parse_lead_array(leads);
 
   IF NOT service THEN
     own_limit := (leadscore.settings() ->> 'max_private_leads_per_day')::int;
@@ -705,17 +731,14 @@ BEGIN
   )
   SELECT coalesce(array_agg(w.id), '{}') INTO stored FROM written AS w;
 
-  -- One statement scores and explains the batch, so it sees one model (looked up once).
-  SELECT array_agg(leadscore.score_lead(parsed[i], score_leads.use_ml) ORDER BY i),
-         array_agg(leadscore.explain_lead(parsed[i], 3, score_leads.use_ml) ORDER BY i)
-    INTO scores, factors
-    FROM generate_subscripts(parsed, 1) AS i;
-  PERFORM leadscore.store_scores(ARRAY(SELECT s FROM unnest(scores) AS s WHERE s.lead_id = ANY (stored)));
-
-  RETURN (SELECT coalesce(jsonb_agg(leadscore.score_result(scores[i], factors[i])
-                                    || jsonb_build_object('stored', scores[i].lead_id = ANY (stored))
-                                    ORDER BY i), '[]')
-            FROM generate_subscripts(scores, 1) AS i);
+  -- One statement scores, explains and formats the batch (score_results) and
+  -- scores the leads to store, so both see one model.
+  SELECT leadscore.score_results(parsed, score_leads.use_ml, stored),
+         ARRAY(SELECT leadscore.score_lead(p, score_leads.use_ml) FROM unnest(parsed) AS p
+                WHERE p.id = ANY (stored))
+    INTO result, scores;
+  PERFORM leadscore.store_scores(scores);
+  RETURN result;
 END
 $$;
 COMMENT ON FUNCTION leadscore.score_leads(jsonb, boolean) IS
@@ -723,19 +746,12 @@ COMMENT ON FUNCTION leadscore.score_leads(jsonb, boolean) IS
 
 -- ml_inference gains use_ml, as score_leads has it.
 DROP FUNCTION leadscore.ml_inference(jsonb);
--- Read-only: the body is parsed once, and one statement scores and explains
--- it, so the batch sees one model.
+-- Read-only: the body is parsed once, and score_results scores, explains and
+-- formats it in one pass, so the batch sees one model.
 CREATE FUNCTION leadscore.ml_inference(leads jsonb, use_ml boolean DEFAULT NULL) RETURNS jsonb
-  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  parsed leadscore.leads[] := ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p);
-BEGIN
-  RETURN (SELECT coalesce(jsonb_agg(leadscore.score_result(leadscore.score_lead(parsed[i], ml_inference.use_ml),
-                                                           leadscore.explain_lead(parsed[i], 3, ml_inference.use_ml))
-                                    ORDER BY i), '[]')
-            FROM generate_subscripts(parsed, 1) AS i);
-END
+  SELECT leadscore.score_results(leadscore.parse_lead_array(ml_inference.leads), ml_inference.use_ml)
 $$;
 COMMENT ON FUNCTION leadscore.ml_inference(jsonb, boolean) IS
   'The seed''s /api/ml-inference, read-only: scores the given leads with the active model when use_ml is true (NULL: when leadscore.enable_ml_scoring is on), else by rules, and says why in fallback_reason.';

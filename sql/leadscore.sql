@@ -1089,6 +1089,14 @@ $$;
 COMMENT ON FUNCTION leadscore.parse_leads(jsonb) IS
   'Validates a JSON array of leads (at most 1000) and returns them as leads rows; keys other than id, address, permit_value, trade_tags, created_at become attributes. Every field is bounded (see the README''s input limits).';
 
+-- parse_leads() as the RPCs run it: the same checks, messages, SQLSTATEs and
+-- rows, in one C++ pass over the body, as an array.
+CREATE FUNCTION leadscore.parse_lead_array(leads jsonb) RETURNS leadscore.leads[]
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'parse_lead_array';
+COMMENT ON FUNCTION leadscore.parse_lead_array(jsonb) IS
+  'The rows parse_leads() returns, in order, as an array, checked exactly as parse_leads() checks them (same messages and SQLSTATEs), in one pass in C++.';
+
 -- Stores scores, in one place. A lead's row of lead_outcomes is written only
 -- when its score differs from the stored one (score, probability, confidence,
 -- method or model version) or the lead changed after it was scored, and a row
@@ -1139,6 +1147,18 @@ $$;
 COMMENT ON FUNCTION leadscore.store_scores(leadscore.lead_score[]) IS
   'Stores the scores that differ from the stored ones as the latest in lead_outcomes, and appends to score_history those whose score, method or model version changed; returns how many outcome rows it wrote (internal).';
 
+-- The result array of ml_inference() and score_leads(), made in one pass in
+-- C++: for each lead (in order), score_result(score_lead(l, use_ml),
+-- explain_lead(l, 3, use_ml)), plus "stored" (the lead's id is in stored)
+-- when stored is not NULL. One model lookup per call.
+CREATE FUNCTION leadscore.score_results(leads leadscore.leads[], use_ml boolean DEFAULT NULL,
+                                        stored bigint[] DEFAULT NULL)
+  RETURNS jsonb
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'score_results';
+COMMENT ON FUNCTION leadscore.score_results(leadscore.leads[], boolean, bigint[]) IS
+  'The results of ml_inference() and score_leads(): each lead scored, explained (top 3 factors each way) and formatted as score_result() does, in input order; with stored, each result says whether its id is in it.';
+
 -- Who writes what: service_role writes any lead (leads it creates are shared)
 -- and stores every score. A signed-in contractor gets every lead of the body
 -- scored, but creates and changes only its own leads and stores only their
@@ -1152,7 +1172,7 @@ DECLARE
   account   uuid;
   parsed    leadscore.leads[];
   scores    leadscore.lead_score[];
-  factors   jsonb[];
+  result    jsonb;
   stored    bigint[];
   own_limit int;
   writing   bigint;
@@ -1166,7 +1186,7 @@ BEGIN
     END IF;
   END IF;
   -- Validation raises before anything is written.
-  parsed := ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p);
+  parsed := leadscore.parse_lead_array(leads);
 
   IF NOT service THEN
     own_limit := (leadscore.settings() ->> 'max_private_leads_per_day')::int;
@@ -1201,17 +1221,14 @@ BEGIN
   )
   SELECT coalesce(array_agg(w.id), '{}') INTO stored FROM written AS w;
 
-  -- One statement scores and explains the batch, so it sees one model (looked up once).
-  SELECT array_agg(leadscore.score_lead(parsed[i], score_leads.use_ml) ORDER BY i),
-         array_agg(leadscore.explain_lead(parsed[i], 3, score_leads.use_ml) ORDER BY i)
-    INTO scores, factors
-    FROM generate_subscripts(parsed, 1) AS i;
-  PERFORM leadscore.store_scores(ARRAY(SELECT s FROM unnest(scores) AS s WHERE s.lead_id = ANY (stored)));
-
-  RETURN (SELECT coalesce(jsonb_agg(leadscore.score_result(scores[i], factors[i])
-                                    || jsonb_build_object('stored', scores[i].lead_id = ANY (stored))
-                                    ORDER BY i), '[]')
-            FROM generate_subscripts(scores, 1) AS i);
+  -- One statement scores, explains and formats the batch (score_results) and
+  -- scores the leads to store, so both see one model.
+  SELECT leadscore.score_results(parsed, score_leads.use_ml, stored),
+         ARRAY(SELECT leadscore.score_lead(p, score_leads.use_ml) FROM unnest(parsed) AS p
+                WHERE p.id = ANY (stored))
+    INTO result, scores;
+  PERFORM leadscore.store_scores(scores);
+  RETURN result;
 END
 $$;
 COMMENT ON FUNCTION leadscore.score_leads(jsonb, boolean) IS
@@ -1233,19 +1250,12 @@ $$;
 COMMENT ON FUNCTION leadscore.score_result(leadscore.lead_score, jsonb) IS
   'Formats one scored lead as returned by score_leads() and ml_inference().';
 
--- Read-only: the body is parsed once, and one statement scores and explains
--- it, so the batch sees one model.
+-- Read-only: the body is parsed once, and score_results scores, explains and
+-- formats it in one pass, so the batch sees one model.
 CREATE FUNCTION leadscore.ml_inference(leads jsonb, use_ml boolean DEFAULT NULL) RETURNS jsonb
-  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  parsed leadscore.leads[] := ARRAY(SELECT p FROM leadscore.parse_leads(leads) AS p);
-BEGIN
-  RETURN (SELECT coalesce(jsonb_agg(leadscore.score_result(leadscore.score_lead(parsed[i], ml_inference.use_ml),
-                                                           leadscore.explain_lead(parsed[i], 3, ml_inference.use_ml))
-                                    ORDER BY i), '[]')
-            FROM generate_subscripts(parsed, 1) AS i);
-END
+  SELECT leadscore.score_results(leadscore.parse_lead_array(ml_inference.leads), ml_inference.use_ml)
 $$;
 COMMENT ON FUNCTION leadscore.ml_inference(jsonb, boolean) IS
   'The seed''s /api/ml-inference, read-only: scores the given leads with the active model when use_ml is true (NULL: when leadscore.enable_ml_scoring is on), else by rules, and says why in fallback_reason.';
@@ -1718,8 +1728,10 @@ GRANT EXECUTE ON FUNCTION leadscore.current_account(),
                           leadscore.score_lead(leadscore.leads, boolean),
                           leadscore.explain_lead(leadscore.leads, int, boolean),
                           leadscore.parse_leads(jsonb),
+                          leadscore.parse_lead_array(jsonb),
                           leadscore.score_leads(jsonb, boolean),
                           leadscore.score_result(leadscore.lead_score, jsonb),
+                          leadscore.score_results(leadscore.leads[], boolean, bigint[]),
                           leadscore.ml_inference(jsonb, boolean),
                           leadscore.model_report_svg(int)
   TO authenticated, service_role;

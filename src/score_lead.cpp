@@ -9,6 +9,7 @@
 #include "core/score_scale.hpp"
 #include "pg/catalog_names.hpp"
 #include "pg/guard.hpp"
+#include "pg/lead_scoring.hpp"
 #include "pg/scoring_state.hpp"
 
 extern "C" {
@@ -21,54 +22,6 @@ using namespace leadscore;
 using namespace leadscore::pg;
 
 namespace {
-
-struct ScoreRow {
-  int64 lead_id = 0;
-  int score = 0;
-  const char* grade = "D";
-  bool has_prob = false;
-  double win_prob = 0;
-  const char* confidence = "low";
-  bool has_confidence_value = false;
-  double confidence_value = 0;
-  const char* method = "rules";
-  int model_version = 0;  // 0: none
-  // NaN: not known for this score (NULL): the relative standing, the interval,
-  // the funnel stages and the deal value.
-  double percentile = NAN;
-  double win_prob_low = NAN;
-  double win_prob_high = NAN;
-  double contact_prob = NAN;
-  double quote_prob = NAN;
-  double value_if_won = NAN;
-  double expected_value = NAN;
-};
-
-ScoreRow score_one(FunctionCallInfo fcinfo, ScoringState& state) {
-  ScoreRow row;
-  row.lead_id = state.lead.id;
-  const ServingModel* serving = wants_ml(fcinfo, 1) ? &serving_model(state) : nullptr;
-  if (serving && serving->model) {
-    Score s = serving->model->score(state.lead, state.now);
-    row.score = percent_score(s.win_prob);
-    row.has_prob = true;
-    row.win_prob = s.win_prob;
-    row.confidence = to_string(s.confidence);
-    row.has_confidence_value = true;
-    row.confidence_value = s.confidence_value;
-    row.method = "ml";
-    row.model_version = serving->version;
-    row.percentile = s.percentile;
-    row.win_prob_low = s.win_prob_low;
-    row.win_prob_high = s.win_prob_high;
-  } else {
-    row.score = score_by_rules(state.lead, state.now, rule_weights(state)).score;
-    row.percentile = rules_percentile(row.score);
-  }
-  // A model stored before percentiles existed keeps the absolute grade.
-  row.grade = std::isnan(row.percentile) ? grade_of(row.score) : grade_bands(state).grade_of(row.percentile);
-  return row;
-}
 
 // The attributes of leadscore.lead_score that form_result() fills, in order
 // (named in pg/catalog_names.hpp).
@@ -167,7 +120,7 @@ LEADSCORE_FUNCTION(score_lead) {
   ScoringState& state = scoring_state(fcinfo);
   pg_call([&] { prepare_result_type(fcinfo, state); });
   load_lead_argument(fcinfo, state);
-  ScoreRow row = score_one(fcinfo, state);
+  ScoreRow row = score_row(state, wants_ml(fcinfo, 1));
   Datum result;
   pg_call([&] { result = form_result(fcinfo, state, row); });
   return result;

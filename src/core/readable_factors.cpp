@@ -47,8 +47,11 @@ constexpr const char* kMonths[] = {"January", "February", "March",     "April", 
                                    "July",    "August",   "September", "October", "November", "December"};
 constexpr const char* kWeekdays[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
 
-// Ranks factors, picks the top few each way and sums the rest.
-PointsExplanation pick(std::vector<ReadableFactor> all, double base_points, int top_n) {
+// Ranks factors, picks the top few each way and sums the rest. Only the
+// picked factors are described (label and value): a model has dozens of
+// features with points, and formatting each one's value would cost more
+// than the whole ranking.
+PointsExplanation pick(std::vector<ReadableFactor> all, double base_points, int top_n, const Lead& lead, double now) {
   PointsExplanation out;
   out.base_points = base_points;
   out.score_points = base_points;
@@ -60,6 +63,8 @@ PointsExplanation pick(std::vector<ReadableFactor> all, double base_points, int 
     else if (f.points < 0 && static_cast<int>(out.down.size()) < top_n) out.down.push_back(std::move(f));
     else out.other_points += f.points;
   }
+  for (auto* list : {&out.up, &out.down})
+    for (auto& f : *list) describe_factor(f.feature, lead, now, &f.label, &f.value);
   return out;
 }
 
@@ -135,11 +140,10 @@ PointsExplanation model_points(const Explanation& e, const Calibrator& cal, cons
   for (const Contribution& c : e.contributions) {
     ReadableFactor f;
     f.feature = c.feature;
-    describe_factor(c.feature, lead, now, &f.label, &f.value);
     f.points = 100.0 * slope * c.value;
     if (f.points != 0) all.push_back(std::move(f));
   }
-  return pick(std::move(all), 100.0 * cal.apply(base), top_n);
+  return pick(std::move(all), 100.0 * cal.apply(base), top_n, lead, now);
 }
 
 PointsExplanation rules_points(const Explanation& e, const Lead& lead, double now, int top_n) {
@@ -152,11 +156,10 @@ PointsExplanation rules_points(const Explanation& e, const Lead& lead, double no
   for (const Contribution& c : e.contributions) {
     ReadableFactor f;
     f.feature = c.feature;
-    describe_factor(c.feature, lead, now, &f.label, &f.value);
     f.points = c.value * scale;
     if (f.points != 0) all.push_back(std::move(f));
   }
-  return pick(std::move(all), e.base_value, top_n);
+  return pick(std::move(all), e.base_value, top_n, lead, now);
 }
 
 }  // namespace leadscore

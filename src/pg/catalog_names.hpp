@@ -60,6 +60,7 @@
 #define LS_LEADS_TRADE_TAGS LS_COLUMN(leads, trade_tags, "text[]")
 #define LS_LEADS_CREATED_AT LS_COLUMN(leads, created_at, "timestamp with time zone")
 #define LS_LEADS_ATTRIBUTES LS_COLUMN(leads, attributes, "jsonb")
+#define LS_LEADS_UPDATED_AT LS_COLUMN(leads, updated_at, "timestamp with time zone")
 
 // The labelled leads training may use (a view), and whether there are enough.
 #define LS_LABELLED_LEADS LS_TABLE(labelled_leads)

@@ -1,0 +1,92 @@
+// See lead_scoring.hpp.
+#include "pg/lead_scoring.hpp"
+
+#include <cmath>
+
+#include "core/json.hpp"
+#include "core/readable_factors.hpp"
+#include "core/rules.hpp"
+#include "core/score_scale.hpp"
+
+namespace leadscore::pg {
+namespace {
+
+// Points to one decimal: the sum of shown points then matches the score
+// to rounding, without float noise such as 9.99999.
+double tenths(double v) { return std::round(v * 10.0) / 10.0 + 0.0; }
+
+void write_list(JsonWriter& w, const char* key, const std::vector<ReadableFactor>& factors) {
+  w.key(key).begin_array();
+  for (const auto& f : factors)
+    w.begin_object()
+        .key("feature").value(f.feature)
+        .key("label").value(f.label)
+        .key("value").value(f.value)
+        .key("points").value(tenths(f.points))
+        .end_object();
+  w.end_array();
+}
+
+}  // namespace
+
+ScoreRow score_row(ScoringState& state, bool ml) {
+  ScoreRow row;
+  row.lead_id = state.lead.id;
+  const ServingModel* serving = ml ? &serving_model(state) : nullptr;
+  if (serving && serving->model) {
+    Score s = serving->model->score(state.lead, state.now);
+    row.score = percent_score(s.win_prob);
+    row.has_prob = true;
+    row.win_prob = s.win_prob;
+    row.confidence = to_string(s.confidence);
+    row.has_confidence_value = true;
+    row.confidence_value = s.confidence_value;
+    row.method = "ml";
+    row.model_version = serving->version;
+    row.percentile = s.percentile;
+    row.win_prob_low = s.win_prob_low;
+    row.win_prob_high = s.win_prob_high;
+  } else {
+    row.score = score_by_rules(state.lead, state.now, rule_weights(state)).score;
+    row.percentile = rules_percentile(row.score);
+  }
+  // A model stored before percentiles existed keeps the absolute grade.
+  row.grade = std::isnan(row.percentile) ? grade_of(row.score) : grade_bands(state).grade_of(row.percentile);
+  return row;
+}
+
+LeadExplanation explain_row(ScoringState& state, bool ml, bool use_ml_given, int top_n) {
+  LeadExplanation out;
+  if (ml && serving_model(state).model) {
+    const Model& m = *state.serving.model;
+    Explanation e = m.explain(state.lead, state.now, 0);
+    out.ml = true;
+    out.model_version = state.serving.version;
+    out.score = percent_score(e.win_prob);
+    out.win_prob = e.win_prob;
+    out.points = model_points(e, m.calibrator(), state.lead, state.now, top_n);
+    return out;
+  }
+  if (!ml) {
+    out.fallback_reason = use_ml_given ? "ml_not_requested" : "flag_off";
+    out.fallback_detail = "use_ml is false, or leadscore.enable_ml_scoring is off";
+  } else {
+    out.fallback_reason = state.serving.version == 0 ? "no_active_model" : "model_unreadable";
+    out.fallback_detail = state.serving.problem;
+  }
+  RulesScore r = score_by_rules(state.lead, state.now, rule_weights(state));
+  out.score = r.score;
+  out.points = rules_points(explain_rules(r, 0), state.lead, state.now, top_n);
+  return out;
+}
+
+void write_points(JsonWriter& w, const PointsExplanation& p) {
+  w.key("base_points").value(tenths(p.base_points));
+  w.key("top_factors").begin_object();
+  write_list(w, "up", p.up);
+  write_list(w, "down", p.down);
+  w.key("other_points").value(tenths(p.other_points));
+  w.end_object();
+}
+
+}  // namespace leadscore::pg

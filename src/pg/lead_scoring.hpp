@@ -1,0 +1,58 @@
+// Scoring and explaining the lead held in a ScoringState, shared by the
+// one-lead functions (score_lead, explain_lead) and the batch one
+// (score_results), so that a lead gets the same score and the same factors
+// whichever way it is asked for.
+#pragma once
+
+#include <string>
+
+#include "core/readable_factors.hpp"
+#include "pg/scoring_state.hpp"
+
+namespace leadscore::pg {
+
+struct ScoreRow {
+  int64 lead_id = 0;
+  int score = 0;
+  const char* grade = "D";
+  bool has_prob = false;
+  double win_prob = 0;
+  const char* confidence = "low";
+  bool has_confidence_value = false;
+  double confidence_value = 0;
+  const char* method = "rules";
+  int model_version = 0;  // 0: none
+  // NaN: not known for this score (NULL): the relative standing, the interval,
+  // the funnel stages and the deal value.
+  double percentile = NAN;
+  double win_prob_low = NAN;
+  double win_prob_high = NAN;
+  double contact_prob = NAN;
+  double quote_prob = NAN;
+  double value_if_won = NAN;
+  double expected_value = NAN;
+};
+
+// state.lead scored by the serving model when ml (and one serves), else by the rules.
+ScoreRow score_row(ScoringState& state, bool ml);
+
+// Why and how state.lead's score is made up, in points.
+struct LeadExplanation {
+  bool ml = false;
+  int model_version = 0;
+  int score = 0;
+  double win_prob = 0;  // ml only
+  PointsExplanation points;
+  const char* fallback_reason = nullptr;  // rules only: why not the model
+  std::string fallback_detail;
+};
+
+// use_ml_given: the caller passed use_ml (not NULL), which names the reason
+// when ml is off ("ml_not_requested" rather than "flag_off").
+LeadExplanation explain_row(ScoringState& state, bool ml, bool use_ml_given, int top_n);
+
+// "base_points" and "top_factors" ({"up", "down", "other_points"}), as members
+// of the object being written.
+void write_points(JsonWriter& w, const PointsExplanation& p);
+
+}  // namespace leadscore::pg

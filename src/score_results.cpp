@@ -1,0 +1,156 @@
+// SQL: leadscore.score_results(leads leadscore.leads[], use_ml boolean, stored bigint[]) -> jsonb
+// The result body of ml_inference() and score_leads(): one object per lead, in
+// the array's order, each lead scored and explained in one pass with one
+// model lookup per call, and written straight to JSON text:
+//
+//   {"id", "score", "grade", "percentile", "win_prob", "win_prob_low",
+//    "win_prob_high", "confidence", "confidence_value", "method",
+//    "model_version", "base_points", "fallback_reason", "top_factors"
+//    [, "stored"]}
+//
+// Members that are NULL for a score are left out (top_factors never is);
+// "stored" is there when stored is given, true for the ids it holds. It is
+// score_result(score_lead(l), explain_lead(l, 3)) for each lead, number for
+// number: the score's floats are written as float8 output writes them (so
+// jsonb keeps the same numeric), the factors as explain_lead writes them.
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/json.hpp"
+#include "pg/guard.hpp"
+#include "pg/lead_scoring.hpp"
+#include "pg/scoring_state.hpp"
+
+extern "C" {
+#include "common/shortest_dec.h"
+#include "utils/array.h"
+#include "utils/float.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+}
+
+using namespace leadscore;
+using namespace leadscore::pg;
+
+namespace {
+
+constexpr int kTopN = 3;  // factors each way, as the RPCs have always shown
+
+// A float8 as float8out writes it (shortest exact form unless
+// extra_float_digits asks for less), as JSON: to_jsonb(float8) keeps that
+// text as a numeric, or as a string for NaN and the infinities.
+void write_float8(JsonWriter& w, double d) {
+  if (std::isnan(d)) {
+    w.value("NaN");
+    return;
+  }
+  if (std::isinf(d)) {
+    w.value(d > 0 ? "Infinity" : "-Infinity");
+    return;
+  }
+  char buf[64];
+  if (extra_float_digits > 0) {
+    double_to_shortest_decimal_buf(d, buf);
+  } else {
+    snprintf(buf, sizeof buf, "%.*g", DBL_DIG + extra_float_digits, d);
+  }
+  w.raw(buf);
+}
+
+void write_result(JsonWriter& w, const ScoreRow& s, const LeadExplanation& e, int stored) {
+  w.begin_object();
+  w.key("id").value(static_cast<long long>(s.lead_id));
+  w.key("score").value(s.score);
+  w.key("grade").value(s.grade);
+  if (!std::isnan(s.percentile)) write_float8(w.key("percentile"), s.percentile);
+  if (s.has_prob) write_float8(w.key("win_prob"), s.win_prob);
+  if (!std::isnan(s.win_prob_low)) write_float8(w.key("win_prob_low"), s.win_prob_low);
+  if (!std::isnan(s.win_prob_high)) write_float8(w.key("win_prob_high"), s.win_prob_high);
+  w.key("confidence").value(s.confidence);
+  if (s.has_confidence_value) write_float8(w.key("confidence_value"), s.confidence_value);
+  w.key("method").value(s.method);
+  if (s.model_version != 0) w.key("model_version").value(s.model_version);
+  write_points(w, e.points);
+  if (e.fallback_reason) w.key("fallback_reason").value(e.fallback_reason);
+  if (stored >= 0) w.key("stored").value(stored == 1);
+  w.end_object();
+}
+
+// Postgres side: the array's elements, and the stored ids sorted.
+void read_arguments(FunctionCallInfo fcinfo, Datum** leads, bool** lead_nulls, int* n_leads, bool* have_stored,
+                    std::vector<int64>* stored) {
+  ArrayType* arr = PG_GETARG_ARRAYTYPE_P(0);
+  int16 typlen;
+  bool typbyval;
+  char typalign;
+  get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
+  deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign, leads, lead_nulls, n_leads);
+  *have_stored = !PG_ARGISNULL(2);
+  if (*have_stored) {
+    ArrayType* ids = PG_GETARG_ARRAYTYPE_P(2);
+    Datum* values;
+    bool* nulls;
+    int n;
+    deconstruct_array(ids, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &values, &nulls, &n);
+    for (int i = 0; i < n; i++)
+      if (!nulls[i]) stored->push_back(DatumGetInt64(values[i]));
+  }
+}
+
+}  // namespace
+
+LEADSCORE_FUNCTION(score_results) {
+  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
+  ScoringState& state = scoring_state(fcinfo);
+  const bool ml = wants_ml(fcinfo, 1);
+  const bool use_ml_given = !PG_ARGISNULL(1);
+
+  Datum* leads = nullptr;
+  bool* lead_nulls = nullptr;
+  int n_leads = 0;
+  bool have_stored = false;
+  std::vector<int64> stored;
+  MemoryContext per_lead = nullptr;
+  pg_call([&] {
+    read_arguments(fcinfo, &leads, &lead_nulls, &n_leads, &have_stored, &stored);
+    per_lead = AllocSetContextCreate(CurrentMemoryContext, "leadscore score_results lead", ALLOCSET_SMALL_SIZES);
+  });
+  std::sort(stored.begin(), stored.end());
+
+  JsonWriter w;
+  w.begin_array();
+  for (int i = 0; i < n_leads; i++) {
+    if (interrupt_pending()) throw Cancelled();
+    if (lead_nulls[i]) throw InvalidInput("leads[" + std::to_string(i) + "]: must not be NULL");
+    FlatLead flat;
+    pg_call([&] {
+      MemoryContextReset(per_lead);
+      MemoryContext old = MemoryContextSwitchTo(per_lead);
+      HeapTupleHeader row = DatumGetHeapTupleHeader(leads[i]);
+      if (!state.columns_known) {
+        state.columns = lead_columns(row, fcinfo->flinfo->fn_mcxt);
+        state.columns_known = true;
+      }
+      read_lead_row(row, state.columns, &flat);
+      MemoryContextSwitchTo(old);
+    });
+    to_lead(flat, &state.lead, &state.attribute_slots);
+    ScoreRow s = score_row(state, ml);
+    LeadExplanation e = explain_row(state, ml, use_ml_given, kTopN);
+    int is_stored = have_stored ? std::binary_search(stored.begin(), stored.end(), s.lead_id) : -1;
+    write_result(w, s, e, is_stored);
+  }
+  w.end_array();
+
+  Datum result;
+  pg_call([&] {
+    MemoryContextDelete(per_lead);
+    result = DirectFunctionCall1(jsonb_in, CStringGetDatum(w.str().c_str()));
+  });
+  return result;
+}
