@@ -247,35 +247,55 @@ std::vector<Score> Model::score_batch(const std::vector<Lead>& leads, double now
   return out;
 }
 
-Explanation Model::explain(const Lead& lead, double now, int top_n) const {
+void Model::attribute(const Lead& lead, double now, Attribution* out, Score* score) const {
   if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
-  if (top_n < 0) throw InvalidInput("top_n must not be negative");
   const size_t nf = spec_.size();
-  RowBuffer row(nf);
-  spec_.encode(lead, now, row.data(), 1);
-  std::vector<double> contrib(nf, 0.0);
-  double base = 0, raw = 0;
+  RowBuffer buf(2 * nf);
+  uint8_t* row = buf.data();
+  uint8_t* novel = row + nf;
+  spec_.encode(lead, now, row, 1, novel);
+  out->sums.assign(nf, 0.0);
+  double* sums = out->sums.data();
+  double base = 0, sv = 0, sv2 = 0, ss = 0;
+  const double k = 2.0 * params_.min_samples_leaf;
   const Node* ns = forest_.nodes.data();
   const CatSet* cs = forest_.catsets.data();
   // Path attribution: each split's feature is credited with the change in the
-  // node's class-1 fraction from parent to the child the lead takes.
+  // node's class-1 fraction from parent to the child the lead takes. The
+  // leaf it ends in gives the score's statistics, summed as score() sums them.
   for (size_t t = 0; t < forest_.n_trees(); ++t) {
     uint32_t i = forest_.roots[t];
     base += ns[i].value;
     while (ns[i].kind != kLeaf) {
-      uint32_t next = goes_left(ns[i], cs, row.data()[ns[i].feature]) ? i + 1 : ns[i].right;
-      contrib[ns[i].feature] += static_cast<double>(ns[next].value) - static_cast<double>(ns[i].value);
+      const uint32_t next = goes_left(ns[i], cs, row[ns[i].feature]) ? i + 1 : ns[i].right;
+      sums[ns[i].feature] += static_cast<double>(ns[next].value) - static_cast<double>(ns[i].value);
       i = next;
     }
-    raw += ns[i].value;
+    const double v = ns[i].value;
+    const double c = ns[i].aux;
+    sv += v;
+    sv2 += v * v;
+    ss += c / (c + k);
   }
   const double T = static_cast<double>(forest_.n_trees());
+  out->n_trees = T;
+  out->base_value = base / T;
+  out->raw_prob = sv / T;
+  out->win_prob = cal_.apply(out->raw_prob);
+  if (score) *score = finish(sv, sv2, ss, novel);
+}
+
+Explanation Model::explain(const Lead& lead, double now, int top_n) const {
+  if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
+  if (top_n < 0) throw InvalidInput("top_n must not be negative");
+  Attribution a;
+  attribute(lead, now, &a);
   Explanation e;
-  e.base_value = base / T;
-  e.raw_prob = raw / T;
-  e.win_prob = cal_.apply(e.raw_prob);
-  for (size_t f = 0; f < nf; ++f)
-    if (contrib[f] != 0.0) e.contributions.push_back({spec_[f].name, contrib[f] / T});
+  e.base_value = a.base_value;
+  e.raw_prob = a.raw_prob;
+  e.win_prob = a.win_prob;
+  for (size_t f = 0; f < a.sums.size(); ++f)
+    if (a.sums[f] != 0.0) e.contributions.push_back({spec_[f].name, a.sums[f] / a.n_trees});
   rank_contributions(e, top_n);
   return e;
 }
