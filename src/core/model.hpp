@@ -108,6 +108,7 @@ struct Attribution {
   double win_prob = 0;         // calibrated, equal to Score::win_prob
   double n_trees = 0;
   std::vector<double> sums;    // one per feature; its storage is reused by the next call
+  std::vector<uint32_t> paths; // the walk's way down each tree, reused likewise
 };
 
 class Model {

@@ -178,6 +178,9 @@ PointsExplanation model_points(const Attribution& a, const FeatureSpec& spec, co
     if (x.magnitude != y.magnitude) return x.magnitude > y.magnitude;
     return x.feature < y.feature;
   });
+  const size_t room = static_cast<size_t>(std::clamp(top_n, 0, 64));
+  out.up.reserve(room);
+  out.down.reserve(room);
   for (const Factor& f : all) {
     std::vector<ReadableFactor>* list = nullptr;
     if (f.points > 0 && static_cast<int>(out.up.size()) < top_n) list = &out.up;
