@@ -13,6 +13,7 @@
 #include "core/hash.hpp"
 #include "core/model.hpp"
 #include "core/model_format.hpp"
+#include "core/readable_factors.hpp"
 
 using namespace leadscore;
 
@@ -115,6 +116,52 @@ void BM_ExplainLead(benchmark::State& st) {
   st.SetItemsProcessed(st.iterations());
 }
 BENCHMARK(BM_ExplainLead);
+
+// What explain_lead asks of the core per lead: the explanation in points
+// with three factors each way, labels and values for those only, from the
+// attribution (Model::attribute, no factor named unless listed).
+void BM_ExplainPoints(benchmark::State& st) {
+  Fixture& f = fixture();
+  Attribution a;
+  size_t i = 0;
+  for (auto _ : st) {
+    const Lead& l = f.leads[i++ % f.leads.size()];
+    f.model.attribute(l, kNow, &a);
+    benchmark::DoNotOptimize(model_points(a, f.model.spec(), f.model.calibrator(), l, kNow, 3));
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_ExplainPoints);
+
+// The same through a full Explanation (every factor named and ranked): the
+// way explain_lead went before the attribution existed.
+void BM_ExplainPointsViaExplanation(benchmark::State& st) {
+  Fixture& f = fixture();
+  size_t i = 0;
+  for (auto _ : st) {
+    const Lead& l = f.leads[i++ % f.leads.size()];
+    benchmark::DoNotOptimize(model_points(f.model.explain(l, kNow, 0), f.model.calibrator(), l, kNow, 3));
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_ExplainPointsViaExplanation);
+
+// What score_results asks per lead: the score and the explanation in points
+// from one walk of the trees.
+void BM_ScoreAndExplainPoints(benchmark::State& st) {
+  Fixture& f = fixture();
+  Attribution a;
+  Score s;
+  size_t i = 0;
+  for (auto _ : st) {
+    const Lead& l = f.leads[i++ % f.leads.size()];
+    f.model.attribute(l, kNow, &a, &s);
+    benchmark::DoNotOptimize(s);
+    benchmark::DoNotOptimize(model_points(a, f.model.spec(), f.model.calibrator(), l, kNow, 3));
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_ScoreAndExplainPoints);
 
 void BM_SerializeRoundTrip(benchmark::State& st) {
   Fixture& f = fixture();

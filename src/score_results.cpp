@@ -1,7 +1,7 @@
 // SQL: leadscore.score_results(leads leadscore.leads[], use_ml boolean, stored bigint[]) -> jsonb
 // The result body of ml_inference() and score_leads(): one object per lead, in
-// the array's order, each lead scored and explained in one pass with one
-// model lookup per call, and written straight to JSON text:
+// the array's order, each lead scored and explained in one walk of the trees
+// with one model lookup per call, and written straight to JSON text:
 //
 //   {"id", "score", "grade", "percentile", "win_prob", "win_prob_low",
 //    "win_prob_high", "confidence", "confidence_value", "method",
@@ -122,6 +122,7 @@ LEADSCORE_FUNCTION(score_results) {
   });
   std::sort(stored.begin(), stored.end());
 
+  Attribution attribution;
   JsonWriter w;
   w.begin_array();
   for (int i = 0; i < n_leads; i++) {
@@ -140,8 +141,9 @@ LEADSCORE_FUNCTION(score_results) {
       MemoryContextSwitchTo(old);
     });
     to_lead(flat, &state.lead, &state.attribute_slots);
-    ScoreRow s = score_row(state, ml);
-    LeadExplanation e = explain_row(state, ml, use_ml_given, kTopN);
+    ScoreRow s;
+    LeadExplanation e;
+    score_and_explain_row(state, ml, use_ml_given, kTopN, &attribution, &s, &e);
     int is_stored = have_stored ? std::binary_search(stored.begin(), stored.end(), s.lead_id) : -1;
     write_result(w, s, e, is_stored);
   }

@@ -462,7 +462,46 @@ inline void walk_group(const Forest::WalkNode* ws, const CatSet* ms, const uint3
   for (size_t j = 0; j < k; ++j) leaves[j] = at[j];
 }
 
+// walk_group, writing each lane's position at every level to its path
+// (stride slots per tree).
+template <size_t G>
+inline void walk_group_paths(const Forest::WalkNode* ws, const CatSet* ms, const uint32_t* roots, size_t k,
+                             int max_depth, const uint8_t* row, uint32_t* paths, size_t stride) {
+  uint32_t at[G];
+  uint32_t* path[G];
+  for (size_t j = 0; j < G; ++j) {
+    const size_t lane = std::min(j, k - 1);  // spare lanes repeat the last tree, and write its path again
+    at[j] = roots[lane];
+    path[j] = paths + lane * stride;
+    path[j][0] = at[j];
+  }
+  for (int level = 0; level < max_depth; ++level) {
+    uint32_t moved = 0;
+#pragma GCC unroll 8
+    for (size_t j = 0; j < G; ++j) {
+      const Forest::WalkNode w = ws[at[j]];
+      const uint32_t b = row[w.feature];
+      const uint32_t right = ~static_cast<uint32_t>(ms[w.mask].bits[b >> 6] >> (b & 63)) & 1u;
+      const uint32_t next = w.child + right;
+      moved |= next ^ at[j];
+      at[j] = next;
+      path[j][level + 1] = next;
+    }
+    if (!moved) break;
+  }
+}
+
 }  // namespace
+
+void Forest::walk_paths(const uint8_t* row, uint32_t* paths) const {
+  const WalkNode* ws = walk.data();
+  const CatSet* ms = masks.data();
+  const size_t T = roots.size(), stride = static_cast<size_t>(max_depth) + 1;
+  size_t g = 0;
+  for (; g + 8 <= T; g += 8) walk_group_paths<8>(ws, ms, &walk_roots[g], 8, max_depth, row, paths + g * stride, stride);
+  for (; g < T; g += 2)
+    walk_group_paths<2>(ws, ms, &walk_roots[g], std::min<size_t>(2, T - g), max_depth, row, paths + g * stride, stride);
+}
 
 void Forest::walk_trees(const uint8_t* row, uint32_t* leaves) const {
   const WalkNode* ws = walk.data();

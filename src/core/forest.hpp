@@ -131,6 +131,13 @@ class Forest {
   // a single lead also gets overlapping memory reads; leaves has n_trees()
   // slots and receives walk positions.
   void walk_trees(const uint8_t* row, uint32_t* leaves) const;
+
+  // The same walk, keeping the way down: paths has n_trees() x (max_depth +
+  // 1) slots, tree t's from t * (max_depth + 1), and receives the walk
+  // position at each level from the root on. Once a tree's walk has reached
+  // its leaf the next slot repeats the leaf; later slots may be unwritten.
+  // Only for a compact walk (walk_compact).
+  void walk_paths(const uint8_t* row, uint32_t* paths) const;
 };
 
 // Grow the forest. Trees are seeded by index, so the result does not depend on

@@ -247,35 +247,75 @@ std::vector<Score> Model::score_batch(const std::vector<Lead>& leads, double now
   return out;
 }
 
+void Model::attribute(const Lead& lead, double now, Attribution* out, Score* score) const {
+  if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
+  const size_t nf = spec_.size(), T = forest_.n_trees();
+  RowBuffer buf(2 * nf);
+  uint8_t* row = buf.data();
+  uint8_t* novel = row + nf;
+  spec_.encode(lead, now, row, 1, novel);
+  out->sums.assign(nf, 0.0);
+  double* sums = out->sums.data();
+  double base = 0, sv = 0, sv2 = 0, ss = 0;
+  // Path attribution: each split's feature is credited with the change in the
+  // node's class-1 fraction from parent to the child the lead takes, tree
+  // after tree and down each path, the order every sum has always had. The
+  // leaf gives the score's statistics, summed as score() sums them.
+  if (forest_.walk_compact) {
+    // The trees walked in lockstep as scoring walks them, the ways down kept
+    // and credited afterwards in that order.
+    const size_t stride = static_cast<size_t>(forest_.max_depth) + 1;
+    out->paths.resize(T * stride);
+    forest_.walk_paths(row, out->paths.data());
+    const Forest::WalkNode* ws = forest_.walk.data();
+    const double* value = leaf_value_.data();
+    for (size_t t = 0; t < T; ++t) {
+      const uint32_t* path = out->paths.data() + t * stride;
+      base += value[path[0]];
+      size_t l = 0;
+      for (; l + 1 < stride && path[l + 1] != path[l]; ++l) sums[ws[path[l]].feature] += value[path[l + 1]] - value[path[l]];
+      const double v = value[path[l]];
+      sv += v;
+      sv2 += v * v;
+      ss += leaf_support_[path[l]];
+    }
+  } else {
+    const Node* ns = forest_.nodes.data();
+    const CatSet* cs = forest_.catsets.data();
+    for (size_t t = 0; t < T; ++t) {
+      uint32_t i = forest_.roots[t];
+      base += ns[i].value;
+      while (ns[i].kind != kLeaf) {
+        const uint32_t next = goes_left(ns[i], cs, row[ns[i].feature]) ? i + 1 : ns[i].right;
+        sums[ns[i].feature] += static_cast<double>(ns[next].value) - static_cast<double>(ns[i].value);
+        i = next;
+      }
+      const uint32_t w = forest_.node_walk[i];
+      const double v = leaf_value_[w];
+      sv += v;
+      sv2 += v * v;
+      ss += leaf_support_[w];
+    }
+  }
+  const double Td = static_cast<double>(T);
+  out->n_trees = Td;
+  out->base_value = base / Td;
+  out->raw_prob = sv / Td;
+  out->win_prob = cal_.apply(out->raw_prob);
+  if (score) *score = finish(sv, sv2, ss, novel);
+}
+
 Explanation Model::explain(const Lead& lead, double now, int top_n) const {
   if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
   if (top_n < 0) throw InvalidInput("top_n must not be negative");
-  const size_t nf = spec_.size();
-  RowBuffer row(nf);
-  spec_.encode(lead, now, row.data(), 1);
-  std::vector<double> contrib(nf, 0.0);
-  double base = 0, raw = 0;
-  const Node* ns = forest_.nodes.data();
-  const CatSet* cs = forest_.catsets.data();
-  // Path attribution: each split's feature is credited with the change in the
-  // node's class-1 fraction from parent to the child the lead takes.
-  for (size_t t = 0; t < forest_.n_trees(); ++t) {
-    uint32_t i = forest_.roots[t];
-    base += ns[i].value;
-    while (ns[i].kind != kLeaf) {
-      uint32_t next = goes_left(ns[i], cs, row.data()[ns[i].feature]) ? i + 1 : ns[i].right;
-      contrib[ns[i].feature] += static_cast<double>(ns[next].value) - static_cast<double>(ns[i].value);
-      i = next;
-    }
-    raw += ns[i].value;
-  }
-  const double T = static_cast<double>(forest_.n_trees());
+  Attribution a;
+  attribute(lead, now, &a);
   Explanation e;
-  e.base_value = base / T;
-  e.raw_prob = raw / T;
-  e.win_prob = cal_.apply(e.raw_prob);
-  for (size_t f = 0; f < nf; ++f)
-    if (contrib[f] != 0.0) e.contributions.push_back({spec_[f].name, contrib[f] / T});
+  e.base_value = a.base_value;
+  e.raw_prob = a.raw_prob;
+  e.win_prob = a.win_prob;
+  for (size_t f = 0; f < a.sums.size(); ++f)
+    if (a.sums[f] != 0.0) e.contributions.push_back({spec_[f].name, a.sums[f] / a.n_trees});
   rank_contributions(e, top_n);
   return e;
 }

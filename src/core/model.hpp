@@ -96,6 +96,21 @@ struct Score {
   double uncertainty = 1;  // 1 - agreement x support x familiarity, in [0, 1]
 };
 
+// A lead's path attribution before any ranking or naming: per feature (as
+// numbered in the spec), the sum over trees of the changes in the node's
+// class-1 fraction credited to it; divided by n_trees it is the feature's
+// contribution. What Model::explain() names and ranks, and what
+// model_points() (readable_factors.hpp) turns into points without naming
+// the factors it does not show.
+struct Attribution {
+  double base_value = 0;       // mean raw probability of the tree roots
+  double raw_prob = 0;         // equal to Score::raw_prob
+  double win_prob = 0;         // calibrated, equal to Score::win_prob
+  double n_trees = 0;
+  std::vector<double> sums;    // one per feature; its storage is reused by the next call
+  std::vector<uint32_t> paths; // the walk's way down each tree, reused likewise
+};
+
 class Model {
  public:
   Model() = default;
@@ -115,6 +130,11 @@ class Model {
 
   // Per-feature path attribution that adds up, with base_value, to raw_prob.
   Explanation explain(const Lead& lead, double now, int top_n) const;
+
+  // The attribution explain() ranks, in one walk of the trees; with score,
+  // also the lead's score, equal to score() (the walk reaches the same
+  // leaves), so a caller that needs both walks once.
+  void attribute(const Lead& lead, double now, Attribution* out, Score* score = nullptr) const;
 
   const FeatureSpec& spec() const { return spec_; }
   const Forest& forest() const { return forest_; }

@@ -68,6 +68,15 @@ PointsExplanation pick(std::vector<ReadableFactor> all, double base_points, int 
   return out;
 }
 
+// 100 x this turns a raw attribution into points: the calibration map's
+// secant slope between base and raw (its slope at raw when they meet).
+double points_slope(const Calibrator& cal, double base, double raw) {
+  if (std::fabs(raw - base) > 1e-9) return (cal.apply(raw) - cal.apply(base)) / (raw - base);
+  const double h = 1e-4;
+  return (cal.apply(std::min(1.0, raw + h)) - cal.apply(std::max(0.0, raw - h))) /
+         (std::min(1.0, raw + h) - std::max(0.0, raw - h));
+}
+
 }  // namespace
 
 void describe_factor(const std::string& feature, const Lead& lead, double now, std::string* label, std::string* value) {
@@ -127,15 +136,7 @@ void describe_factor(const std::string& feature, const Lead& lead, double now, s
 }
 
 PointsExplanation model_points(const Explanation& e, const Calibrator& cal, const Lead& lead, double now, int top_n) {
-  const double base = e.base_value, raw = e.raw_prob;
-  double slope;
-  if (std::fabs(raw - base) > 1e-9) {
-    slope = (cal.apply(raw) - cal.apply(base)) / (raw - base);
-  } else {
-    const double h = 1e-4;
-    slope = (cal.apply(std::min(1.0, raw + h)) - cal.apply(std::max(0.0, raw - h))) /
-            (std::min(1.0, raw + h) - std::max(0.0, raw - h));
-  }
+  const double slope = points_slope(cal, e.base_value, e.raw_prob);
   std::vector<ReadableFactor> all;
   for (const Contribution& c : e.contributions) {
     ReadableFactor f;
@@ -143,7 +144,58 @@ PointsExplanation model_points(const Explanation& e, const Calibrator& cal, cons
     f.points = 100.0 * slope * c.value;
     if (f.points != 0) all.push_back(std::move(f));
   }
-  return pick(std::move(all), 100.0 * cal.apply(base), top_n, lead, now);
+  return pick(std::move(all), 100.0 * cal.apply(e.base_value), top_n, lead, now);
+}
+
+PointsExplanation model_points(const Attribution& a, const FeatureSpec& spec, const Calibrator& cal, const Lead& lead,
+                               double now, int top_n) {
+  // The order the other overload reaches with two stable sorts (contributions
+  // by |value| in feature order, then factors by |points|) is |points|, then
+  // |value|, then feature number; one sort of plain numbers gives it, and the
+  // unlisted points are summed in that order, so other_points is the same
+  // to the last bit.
+  struct Factor {
+    double points, magnitude;
+    size_t feature;
+  };
+  std::vector<Factor> all;
+  all.reserve(a.sums.size());
+  const double slope = points_slope(cal, a.base_value, a.raw_prob);
+  PointsExplanation out;
+  out.base_points = 100.0 * cal.apply(a.base_value);
+  out.score_points = out.base_points;
+  for (size_t f = 0; f < a.sums.size(); ++f) {
+    if (a.sums[f] == 0.0) continue;
+    const double value = a.sums[f] / a.n_trees;
+    const double points = 100.0 * slope * value;
+    if (points == 0) continue;
+    all.push_back({points, std::fabs(value), f});
+    out.score_points += points;
+  }
+  std::sort(all.begin(), all.end(), [](const Factor& x, const Factor& y) {
+    const double px = std::fabs(x.points), py = std::fabs(y.points);
+    if (px != py) return px > py;
+    if (x.magnitude != y.magnitude) return x.magnitude > y.magnitude;
+    return x.feature < y.feature;
+  });
+  const size_t room = static_cast<size_t>(std::clamp(top_n, 0, 64));
+  out.up.reserve(room);
+  out.down.reserve(room);
+  for (const Factor& f : all) {
+    std::vector<ReadableFactor>* list = nullptr;
+    if (f.points > 0 && static_cast<int>(out.up.size()) < top_n) list = &out.up;
+    else if (f.points < 0 && static_cast<int>(out.down.size()) < top_n) list = &out.down;
+    if (!list) {
+      out.other_points += f.points;
+      continue;
+    }
+    ReadableFactor r;
+    r.feature = spec[f.feature].name;
+    r.points = f.points;
+    describe_factor(r.feature, lead, now, &r.label, &r.value);
+    list->push_back(std::move(r));
+  }
+  return out;
 }
 
 PointsExplanation rules_points(const Explanation& e, const Lead& lead, double now, int top_n) {

@@ -37,6 +37,7 @@
 #include "core/calibration.hpp"
 #include "core/explanation.hpp"
 #include "core/lead.hpp"
+#include "core/model.hpp"
 
 namespace leadscore {
 
@@ -60,6 +61,12 @@ void describe_factor(const std::string& feature, const Lead& lead, double now, s
 
 // A model's explanation in points (see the top of this file).
 PointsExplanation model_points(const Explanation& e, const Calibrator& cal, const Lead& lead, double now, int top_n);
+
+// The same from the attribution alone (Model::attribute), factor for factor
+// and number for number, without naming the factors it does not list: what
+// the SQL functions use, where explaining is on every lead's path.
+PointsExplanation model_points(const Attribution& a, const FeatureSpec& spec, const Calibrator& cal, const Lead& lead,
+                               double now, int top_n);
 
 // A rules score's explanation in points: e from explain_rules (all its terms).
 PointsExplanation rules_points(const Explanation& e, const Lead& lead, double now, int top_n);

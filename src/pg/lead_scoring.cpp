@@ -27,6 +27,36 @@ void write_list(JsonWriter& w, const char* key, const std::vector<ReadableFactor
   w.end_array();
 }
 
+void fill_ml_row(const Score& s, const ServingModel& serving, ScoreRow* row) {
+  row->score = percent_score(s.win_prob);
+  row->has_prob = true;
+  row->win_prob = s.win_prob;
+  row->confidence = to_string(s.confidence);
+  row->has_confidence_value = true;
+  row->confidence_value = s.confidence_value;
+  row->method = "ml";
+  row->model_version = serving.version;
+  row->percentile = s.percentile;
+  row->win_prob_low = s.win_prob_low;
+  row->win_prob_high = s.win_prob_high;
+}
+
+// A model stored before percentiles existed keeps the absolute grade.
+const char* grade_for(ScoringState& state, const ScoreRow& row) {
+  return std::isnan(row.percentile) ? grade_of(row.score) : grade_bands(state).grade_of(row.percentile);
+}
+
+LeadExplanation ml_explanation(ScoringState& state, const Attribution& a, int top_n) {
+  const Model& m = *state.serving.model;
+  LeadExplanation out;
+  out.ml = true;
+  out.model_version = state.serving.version;
+  out.score = percent_score(a.win_prob);
+  out.win_prob = a.win_prob;
+  out.points = model_points(a, m.spec(), m.calibrator(), state.lead, state.now, top_n);
+  return out;
+}
+
 }  // namespace
 
 ScoreRow score_row(ScoringState& state, bool ml) {
@@ -34,39 +64,22 @@ ScoreRow score_row(ScoringState& state, bool ml) {
   row.lead_id = state.lead.id;
   const ServingModel* serving = ml ? &serving_model(state) : nullptr;
   if (serving && serving->model) {
-    Score s = serving->model->score(state.lead, state.now);
-    row.score = percent_score(s.win_prob);
-    row.has_prob = true;
-    row.win_prob = s.win_prob;
-    row.confidence = to_string(s.confidence);
-    row.has_confidence_value = true;
-    row.confidence_value = s.confidence_value;
-    row.method = "ml";
-    row.model_version = serving->version;
-    row.percentile = s.percentile;
-    row.win_prob_low = s.win_prob_low;
-    row.win_prob_high = s.win_prob_high;
+    fill_ml_row(serving->model->score(state.lead, state.now), *serving, &row);
   } else {
     row.score = score_by_rules(state.lead, state.now, rule_weights(state)).score;
     row.percentile = rules_percentile(row.score);
   }
-  // A model stored before percentiles existed keeps the absolute grade.
-  row.grade = std::isnan(row.percentile) ? grade_of(row.score) : grade_bands(state).grade_of(row.percentile);
+  row.grade = grade_for(state, row);
   return row;
 }
 
 LeadExplanation explain_row(ScoringState& state, bool ml, bool use_ml_given, int top_n) {
-  LeadExplanation out;
   if (ml && serving_model(state).model) {
-    const Model& m = *state.serving.model;
-    Explanation e = m.explain(state.lead, state.now, 0);
-    out.ml = true;
-    out.model_version = state.serving.version;
-    out.score = percent_score(e.win_prob);
-    out.win_prob = e.win_prob;
-    out.points = model_points(e, m.calibrator(), state.lead, state.now, top_n);
-    return out;
+    Attribution a;
+    state.serving.model->attribute(state.lead, state.now, &a);
+    return ml_explanation(state, a, top_n);
   }
+  LeadExplanation out;
   if (!ml) {
     out.fallback_reason = use_ml_given ? "ml_not_requested" : "flag_off";
     out.fallback_detail = "use_ml is false, or leadscore.enable_ml_scoring is off";
@@ -78,6 +91,22 @@ LeadExplanation explain_row(ScoringState& state, bool ml, bool use_ml_given, int
   out.score = r.score;
   out.points = rules_points(explain_rules(r, 0), state.lead, state.now, top_n);
   return out;
+}
+
+void score_and_explain_row(ScoringState& state, bool ml, bool use_ml_given, int top_n, Attribution* scratch,
+                           ScoreRow* score, LeadExplanation* explanation) {
+  if (ml && serving_model(state).model) {
+    Score s;
+    state.serving.model->attribute(state.lead, state.now, scratch, &s);
+    *score = ScoreRow();
+    score->lead_id = state.lead.id;
+    fill_ml_row(s, state.serving, score);
+    score->grade = grade_for(state, *score);
+    *explanation = ml_explanation(state, *scratch, top_n);
+    return;
+  }
+  *score = score_row(state, ml);
+  *explanation = explain_row(state, ml, use_ml_given, top_n);
 }
 
 void write_points(JsonWriter& w, const PointsExplanation& p) {

@@ -51,6 +51,12 @@ struct LeadExplanation {
 // when ml is off ("ml_not_requested" rather than "flag_off").
 LeadExplanation explain_row(ScoringState& state, bool ml, bool use_ml_given, int top_n);
 
+// Both of the above for state.lead, equal to them, with one walk of the
+// trees when the model scores (score_results needs both for every lead).
+// scratch holds the attribution between calls.
+void score_and_explain_row(ScoringState& state, bool ml, bool use_ml_given, int top_n, Attribution* scratch,
+                           ScoreRow* score, LeadExplanation* explanation);
+
 // "base_points" and "top_factors" ({"up", "down", "other_points"}), as members
 // of the object being written.
 void write_points(JsonWriter& w, const PointsExplanation& p);
