@@ -463,7 +463,8 @@ BEGIN
         -- direction overrides) must not reach a log or a screen as it is.
         RAISE EXCEPTION '%: attribute key "%" is not allowed: keys have 1 to 64 characters, letters, digits, space, _ . - (not starting with space, . or -)',
           where_, (SELECT string_agg(CASE WHEN c ~ '^[ -~]$' THEN c
-                                          ELSE format('\u%s', lpad(to_hex(ascii(c)), 4, '0')) END, '' ORDER BY n)
+                                          ELSE format('\u%s', lpad(to_hex(ascii(c)), greatest(4, length(to_hex(ascii(c)))), '0')) END,
+                                          '' ORDER BY n)
                      FROM regexp_split_to_table(left(k, 80), '') WITH ORDINALITY AS t(c, n))
           USING ERRCODE = 'invalid_parameter_value';
       END IF;

@@ -73,7 +73,8 @@ COMMENT ON TYPE leadscore.lead_score IS
 -- Settings, as SQL reads them
 ---------------------------------------------------------------------------
 -- Settings are defined by the library (src/pg/gucs.cpp); calling one of these
--- loads it first, so the value is the setting's, never an undefined placeholder.
+-- loads it first, so the value is the setting's, never unchecked text that
+-- PostgreSQL keeps for a custom setting no library has defined yet.
 
 CREATE FUNCTION leadscore.feedback_enabled() RETURNS boolean
   LANGUAGE c STABLE PARALLEL SAFE
@@ -1068,7 +1069,8 @@ BEGIN
         -- direction overrides) must not reach a log or a screen as it is.
         RAISE EXCEPTION '%: attribute key "%" is not allowed: keys have 1 to 64 characters, letters, digits, space, _ . - (not starting with space, . or -)',
           where_, (SELECT string_agg(CASE WHEN c ~ '^[ -~]$' THEN c
-                                          ELSE format('\u%s', lpad(to_hex(ascii(c)), 4, '0')) END, '' ORDER BY n)
+                                          ELSE format('\u%s', lpad(to_hex(ascii(c)), greatest(4, length(to_hex(ascii(c)))), '0')) END,
+                                          '' ORDER BY n)
                      FROM regexp_split_to_table(left(k, 80), '') WITH ORDINALITY AS t(c, n))
           USING ERRCODE = 'invalid_parameter_value';
       END IF;

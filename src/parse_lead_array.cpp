@@ -80,10 +80,9 @@ bool key_allowed(const char* k, int len) {
   return true;
 }
 
-// The key's first 80 characters as printable ASCII: others as \uXXXX, XXXX
-// being lpad(to_hex(code point), 4, '0') as parse_leads writes it (which
-// keeps the first four hex digits of a code point above U+FFFF). An empty
-// key splits into one empty character, whose ascii() is 0.
+// The key's first 80 characters as printable ASCII, any other character as
+// "\u" and its code point in hex, at least four digits, as parse_leads writes
+// it. An empty key splits into one empty character, whose ascii() is 0.
 char* key_echo(const char* k, int len) {
   StringInfoData out;
   initStringInfo(&out);
@@ -102,7 +101,7 @@ char* key_echo(const char* k, int len) {
       int h = static_cast<int>(strlen(hex));
       appendStringInfoString(&out, "\\u");
       for (int i = h; i < 4; i++) appendStringInfoChar(&out, '0');
-      appendBinaryStringInfo(&out, hex, h < 4 ? h : 4);
+      appendBinaryStringInfo(&out, hex, h);
     }
     p += l;
   }

@@ -1,6 +1,6 @@
 // SQL: leadscore.settings() -> jsonb — every leadscore.* setting as the session
-// sees it. Calling it loads the library, so every setting is defined (never an
-// undefined placeholder) when SQL reads it.
+// sees it. Calling it loads the library, so every setting is defined (never a
+// custom setting that PostgreSQL keeps as unchecked text) when SQL reads it.
 #include "pg/guard.hpp"
 #include "pg/gucs.hpp"
 

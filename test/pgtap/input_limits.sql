@@ -5,7 +5,7 @@
 -- a future created_at kept a lead out of training for good.
 BEGIN;
 \ir fixture.psql
-SELECT plan(13);
+SELECT plan(14);
 
 SELECT pg_temp.act_as('service_role');
 
@@ -32,7 +32,10 @@ SELECT throws_ok($$SELECT leadscore.parse_leads('[{"id": 7, "<img src=x onerror=
   'markup is not a key');
 SELECT throws_ok(E'SELECT leadscore.parse_leads(''[{"id": 7, "a\\u001b[31m\\u202eb": 1}]'')',
   '22023', 'leads[0] (id 7): attribute key "a\u001b[31m\u202eb" is not allowed: keys have 1 to 64 characters, letters, digits, space, _ . - (not starting with space, . or -)',
-  'escape sequences and direction overrides are refused and echoed as \uXXXX, never as they are');
+  'escape sequences and direction overrides are refused and echoed as \u and hex digits, never as they are');
+SELECT throws_ok(E'SELECT leadscore.parse_leads(''[{"id": 7, "a\\ud83d\\ude00": 1}]'')',
+  '22023', 'leads[0] (id 7): attribute key "a\u1f600" is not allowed: keys have 1 to 64 characters, letters, digits, space, _ . - (not starting with space, . or -)',
+  'a character beyond U+FFFF is echoed with all its hex digits');
 SELECT is((SELECT attributes FROM leadscore.parse_leads('[{"id": 1, "Lead Source": "web", "total.visits-2": 3, "_x": true}]')),
   '{"Lead Source": "web", "total.visits-2": 3, "_x": true}'::jsonb, 'ordinary keys (spaces, dots, dashes) pass');
 SELECT throws_ok(format($$SELECT leadscore.parse_leads('[{"id": 1, "note": "%s"}]')$$, repeat('x', 1001)),
