@@ -45,5 +45,23 @@ int main(int argc, char** argv) {
     std::ofstream(std::string(argv[1]) + "/format" + std::to_string(kFormatVersion) + "-" + names[k],
                   std::ios::binary) << blob;
   }
+  // A funnel model: stages, a pending quote and deal values beside the label.
+  std::vector<Outcome> outcomes;
+  for (size_t i = 0; i < leads.size(); ++i) {
+    Outcome o;
+    o.stage = y[i] ? kStageWon : static_cast<uint8_t>(rng.below(3));
+    o.win_known = !(o.stage == kStageQuoted && i % 5 == 0);
+    if (o.stage >= kStageQuoted) o.deal_value = 5000.0 + 100.0 * rng.below(200);
+    outcomes.push_back(o);
+  }
+  TrainParams p;
+  p.n_trees = 3;
+  p.max_depth = 4;
+  p.min_samples_leaf = 10;
+  p.min_category_count = 1;
+  p.min_banded_leads = 20;
+  p.value_trees = 2;
+  std::ofstream(std::string(argv[1]) + "/format" + std::to_string(kFormatVersion) + "-funnel.bin", std::ios::binary)
+      << serialize(train(leads, outcomes, p, 1.7e9));
   return 0;
 }

@@ -1243,6 +1243,8 @@ AS $$
   SELECT jsonb_strip_nulls(jsonb_build_object(
            'id', s.lead_id, 'score', s.score, 'grade', s.grade, 'percentile', s.percentile,
            'win_prob', s.win_prob, 'win_prob_low', s.win_prob_low, 'win_prob_high', s.win_prob_high,
+           'contact_prob', s.contact_prob, 'quote_prob', s.quote_prob,
+           'value_if_won', s.value_if_won, 'expected_value', s.expected_value,
            'confidence', s.confidence, 'confidence_value', s.confidence_value,
            'method', s.method, 'model_version', s.model_version,
            'base_points', factors -> 'base_points',

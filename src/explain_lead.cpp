@@ -10,6 +10,7 @@
 // score_leads() and ml_inference() return top_factors as they are here.
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "core/errors.hpp"
 #include "core/json.hpp"
@@ -38,6 +39,12 @@ std::string explanation_json(const ScoringState& state, const LeadExplanation& e
     w.key("model_version").null();
   w.key("score").value(e.score);
   if (e.ml) w.key("win_prob").value(e.win_prob);
+  const std::pair<const char*, double> funnel[] = {{"contact_prob", e.contact_prob},
+                                                   {"quote_prob", e.quote_prob},
+                                                   {"value_if_won", e.value_if_won},
+                                                   {"expected_value", e.expected_value}};
+  for (const auto& [name, v] : funnel)
+    if (!std::isnan(v)) w.key(name).value(v);
   write_points(w, e.points);
   if (e.fallback_reason) {
     w.key("fallback_reason").value(e.fallback_reason);

@@ -71,6 +71,10 @@ void write_result(JsonWriter& w, const ScoreRow& s, const LeadExplanation& e, in
   if (s.has_prob) write_float8(w.key("win_prob"), s.win_prob);
   if (!std::isnan(s.win_prob_low)) write_float8(w.key("win_prob_low"), s.win_prob_low);
   if (!std::isnan(s.win_prob_high)) write_float8(w.key("win_prob_high"), s.win_prob_high);
+  if (!std::isnan(s.contact_prob)) write_float8(w.key("contact_prob"), s.contact_prob);
+  if (!std::isnan(s.quote_prob)) write_float8(w.key("quote_prob"), s.quote_prob);
+  if (!std::isnan(s.value_if_won)) write_float8(w.key("value_if_won"), s.value_if_won);
+  if (!std::isnan(s.expected_value)) write_float8(w.key("expected_value"), s.expected_value);
   w.key("confidence").value(s.confidence);
   if (s.has_confidence_value) write_float8(w.key("confidence_value"), s.confidence_value);
   w.key("method").value(s.method);

@@ -116,11 +116,12 @@ Arguments read_arguments(FunctionCallInfo fcinfo) {
 // Postgres side: whether there is enough to train on (leadscore.training_readiness(),
 // the one place that counts the trainable leads and holds the default
 // min_feedback), with the counts of each class; raises its reason otherwise.
-void check_readiness(const Arguments& a, int64* won, int64* lost) {
+void check_readiness(const Arguments& a, int64* won, int64* lost, int64* pending) {
   // Plain Postgres style (palloc'd strings): this runs before any C++ object exists.
   const char* fields =
       "SELECT (r OPERATOR(pg_catalog.->>) 'ready')::pg_catalog.bool, r OPERATOR(pg_catalog.->>) 'reason',"
-      "       (r OPERATOR(pg_catalog.->>) 'won')::pg_catalog.int8, (r OPERATOR(pg_catalog.->>) 'lost')::pg_catalog.int8";
+      "       (r OPERATOR(pg_catalog.->>) 'won')::pg_catalog.int8, (r OPERATOR(pg_catalog.->>) 'lost')::pg_catalog.int8,"
+      "       pg_catalog.coalesce((r OPERATOR(pg_catalog.->>) 'pending')::pg_catalog.int8, 0)";
   const char* sql = !a.min_feedback_given
                         ? psprintf("%s FROM " LS_TRAINING_READINESS "() r", fields)
                         : psprintf("%s FROM " LS_TRAINING_READINESS "(%d) r", fields, a.min_feedback);
@@ -137,6 +138,7 @@ void check_readiness(const Arguments& a, int64* won, int64* lost) {
                             "SELECT leadscore.training_readiness() gives the counts.")));
   *won = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull));
   *lost = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 4, &isnull));
+  *pending = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 5, &isnull));
   SPI_finish();
 }
 
@@ -146,6 +148,7 @@ struct Request {
   Arguments args;
   int64 won;
   int64 lost;
+  int64 pending;  // rated leads whose win is not known yet: they train the contact and quote stages
   double now;  // the transaction's start, in seconds since the Unix epoch
 };
 
@@ -154,7 +157,7 @@ struct Request {
 Request read_request(FunctionCallInfo fcinfo) {
   Request r{};
   r.args = read_arguments(fcinfo);
-  check_readiness(r.args, &r.won, &r.lost);
+  check_readiness(r.args, &r.won, &r.lost, &r.pending);
   timestamptz_to_epoch(GetCurrentTransactionStartTimestamp(), &r.now);
   return r;
 }
@@ -162,10 +165,33 @@ Request read_request(FunctionCallInfo fcinfo) {
 struct LabelledBatch {
   int n;
   int64* ids;
-  bool* won;
+  Outcome* outcomes;
   FlatLead* leads;  // read only where wanted[i]
   bool* wanted;
 };
+
+// A rated lead's outcome from its row of labelled_leads (win_label, best
+// rating, deal value: columns 2, 4 and 5). The stage follows the best
+// rating, in the rating enum's order; a lead labelled won is won whatever
+// rating said so (rating_labels may map another rating to won), and one
+// without a label is pending. Plain data: no destructor to skip.
+Outcome read_outcome(HeapTuple t, TupleDesc desc) {
+  Outcome o;
+  bool win_null, rating_null, value_null;
+  const bool won = DatumGetBool(SPI_getbinval(t, desc, 2, &win_null));
+  const Datum rating = SPI_getbinval(t, desc, 4, &rating_null);
+  const Datum value = SPI_getbinval(t, desc, 5, &value_null);
+  const char* r = rating_null ? "" : TextDatumGetCString(rating);
+  o.stage = strcmp(r, "won") == 0             ? kStageWon
+            : strcmp(r, "quoted") == 0        ? kStageQuoted
+            : strcmp(r, "not_qualified") == 0 ? kStageContacted
+                                              : kStageNone;
+  if (!win_null && won) o.stage = kStageWon;
+  if (!win_null && !won && o.stage == kStageWon) o.stage = kStageQuoted;
+  o.win_known = !win_null;
+  o.deal_value = value_null ? NAN : DatumGetFloat8(value);
+  return o;
+}
 
 // Streams the trainable labelled leads from a cursor, batch by batch, and
 // hands each one the caller wants (want(id), asked before the row is read)
@@ -187,7 +213,8 @@ void stream_labelled_leads(int64 eligible, int limit, uint64_t seed, Want&& want
                                        ", '%lld'::pg_catalog.int8), ll." LS_LABELLED_LEADS_LEAD_ID " LIMIT %d",
                                        static_cast<long long>(seed), limit);
     const char* sql = psprintf("SELECT ll." LS_LABELLED_LEADS_LEAD ", ll." LS_LABELLED_LEADS_WIN_LABEL
-                               ", ll." LS_LABELLED_LEADS_LEAD_ID
+                               ", ll." LS_LABELLED_LEADS_LEAD_ID ", ll." LS_LABELLED_LEADS_BEST_RATING
+                               "::pg_catalog.text, ll." LS_LABELLED_LEADS_DEAL_VALUE "::pg_catalog.float8"
                                " FROM " LS_LABELLED_LEADS " ll WHERE ll." LS_LABELLED_LEADS_TRAINABLE " %s",
                                order);
     SPI_connect();
@@ -205,14 +232,14 @@ void stream_labelled_leads(int64 eligible, int limit, uint64_t seed, Want&& want
       MemoryContext old = MemoryContextSwitchTo(batch_context);
       batch.n = static_cast<int>(SPI_processed);
       batch.ids = static_cast<int64*>(palloc(sizeof(int64) * (batch.n + 1)));
-      batch.won = static_cast<bool*>(palloc(sizeof(bool) * (batch.n + 1)));
+      batch.outcomes = static_cast<Outcome*>(palloc(sizeof(Outcome) * (batch.n + 1)));
       batch.wanted = static_cast<bool*>(palloc(sizeof(bool) * (batch.n + 1)));
       batch.leads = static_cast<FlatLead*>(palloc(sizeof(FlatLead) * (batch.n + 1)));
       for (int i = 0; i < batch.n; i++) {
         bool isnull;
         HeapTuple t = SPI_tuptable->vals[i];
         batch.ids[i] = DatumGetInt64(SPI_getbinval(t, SPI_tuptable->tupdesc, 3, &isnull));
-        batch.won[i] = DatumGetBool(SPI_getbinval(t, SPI_tuptable->tupdesc, 2, &isnull));
+        batch.outcomes[i] = read_outcome(t, SPI_tuptable->tupdesc);
         // want() is plain arithmetic on the id: it can neither throw nor call Postgres.
         batch.wanted[i] = want(static_cast<int64_t>(batch.ids[i]));
         if (!batch.wanted[i]) continue;
@@ -225,7 +252,7 @@ void stream_labelled_leads(int64 eligible, int limit, uint64_t seed, Want&& want
     for (int i = 0; i < batch.n; i++) {
       if (!batch.wanted[i]) continue;
       to_lead(batch.leads[i], &lead, &slots);
-      use(lead, batch.won[i]);
+      use(lead, batch.outcomes[i]);
     }
     if (interrupt_pending()) throw Cancelled();
     int n = batch.n;
@@ -257,17 +284,17 @@ Loaded load_labelled_leads(const TrainParams& params, int64 eligible, double now
   const int limit = params.max_training_leads;
   SpecSample sample(params);
   stream_labelled_leads(eligible, limit, params.seed, [&](int64_t id) { return sample.wants(id); },
-                        [&](const Lead& lead, bool) { sample.offer(lead); });
+                        [&](const Lead& lead, const Outcome&) { sample.offer(lead); });
   Loaded out;
   out.set = TrainingSet(sample.learn(now, [] { return interrupt_pending(); }), now);
   sample = SpecSample(params);  // frees the sample before the binned set grows
   out.set.reserve(static_cast<size_t>(std::min<int64>(eligible, limit)));
   stream_labelled_leads(eligible, limit, params.seed, [](int64_t) { return true; },
-                        [&](const Lead& lead, bool won) {
-                          out.set.add(lead, won ? 1 : 0);
-                          if (active && is_holdout(lead.id, params.seed, params.holdout_fraction)) {
+                        [&](const Lead& lead, const Outcome& outcome) {
+                          out.set.add(lead, outcome);
+                          if (active && outcome.win_known && is_holdout(lead.id, params.seed, params.holdout_fraction)) {
                             out.active_raw.push_back(active->score(lead, now).raw_prob);
-                            out.active_y.push_back(won ? 1 : 0);
+                            out.active_y.push_back(outcome.stage == kStageWon ? 1 : 0);
                           }
                         });
   return out;
@@ -307,7 +334,7 @@ LEADSCORE_FUNCTION(train_lead_model) {
   Request request;
   pg_call([&] { request = read_request(fcinfo); });
   const Arguments& args = request.args;
-  const int64 won = request.won, lost = request.lost;
+  const int64 won = request.won, lost = request.lost, pending = request.pending;
   const double now = request.now;
 
   // In the database every model keeps its held-out leads out of training
@@ -317,7 +344,7 @@ LEADSCORE_FUNCTION(train_lead_model) {
   for (int i = 0; i < args.n_params; i++) kv.emplace_back(args.keys[i], args.values[i]);
   TrainParams params = TrainParams::from_kv(kv);
 
-  const int64 eligible = won + lost;
+  const int64 eligible = won + lost + pending;
   const bool sampled = eligible > params.max_training_leads;
   // Looked up before the leads stream, so the held-out ones are scored by it on the way.
   ServingModel current;
@@ -330,7 +357,7 @@ LEADSCORE_FUNCTION(train_lead_model) {
   Gate gate = decide(args.activate, model, current, loaded);
 
   std::string blob = serialize(model, [] { return interrupt_pending(); });
-  std::string metrics = model.metrics().to_json();
+  std::string metrics = model.metrics_json();
   std::string spec = model.spec().to_json();
   std::string used_params = model.params().to_json();
 
@@ -381,6 +408,8 @@ LEADSCORE_FUNCTION(train_lead_model) {
   w.key("training_rows").value(training_rows);
   w.key("won").value(static_cast<long long>(won));
   w.key("lost").value(static_cast<long long>(lost));
+  w.key("pending").value(static_cast<long long>(pending));  // quotes not resolved yet: contact and quote stages only
+  w.key("value_model").value(model.value_model().estimate());
   w.key("sampled").value(sampled);  // more labelled leads than params.max_training_leads
   w.key("metrics").raw(metrics);
   w.key("params").raw(used_params);

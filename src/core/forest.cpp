@@ -49,23 +49,23 @@ struct TreeOut {
   std::vector<Node> nodes;
   std::vector<CatSet> cats;
   std::vector<double> importance;
+  std::vector<float> contact, quote;  // a funnel forest's stage fractions per node
 };
 
-// Σ over classes of (class weight)^2 / total: the part of weighted Gini that a
-// split wants to maximise.
-inline double purity(double w, double p) { return w > 0 ? (p * p + (w - p) * (w - p)) / w : 0.0; }
+enum class Kind { WinOnly, Funnel, Regression };
 
 class TreeBuilder {
  public:
   TreeBuilder(const BinnedData& d, const TrainParams& p, double w_pos, double w_neg)
-      : d_(d), p_(p), w_pos_(w_pos), w_neg_(w_neg) {
+      : d_(d), p_(p), w_pos_(w_pos), w_neg_(w_neg),
+        kind_(!d.target.empty() ? Kind::Regression : !d.stage.empty() ? Kind::Funnel : Kind::WinOnly) {
     const size_t nf = d.n_features;
     if (p.max_features == 0.0) mtry_ = static_cast<size_t>(std::max(1.0, std::floor(std::sqrt(double(nf)))));
     else if (p.max_features < 1.0) mtry_ = static_cast<size_t>(std::max(1.0, std::floor(p.max_features * double(nf))));
     else mtry_ = static_cast<size_t>(p.max_features);
     mtry_ = std::min(mtry_, nf);
     order_.resize(nf);
-    unit_weights_ = w_pos_ == 1.0 && w_neg_ == 1.0;
+    unit_weights_ = w_pos_ == 1.0 && w_neg_ == 1.0 && kind_ != Kind::Regression;
   }
 
   // Grow tree t; poll() is consulted once per node and true aborts with Cancelled.
@@ -81,13 +81,13 @@ class TreeBuilder {
       if (cnt_[r] == 0) continue;
       const double w = weight(r);
       W0 += w;
-      P0 += d_.y[r] ? w : 0.0;
+      P0 += w * level(r);
       idx_.push_back(static_cast<uint32_t>(r));
     }
     tmp_.resize(idx_.size());
     tmpc_.resize(idx_.size());
     cy_.resize(idx_.size());
-    for (size_t k = 0; k < idx_.size(); ++k) cy_[k] = cnt_[idx_[k]] << 1 | d_.y[idx_[k]];
+    for (size_t k = 0; k < idx_.size(); ++k) cy_[k] = cnt_[idx_[k]] << 3 | code(idx_[k]);
     if (!unit_weights_) {
       gw_.resize(idx_.size());
       gwy_.resize(idx_.size());
@@ -96,10 +96,12 @@ class TreeBuilder {
 
     TreeOut out;
     out.importance.assign(d_.n_features, 0.0);
-    // W and P are the node's weighted row count and weighted class-1 count.
-    struct Item { uint32_t lo, hi; int depth; int64_t parent; double W, P; };
+    // W and P are the node's weighted row count and the weighted sum of its
+    // rows' levels (win-only: the class-1 weight); win is the parent's win
+    // fraction, which a funnel node whose quotes are all pending keeps.
+    struct Item { uint32_t lo, hi; int depth; int64_t parent; double W, P; float win; };
     std::vector<Item> stack;
-    stack.push_back({0, static_cast<uint32_t>(idx_.size()), 0, -1, W0, P0});
+    stack.push_back({0, static_cast<uint32_t>(idx_.size()), 0, -1, W0, P0, 0.0f});
     const double msl = p_.min_samples_leaf * std::min(w_pos_, w_neg_);
     while (!stack.empty()) {
       if (poll()) throw Cancelled();
@@ -109,13 +111,19 @@ class TreeBuilder {
       if (it.parent >= 0) out.nodes[it.parent].right = self;  // only right children are patched
       const double W = it.W, P = it.P;
       Node node;
-      node.value = W > 0 ? static_cast<float>(std::min(1.0, std::max(0.0, P / W))) : 0.0f;
+      bool mixed;
+      if (kind_ == Kind::Funnel) {
+        mixed = funnel_values(it.lo, it.hi, it.win, &node.value, &out);
+      } else {
+        node.value = W > 0 ? static_cast<float>(std::min(1.0, std::max(0.0, P / W))) : 0.0f;
+        const double eps = 1e-9 * (W + 1);
+        mixed = kind_ == Kind::Regression || (P > eps && W - P > eps);
+      }
       Split s;
-      const double eps = 1e-9 * (W + 1);
-      if (it.depth < p_.max_depth && W >= 2 * msl && P > eps && W - P > eps) s = best_split(it.lo, it.hi, W, P, rng);
+      if (it.depth < p_.max_depth && W >= 2 * msl && mixed) s = best_split(it.lo, it.hi, W, P, rng);
       if (s.feature < 0) {
         uint64_t count = 0;
-        for (uint32_t k = it.lo; k < it.hi; ++k) count += cy_[k] >> 1;
+        for (uint32_t k = it.lo; k < it.hi; ++k) count += cy_[k] >> 3;
         node.kind = kLeaf;
         node.aux = static_cast<uint32_t>(std::min<uint64_t>(count, UINT32_MAX));
         out.nodes.push_back(node);
@@ -148,8 +156,8 @@ class TreeBuilder {
       std::copy(tmpc_.begin(), tmpc_.begin() + nr, cy_.begin() + it.lo + nl);
       // Right first so that the left child comes next in preorder; the right
       // child's index is patched into this node when it is popped.
-      stack.push_back({it.lo + nl, it.hi, it.depth + 1, self, W - s.lw, P - s.lp});
-      stack.push_back({it.lo, it.lo + nl, it.depth + 1, -1, s.lw, s.lp});
+      stack.push_back({it.lo + nl, it.hi, it.depth + 1, self, W - s.lw, P - s.lp, node.value});
+      stack.push_back({it.lo, it.lo + nl, it.depth + 1, -1, s.lw, s.lp, node.value});
     }
     return out;
   }
@@ -170,7 +178,7 @@ class TreeBuilder {
       for (uint32_t q = lo; q < hi; ++q) {
         const uint32_t r = idx_[q];
         gw_[q - lo] = weight(r);
-        gwy_[q - lo] = d_.y[r] ? gw_[q - lo] : 0.0;
+        gwy_[q - lo] = gw_[q - lo] * level(r);
       }
     size_t tried = 0;
     for (size_t k = 0; k < nf && tried < mtry_; ++k) {
@@ -322,12 +330,56 @@ class TreeBuilder {
         if (b >= nb || hw_[b] <= 0) best.set.add(static_cast<uint8_t>(b));
   }
 
+  // The funnel node over rows idx_[lo, hi): its win fraction among resolved
+  // rows (the parent's when every quote in it is pending) into *win, its
+  // contacted and quoted fractions appended to out; whether its rows are of
+  // more than one stage, so that a split can gain anything.
+  bool funnel_values(uint32_t lo, uint32_t hi, float parent_win, float* win, TreeOut* out) const {
+    double by_level[4] = {0, 0, 0, 0}, pending = 0;
+    for (uint32_t k = lo; k < hi; ++k) {
+      const double w = unit_weights_ ? static_cast<double>(cy_[k] >> 3) : weight(idx_[k]);
+      by_level[cy_[k] & 3] += w;
+      if (cy_[k] & kPendingWin) pending += w;
+    }
+    const double all = by_level[0] + by_level[1] + by_level[2] + by_level[3];
+    const double resolved = all - pending;
+    auto frac = [](double a, double b) { return static_cast<float>(std::min(1.0, std::max(0.0, a / b))); };
+    *win = resolved > 0 ? frac(by_level[kStageWon], resolved) : parent_win;
+    out->contact.push_back(all > 0 ? frac(all - by_level[kStageNone], all) : 0.0f);
+    out->quote.push_back(all > 0 ? frac(by_level[kStageQuoted] + by_level[kStageWon], all) : 0.0f);
+    int levels = 0;
+    for (double v : by_level) levels += v > 0;
+    return levels > 1;
+  }
+
+  // What a split wants to maximise over the children: win-only, Σ over classes
+  // of (class weight)^2 / total, the part of weighted Gini that varies; else
+  // (sum of levels)^2 / weight, the part of the squared error that varies.
+  // For two levels 0 and 1 both pick the same split.
+  double purity(double w, double p) const {
+    if (w <= 0) return 0.0;
+    return kind_ == Kind::WinOnly ? (p * p + (w - p) * (w - p)) / w : p * p / w;
+  }
+
+  // A row's level: win-only its label, funnel its stage 0..3, regression its target.
+  double level(uint32_t r) const {
+    switch (kind_) {
+      case Kind::Funnel: return d_.stage[r] & 3;
+      case Kind::Regression: return d_.target[r];
+      default: return d_.y[r];
+    }
+  }
+  // What cy_ keeps beside the bootstrap count: label or stage (with kPendingWin).
+  uint32_t code(uint32_t r) const {
+    return kind_ == Kind::Funnel ? (d_.stage[r] & 7u) : kind_ == Kind::WinOnly ? d_.y[r] : 0u;
+  }
+
   // A row's weight in this tree: its bootstrap count times its class weight
   // (computed where needed rather than stored: two doubles a row less).
   double weight(uint32_t r) const { return cnt_[r] * (d_.y[r] ? w_pos_ : w_neg_); }
-  // Bootstrap count of the row at position q of idx_, and the same when it is won (else 0).
-  uint32_t count(uint32_t q) const { return cy_[q] >> 1; }
-  uint32_t won(uint32_t q) const { return (cy_[q] >> 1) & (0u - (cy_[q] & 1u)); }
+  // Bootstrap count of the row at position q of idx_, and the same times its level.
+  uint32_t count(uint32_t q) const { return cy_[q] >> 3; }
+  uint32_t won(uint32_t q) const { return (cy_[q] >> 3) * (cy_[q] & 3u); }
 
   static void set_best(Split& s, double g, uint32_t f, uint8_t kind, uint8_t thr, double lw, double lp) {
     s.lw = lw;
@@ -341,13 +393,14 @@ class TreeBuilder {
   const BinnedData& d_;
   const TrainParams& p_;
   double w_pos_, w_neg_;
+  Kind kind_;
   size_t mtry_ = 1;
   std::vector<uint32_t> order_, cnt_, idx_, tmp_;
   std::vector<double> gw_, gwy_;
   // Counted histograms, when both classes weigh 1 (count_histogram for nodes
   // with at least two rows a bin, where a pass over the bins costs little).
   bool unit_weights_ = false;
-  // Beside idx_ and partitioned with it: bootstrap count << 1 | label.
+  // Beside idx_ and partitioned with it: bootstrap count << 3 | code(row).
   std::vector<uint32_t> cy_, tmpc_;
   uint32_t hc_[4][256] = {}, hcy_[4][256] = {};  // zero between uses
   double hw_[256] = {0}, hp_[256] = {0};  // zero between uses
@@ -546,6 +599,11 @@ void Forest::walk_block(size_t tree, const uint8_t* rows, size_t m, size_t nf, u
 
 void Forest::validate() const {
   if (roots.empty()) throw CorruptModel("forest has no trees");
+  if (contact_value.size() != quote_value.size() || (has_stages() && contact_value.size() != nodes.size()))
+    throw CorruptModel("forest stage values do not match its nodes");
+  for (size_t i = 0; i < contact_value.size(); ++i)
+    if (!(contact_value[i] >= 0.0f && contact_value[i] <= 1.0f && quote_value[i] >= 0.0f && quote_value[i] <= 1.0f))
+      throw CorruptModel("forest stage value outside [0, 1]");
   if (n_features == 0 || n_features > 65535) throw CorruptModel("forest has a bad feature count");
   if (importance.size() != n_features) throw CorruptModel("forest importance table has the wrong size");
   // Trees tile the node array: every node belongs to exactly one tree and is checked.
@@ -577,9 +635,13 @@ void Forest::validate() const {
 }
 
 Forest train_forest(const BinnedData& data, const TrainParams& params, const ShouldStop& should_stop,
-                    std::vector<double>* oob) {
+                    OutOfBag* oob) {
   const size_t n = data.n_rows;
   if (n == 0) throw InvalidInput("no training rows");
+  if (data.y.size() != n || (!data.stage.empty() && data.stage.size() != n) ||
+      (!data.target.empty() && data.target.size() != n))
+    throw InvalidInput("training rows and their labels differ in number");
+  const bool funnel = !data.stage.empty() && data.target.empty();
   if (data.n_features == 0) throw InvalidInput("no features: the training leads carry no usable values");
   size_t npos = 0;
   for (uint8_t v : data.y) npos += v;
@@ -639,7 +701,7 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
   // Out-of-bag means over all grown trees, summed in tree order so the result
   // is deterministic. Each tree's bootstrap is regenerated from its seed.
   if (oob) {
-    std::vector<double> sum(n, 0.0);
+    std::vector<double> sum(n, 0.0), sum_contact(funnel ? n : 0, 0.0), sum_quote(funnel ? n : 0, 0.0);
     std::vector<uint32_t> cntv(n, 0), boot;
     for (size_t t = 0; t < T; ++t) {
       check_stop(should_stop);
@@ -653,12 +715,25 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
         while (ns[i].kind != kLeaf)
           i = goes_left(ns[i], cs, data.cols[static_cast<size_t>(ns[i].feature) * n + r]) ? i + 1 : ns[i].right;
         sum[r] += ns[i].value;
+        if (funnel) {
+          sum_contact[r] += trees[t].contact[i];
+          sum_quote[r] += trees[t].quote[i];
+        }
         cntv[r]++;
       }
     }
-    oob->assign(n, std::numeric_limits<double>::quiet_NaN());
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    oob->win.assign(n, nan);
+    oob->contact.assign(funnel ? n : 0, nan);
+    oob->quote.assign(funnel ? n : 0, nan);
     for (size_t r = 0; r < n; ++r)
-      if (cntv[r]) (*oob)[r] = sum[r] / cntv[r];
+      if (cntv[r]) {
+        oob->win[r] = sum[r] / cntv[r];
+        if (funnel) {
+          oob->contact[r] = sum_contact[r] / cntv[r];
+          oob->quote[r] = sum_quote[r] / cntv[r];
+        }
+      }
   }
   trees.resize(T_keep);
 
@@ -679,6 +754,8 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
       f.nodes.push_back(nd);
     }
     f.catsets.insert(f.catsets.end(), t.cats.begin(), t.cats.end());
+    f.contact_value.insert(f.contact_value.end(), t.contact.begin(), t.contact.end());
+    f.quote_value.insert(f.quote_value.end(), t.quote.begin(), t.quote.end());
     for (size_t j = 0; j < data.n_features; ++j) f.importance[j] += t.importance[j];
     t = TreeOut{};
   }

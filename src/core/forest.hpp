@@ -11,6 +11,18 @@
 // there. A leaf's aux field is the number of bootstrap rows that reached it, which the
 // confidence measure uses. Every node keeps its class-1 fraction in value, so
 // explanations can attribute the change along each path.
+//
+// Three kinds of forest share the builder (BinnedData says which):
+//   win only   labels 0/1, Gini splits; what every model before the funnel was.
+//   funnel     each row's stage (none, contacted, quoted, won) and whether a
+//              quote is still pending. Splits reduce the variance of the stage
+//              number 0..3, so a feature that moves a lead up any step of the
+//              funnel is found; with two stages only this is Gini again. A
+//              node keeps its win fraction among resolved rows in value and
+//              its contacted and quoted fractions among all rows beside it
+//              (contact_value, quote_value).
+//   regression a target in [0, 1] per row (the deal value, scaled); splits
+//              reduce its variance and value is the node's mean target.
 #pragma once
 
 #include <cstdint>
@@ -58,8 +70,17 @@ struct BinnedData {
   std::vector<uint8_t> cols;
   std::vector<uint8_t> n_bins;       // bins in use per feature, at most 255; every bin of f is below n_bins[f]
   std::vector<uint8_t> categorical;  // 1 when the feature splits by category sets
-  std::vector<uint8_t> y;            // labels 0/1
+  std::vector<uint8_t> y;            // labels 0/1 (won); all 0 for a regression
+  // A funnel forest: per row, the stage reached (kStageNone .. kStageWon),
+  // with kPendingWin set on a quote whose outcome is not known yet. Empty for
+  // a win-only forest.
+  std::vector<uint8_t> stage;
+  // A regression forest: per row, the target in [0, 1]. Empty otherwise.
+  std::vector<float> target;
 };
+
+enum Stage : uint8_t { kStageNone = 0, kStageContacted = 1, kStageQuoted = 2, kStageWon = 3 };
+constexpr uint8_t kPendingWin = 4;  // or-ed onto kStageQuoted: the win is not known yet
 
 class Forest {
  public:
@@ -68,6 +89,10 @@ class Forest {
   std::vector<CatSet> catsets;
   uint32_t n_features = 0;
   std::vector<double> importance;    // mean decrease in impurity per feature, sums to 1
+  // A funnel forest's contacted and quoted fractions per node (value holds
+  // the win fraction); empty for the other kinds.
+  std::vector<float> contact_value, quote_value;
+  bool has_stages() const { return !contact_value.empty(); }
   std::vector<uint8_t> depth;        // per tree, derived by index(); not serialized
   uint8_t max_depth = 0;             // over all trees, derived by index()
 
@@ -140,11 +165,18 @@ class Forest {
   void walk_paths(const uint8_t* row, uint32_t* paths) const;
 };
 
+// Out-of-bag predictions: per row, the mean over the trees that did not see
+// it of the leaf's value (win), contact_value and quote_value (funnel forests
+// only); NaN for rows every tree saw.
+struct OutOfBag {
+  std::vector<double> win, contact, quote;
+};
+
 // Grow the forest. Trees are seeded by index, so the result does not depend on
-// params.threads. oob (if not null) receives each row's mean prediction over
-// the trees that did not see it, NaN for rows every tree saw. Throws Cancelled
-// when should_stop says so; only the calling thread ever calls should_stop.
+// params.threads. oob (if not null) receives the out-of-bag predictions.
+// Throws Cancelled when should_stop says so; only the calling thread ever
+// calls should_stop.
 Forest train_forest(const BinnedData& data, const TrainParams& params, const ShouldStop& should_stop,
-                    std::vector<double>* oob);
+                    OutOfBag* oob);
 
 }  // namespace leadscore

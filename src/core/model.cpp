@@ -9,6 +9,7 @@
 #include "core/canonical_order.hpp"
 #include "core/errors.hpp"
 #include "core/hash.hpp"
+#include "core/json.hpp"
 
 namespace leadscore {
 
@@ -19,8 +20,16 @@ struct Fitted {
   FeatureSpec spec;
   Forest forest;
   Calibrator cal;
-  std::vector<double> oob;  // per fitted row, NaN when no tree left it out
+  Calibrator contact_cal, quote_cal;  // a funnel forest's
+  OutOfBag oob;  // per fitted row, NaN when no tree left it out
 };
+
+// Whether row r of a funnel set is a quote whose win is not known yet: it
+// trains the contact and quote stages and stays out of everything about winning.
+bool pending(const TrainingSet& set, uint32_t r) { return set.has_stages() && (set.stages[r] & kPendingWin); }
+
+// Whether row r of a funnel set reached the stage.
+uint8_t reached(const TrainingSet& set, uint32_t r, uint8_t stage) { return (set.stages[r] & 3) >= stage; }
 
 // A calibration map of the configured kind fitted on (raw score, label) pairs.
 Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y, const TrainParams& params,
@@ -42,15 +51,18 @@ Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y
 Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const TrainParams& params, const ShouldStop& stop) {
   Fitted out;
   const size_t nf = set.spec.size();
+  const bool funnel = set.has_stages();
   BinnedData d;
   d.n_rows = rows.size();
   d.n_features = nf;
   d.cols.resize(d.n_rows * d.n_features);
   d.y.resize(d.n_rows);
+  if (funnel) d.stage.resize(d.n_rows);
   for (size_t i = 0; i < d.n_rows; ++i) {
     const uint8_t* row = set.rows.data() + static_cast<size_t>(rows[i]) * nf;
     for (size_t f = 0; f < nf; ++f) d.cols[f * d.n_rows + i] = row[f];
     d.y[i] = set.labels[rows[i]];
+    if (funnel) d.stage[i] = set.stages[rows[i]];
     check_stop_every(stop, i);
   }
   std::vector<uint8_t>().swap(set.rows);  // every row the forest needs is in d now
@@ -68,12 +80,87 @@ Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const TrainParam
   std::vector<double> x;
   std::vector<uint8_t> y;
   for (size_t i = 0; i < d.n_rows; ++i)
-    if (!std::isnan(out.oob[i])) {
-      x.push_back(out.oob[i]);
+    if (!std::isnan(out.oob.win[i]) && !pending(set, rows[i])) {
+      x.push_back(out.oob.win[i]);
       y.push_back(d.y[i]);
     }
   out.cal = calibrate(x, y, params, stop);
+  if (funnel) {
+    for (uint8_t stage : {kStageContacted, kStageQuoted}) {
+      const std::vector<double>& votes = stage == kStageContacted ? out.oob.contact : out.oob.quote;
+      x.clear();
+      y.clear();
+      for (size_t i = 0; i < d.n_rows; ++i)
+        if (!std::isnan(votes[i])) {
+          x.push_back(votes[i]);
+          y.push_back(reached(set, rows[i], stage));
+        }
+      (stage == kStageContacted ? out.contact_cal : out.quote_cal) = calibrate(x, y, params, stop);
+    }
+  }
   return out;
+}
+
+// The deal-value model (funnel.hpp) from the banded training leads: their
+// bins (row-major, nf a row), their values in dollars and whether each is
+// held out.
+ValueModel fit_value(const FeatureSpec& spec, const std::vector<uint8_t>& bins, const std::vector<double>& values,
+                     const std::vector<uint8_t>& held, const TrainParams& params, const ShouldStop& stop) {
+  ValueModel v;
+  v.banded_leads = values.size();
+  v.min_banded_leads = static_cast<uint64_t>(params.min_banded_leads);
+  if (values.empty()) return v;
+  double sum = 0;
+  for (double x : values) sum += x;
+  v.fallback = sum / static_cast<double>(values.size());
+  const size_t nf = spec.size();
+  std::vector<uint32_t> fit_rows, hold_rows;
+  for (uint32_t i = 0; i < values.size(); ++i) (held[i] ? hold_rows : fit_rows).push_back(i);
+  double scale = 0;
+  for (uint32_t i : fit_rows) scale = std::max(scale, values[i]);
+  if (values.size() < v.min_banded_leads || fit_rows.size() < 2 || !(scale > 0)) return v;
+
+  BinnedData d;
+  d.n_rows = fit_rows.size();
+  d.n_features = nf;
+  d.cols.resize(d.n_rows * nf);
+  d.y.assign(d.n_rows, 0);
+  d.target.resize(d.n_rows);
+  for (size_t i = 0; i < d.n_rows; ++i) {
+    const uint8_t* row = bins.data() + static_cast<size_t>(fit_rows[i]) * nf;
+    for (size_t f = 0; f < nf; ++f) d.cols[f * d.n_rows + i] = row[f];
+    d.target[i] = static_cast<float>(values[fit_rows[i]] / scale);
+    check_stop_every(stop, i);
+  }
+  for (size_t f = 0; f < nf; ++f) {
+    d.n_bins.push_back(static_cast<uint8_t>(spec[f].n_bins()));
+    d.categorical.push_back(spec[f].kind == FeatureKind::Categorical);
+  }
+  // A regression forest's usual shape: small leaves (5 rows, as R's
+  // randomForest) and a third of the features tried at each split.
+  TrainParams vp = params;
+  vp.n_trees = params.value_trees;
+  vp.calibration_trees = 0;
+  vp.class_weight = ClassWeight::None;
+  vp.min_samples_leaf = 5;
+  vp.max_features = 1.0 / 3.0;
+  v.forest = train_forest(d, vp, stop, nullptr);
+  v.scale = scale;
+  v.fitted = true;
+  std::vector<double> rel;
+  for (size_t i = 0; i < hold_rows.size(); ++i) {
+    const double truth = values[hold_rows[i]];
+    if (!(truth > 0)) continue;
+    const double pred = scale * v.forest.predict(bins.data() + static_cast<size_t>(hold_rows[i]) * nf);
+    rel.push_back(std::fabs(pred - truth) / truth);
+    check_stop_every(stop, i);
+  }
+  v.rows_holdout = rel.size();
+  if (!rel.empty()) {
+    std::nth_element(rel.begin(), rel.begin() + rel.size() / 2, rel.end());
+    v.median_relative_error = rel[rel.size() / 2];
+  }
+  return v;
 }
 
 // The importance list in the lead's terms, largest first.
@@ -86,28 +173,63 @@ std::vector<FeatureImportance> top_importance(const FeatureSpec& spec, const For
   return v;
 }
 
-// The forest's raw probability of n rows of a row-major bin matrix (nf
+// The forest's raw probabilities of n rows of a row-major bin matrix (nf
 // bytes a row): leaf values summed in tree order and divided by the number of
 // trees, exactly as Model::score computes raw_prob, walked a block of rows at
-// a time as Model::score_batch does.
-std::vector<double> raw_probs(const Forest& forest, const uint8_t* rows, size_t nf, size_t n,
-                              const ShouldStop& should_stop) {
+// a time as Model::score_batch does; contact and quote too for a funnel forest.
+OutOfBag raw_probs(const Forest& forest, const uint8_t* rows, size_t nf, size_t n, const ShouldStop& should_stop) {
   constexpr size_t kBlock = 32;
-  std::vector<double> out(n);
+  const bool stages = forest.has_stages();
+  OutOfBag out;
+  out.win.resize(n);
+  if (stages) {
+    out.contact.resize(n);
+    out.quote.resize(n);
+  }
   uint32_t leaves[kBlock];
-  double sum[kBlock];
+  double sum[kBlock], sum_c[kBlock], sum_q[kBlock];
   const double T = static_cast<double>(forest.n_trees());
   for (size_t b0 = 0; b0 < n; b0 += kBlock) {
     if (b0 % (8 * kBlock) == 0) check_stop(should_stop);  // every 256 leads
     const size_t m = std::min(kBlock, n - b0);
     std::fill_n(sum, m, 0.0);
+    std::fill_n(sum_c, m, 0.0);
+    std::fill_n(sum_q, m, 0.0);
     for (size_t t = 0; t < forest.n_trees(); ++t) {
       forest.walk_block(t, rows + b0 * nf, m, nf, leaves);
-      for (size_t i = 0; i < m; ++i) sum[i] += static_cast<double>(forest.nodes[forest.walk_node[leaves[i]]].value);
+      for (size_t i = 0; i < m; ++i) {
+        const uint32_t node = forest.walk_node[leaves[i]];
+        sum[i] += static_cast<double>(forest.nodes[node].value);
+        if (stages) {
+          sum_c[i] += static_cast<double>(forest.contact_value[node]);
+          sum_q[i] += static_cast<double>(forest.quote_value[node]);
+        }
+      }
     }
-    for (size_t i = 0; i < m; ++i) out[b0 + i] = sum[i] / T;
+    for (size_t i = 0; i < m; ++i) {
+      out.win[b0 + i] = sum[i] / T;
+      if (stages) {
+        out.contact[b0 + i] = sum_c[i] / T;
+        out.quote[b0 + i] = sum_q[i] / T;
+      }
+    }
   }
   return out;
+}
+
+// Calibrated stage probabilities of the given rows and whether each reached
+// the stage, for the stage's figures.
+StageFigures stage_figures(const TrainingSet& set, const std::vector<uint32_t>& rows, const std::vector<double>& raw,
+                           const Calibrator& cal, uint8_t stage) {
+  std::vector<double> p;
+  std::vector<uint8_t> y;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (std::isnan(raw[i])) continue;
+    if (stage == kStageWon && pending(set, rows[i])) continue;
+    p.push_back(cal.apply(raw[i]));
+    y.push_back(reached(set, rows[i], stage));
+  }
+  return StageFigures::of(p, y);
 }
 
 // Scratch space for one encoded lead: on the stack when the model is small.
@@ -144,11 +266,29 @@ bool is_holdout(int64_t lead_id, uint64_t seed, double holdout_fraction) {
 }
 
 Model::Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, TrainParams params,
-             ScoreDistribution held_out)
+             ScoreDistribution held_out, Funnel funnel, ValueModel value)
     : spec_(std::move(spec)), forest_(std::move(forest)), cal_(std::move(cal)),
-      metrics_(std::move(metrics)), params_(params), held_out_(std::move(held_out)) {
+      metrics_(std::move(metrics)), params_(params), held_out_(std::move(held_out)),
+      funnel_(std::move(funnel)), value_(std::move(value)) {
   if (forest_.n_features != spec_.size())
     throw CorruptModel("forest and feature spec disagree on the number of features");
+  if (funnel_.present != forest_.has_stages())
+    throw CorruptModel("the funnel's calibration and the forest's stage values must come together");
+  if (value_.fitted && (value_.forest.n_features != spec_.size() || !(value_.scale > 0) || !std::isfinite(value_.scale)))
+    throw CorruptModel("value forest does not fit the feature spec");
+  if (funnel_.present) {
+    leaf_contact_.resize(forest_.walk_node.size());
+    leaf_quote_.resize(forest_.walk_node.size());
+    for (size_t w = 0; w < forest_.walk_node.size(); ++w) {
+      leaf_contact_[w] = forest_.contact_value[forest_.walk_node[w]];
+      leaf_quote_[w] = forest_.quote_value[forest_.walk_node[w]];
+    }
+  }
+  if (value_.fitted) {
+    value_leaf_.resize(value_.forest.walk_node.size());
+    for (size_t w = 0; w < value_.forest.walk_node.size(); ++w)
+      value_leaf_[w] = value_.scale * value_.forest.nodes[value_.forest.walk_node[w]].value;
+  }
   const double k = 2.0 * params_.min_samples_leaf;
   leaf_value_.resize(forest_.walk_node.size());
   leaf_support_.resize(forest_.walk_node.size());
@@ -160,7 +300,23 @@ Model::Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, T
   }
 }
 
-Score Model::finish(double sum_v, double sum_v2, double sum_support, const uint8_t* novel) const {
+double Model::value_sum(const uint8_t* row) const {
+  const size_t T = value_.forest.n_trees();
+  uint32_t small[256];
+  std::vector<uint32_t> big;
+  uint32_t* leaves = small;
+  if (T > 256) {
+    big.resize(T);
+    leaves = big.data();
+  }
+  value_.forest.walk_trees(row, leaves);
+  double sum = 0;
+  for (size_t t = 0; t < T; ++t) sum += value_leaf_[leaves[t]];
+  return sum;
+}
+
+Score Model::finish(const LeafSums& sums, double value_sum, const uint8_t* novel) const {
+  const double sum_v = sums.v, sum_v2 = sums.v2, sum_support = sums.support;
   const double T = static_cast<double>(forest_.n_trees());
   Score s;
   s.raw_prob = T > 0 ? sum_v / T : 0.0;
@@ -182,6 +338,13 @@ Score Model::finish(double sum_v, double sum_v2, double sum_support, const uint8
   s.confidence = width <= kWidthHigh     ? ConfidenceLevel::High
                  : width <= kWidthMedium ? ConfidenceLevel::Medium
                                          : ConfidenceLevel::Low;
+  if (funnel_.present && T > 0) {
+    s.contact_prob = funnel_.contact_cal.apply(sums.contact / T);
+    s.quote_prob = funnel_.quote_cal.apply(sums.quote / T);
+    make_monotone(s.win_prob, &s.quote_prob, &s.contact_prob);
+  }
+  s.value_if_won = value_.fitted ? value_sum / static_cast<double>(value_.forest.n_trees()) : value_.fallback;
+  s.expected_value = s.win_prob * s.value_if_won;
   return s;
 }
 
@@ -200,14 +363,9 @@ Score Model::score(const Lead& lead, double now) const {
     leaves = big.data();
   }
   forest_.walk_trees(row, leaves);
-  double sv = 0, sv2 = 0, ss = 0;
-  for (size_t t = 0; t < T; ++t) {
-    const double v = leaf_value_[leaves[t]];
-    sv += v;
-    sv2 += v * v;
-    ss += leaf_support_[leaves[t]];
-  }
-  return finish(sv, sv2, ss, novel);
+  LeafSums sums;
+  for (size_t t = 0; t < T; ++t) sums.add(*this, leaves[t]);
+  return finish(sums, value_.fitted ? value_sum(row) : 0.0, novel);
 }
 
 void Model::score_batch(const Lead* leads, size_t n, double now, Score* out, const ShouldStop& should_stop) const {
@@ -217,26 +375,28 @@ void Model::score_batch(const Lead* leads, size_t n, double now, Score* out, con
   RowBuffer buf(2 * std::min(n, kBlock) * nf);
   uint8_t* const rows = buf.data();
   uint8_t* const novel = rows + std::min(n, kBlock) * nf;
-  double sv[kBlock], sv2[kBlock], ss[kBlock];
+  LeafSums sums[kBlock];
+  double values[kBlock];
   for (size_t b0 = 0; b0 < n; b0 += kBlock) {
     if (b0 % (8 * kBlock) == 0) check_stop(should_stop);  // every 256 leads, about a millisecond
     const size_t m = std::min(kBlock, n - b0);
     for (size_t i = 0; i < m; ++i) {
       spec_.encode(leads[b0 + i], now, rows + i * nf, 1, novel + i * nf);
-      sv[i] = sv2[i] = ss[i] = 0;
+      sums[i] = LeafSums();
+      values[i] = 0;
     }
     // Tree-outer, so each tree stays in cache while the block walks it.
     uint32_t leaves[kBlock];
     for (size_t t = 0; t < forest_.n_trees(); ++t) {
       forest_.walk_block(t, rows, m, nf, leaves);
-      for (size_t i = 0; i < m; ++i) {
-        const double v = leaf_value_[leaves[i]];
-        sv[i] += v;
-        sv2[i] += v * v;
-        ss[i] += leaf_support_[leaves[i]];
-      }
+      for (size_t i = 0; i < m; ++i) sums[i].add(*this, leaves[i]);
     }
-    for (size_t i = 0; i < m; ++i) out[b0 + i] = finish(sv[i], sv2[i], ss[i], novel + i * nf);
+    if (value_.fitted)
+      for (size_t t = 0; t < value_.forest.n_trees(); ++t) {
+        value_.forest.walk_block(t, rows, m, nf, leaves);
+        for (size_t i = 0; i < m; ++i) values[i] += value_leaf_[leaves[i]];
+      }
+    for (size_t i = 0; i < m; ++i) out[b0 + i] = finish(sums[i], values[i], novel + i * nf);
   }
 }
 
@@ -256,7 +416,8 @@ void Model::attribute(const Lead& lead, double now, Attribution* out, Score* sco
   spec_.encode(lead, now, row, 1, novel);
   out->sums.assign(nf, 0.0);
   double* sums = out->sums.data();
-  double base = 0, sv = 0, sv2 = 0, ss = 0;
+  double base = 0;
+  LeafSums leaf_sums;
   // Path attribution: each split's feature is credited with the change in the
   // node's class-1 fraction from parent to the child the lead takes, tree
   // after tree and down each path, the order every sum has always had. The
@@ -274,10 +435,7 @@ void Model::attribute(const Lead& lead, double now, Attribution* out, Score* sco
       base += value[path[0]];
       size_t l = 0;
       for (; l + 1 < stride && path[l + 1] != path[l]; ++l) sums[ws[path[l]].feature] += value[path[l + 1]] - value[path[l]];
-      const double v = value[path[l]];
-      sv += v;
-      sv2 += v * v;
-      ss += leaf_support_[path[l]];
+      leaf_sums.add(*this, path[l]);
     }
   } else {
     const Node* ns = forest_.nodes.data();
@@ -290,19 +448,15 @@ void Model::attribute(const Lead& lead, double now, Attribution* out, Score* sco
         sums[ns[i].feature] += static_cast<double>(ns[next].value) - static_cast<double>(ns[i].value);
         i = next;
       }
-      const uint32_t w = forest_.node_walk[i];
-      const double v = leaf_value_[w];
-      sv += v;
-      sv2 += v * v;
-      ss += leaf_support_[w];
+      leaf_sums.add(*this, forest_.node_walk[i]);
     }
   }
   const double Td = static_cast<double>(T);
   out->n_trees = Td;
   out->base_value = base / Td;
-  out->raw_prob = sv / Td;
+  out->raw_prob = leaf_sums.v / Td;
   out->win_prob = cal_.apply(out->raw_prob);
-  if (score) *score = finish(sv, sv2, ss, novel);
+  if (score) *score = finish(leaf_sums, value_.fitted ? value_sum(row) : 0.0, novel);
 }
 
 Explanation Model::explain(const Lead& lead, double now, int top_n) const {
@@ -351,10 +505,37 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
   return train(std::move(set), params, should_stop);
 }
 
+Model train(const std::vector<Lead>& leads, const std::vector<Outcome>& outcomes, const TrainParams& params,
+            double now, const ShouldStop& should_stop) {
+  params.validate();
+  if (leads.size() != outcomes.size()) throw InvalidInput("leads and outcomes differ in length");
+  if (leads.size() < 2) throw InvalidInput("training needs at least 2 leads");
+  if (leads.size() > 0x7fffffff) throw InvalidInput("too many leads for one model");
+  if (!std::isfinite(now)) throw InvalidInput("scoring time must be finite");
+  std::vector<int64_t> lead_ids(leads.size());
+  for (size_t i = 0; i < leads.size(); ++i) lead_ids[i] = leads[i].id;
+  std::vector<uint32_t> order = canonical_order(lead_ids, params.seed, should_stop);
+  if (order.size() > static_cast<size_t>(params.max_training_leads)) order.resize(params.max_training_leads);
+  SpecSample sample(params);
+  for (size_t i = 0; i < order.size(); ++i) {
+    sample.offer(leads[order[i]]);
+    check_stop_every(should_stop, i);
+  }
+  TrainingSet set(sample.learn(now, should_stop), now);
+  set.reserve(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    set.add(leads[order[i]], outcomes[order[i]]);
+    check_stop_every(should_stop, i);
+  }
+  return train(std::move(set), params, should_stop);
+}
+
 Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& should_stop) {
   params.validate();
   const size_t n = set.size(), nf = set.spec.size();
   if (set.labels.size() != n || set.rows.size() != n * nf) throw InvalidInput("training set is inconsistent");
+  if (set.has_stages() && (set.stages.size() != n || set.deal_values.size() != n))
+    throw InvalidInput("training set is inconsistent");
   if (n < 2) throw InvalidInput("training needs at least 2 leads");
   if (n > 0x7fffffff) throw InvalidInput("too many leads for one model");
   for (uint8_t y : set.labels)
@@ -362,6 +543,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   if (!std::isfinite(set.now)) throw InvalidInput("scoring time must be finite");
   const std::vector<int64_t>& ids = set.ids;
   const std::vector<uint8_t>& labels = set.labels;
+  const bool funnel = set.has_stages();
 
   // Canonical order: by seeded id hash, so storage order cannot matter.
   std::vector<uint32_t> order = canonical_order(ids, params.seed, should_stop);
@@ -372,13 +554,30 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   std::vector<uint32_t> train_rows, hold_rows;
   for (uint32_t r : order)
     (in_holdout(ids[r], params.seed, params.holdout_fraction) ? hold_rows : train_rows).push_back(r);
+  // Won and lost among the leads whose outcome is known (a pending quote is neither).
   auto both_classes = [&](const std::vector<uint32_t>& rows) {
     bool pos = false, neg = false;
-    for (uint32_t r : rows) (labels[r] ? pos : neg) = true;
+    for (uint32_t r : rows)
+      if (!pending(set, r)) (labels[r] ? pos : neg) = true;
     return pos && neg;
   };
   if (!both_classes(order)) throw InvalidInput("training needs both won and lost leads");
   if (!both_classes(train_rows)) throw InvalidInput("the non-held-out leads are all of one class");
+
+  // The banded leads' bins, kept apart before fit() frees the rest.
+  std::vector<uint8_t> banded_bins, banded_held;
+  std::vector<double> banded_values;
+  if (funnel)
+    for (uint32_t r : order)
+      if (!std::isnan(set.deal_values[r])) {
+        banded_bins.insert(banded_bins.end(), set.rows.begin() + static_cast<size_t>(r) * nf,
+                           set.rows.begin() + static_cast<size_t>(r + 1) * nf);
+        banded_values.push_back(set.deal_values[r]);
+        banded_held.push_back(in_holdout(ids[r], params.seed, params.holdout_fraction));
+      }
+  auto value_model = [&](const FeatureSpec& spec) {
+    return funnel ? fit_value(spec, banded_bins, banded_values, banded_held, params, should_stop) : ValueModel();
+  };
 
   if (!params.refit_full || hold_rows.empty()) {
     // The shipped forest never sees the held-out leads: measure it on them
@@ -387,16 +586,19 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     for (size_t i = 0; i < hold_rows.size(); ++i)
       std::copy_n(set.rows.data() + static_cast<size_t>(hold_rows[i]) * nf, nf, hold_bins.data() + i * nf);
     Fitted fitted = fit(set, train_rows, params, should_stop);
-    const std::vector<double> fitted_oob = std::move(fitted.oob);
+    const OutOfBag fitted_oob = std::move(fitted.oob);
+    const Calibrator contact_cal = fitted.contact_cal, quote_cal = fitted.quote_cal;
     Model m(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), Metrics(), params);
     // One pass over the held-out leads' bins gives both the calibrated
     // probabilities the metrics describe and the raw ones auc_raw and the
     // refit need.
-    const std::vector<double> raw = raw_probs(m.forest(), hold_bins.data(), nf, hold_rows.size(), should_stop);
-    std::vector<double> p;
+    const OutOfBag raw = raw_probs(m.forest(), hold_bins.data(), nf, hold_rows.size(), should_stop);
+    std::vector<double> p, raw_known;
     std::vector<uint8_t> hy;
     for (size_t i = 0; i < hold_rows.size(); ++i) {
-      p.push_back(m.calibrator().apply(raw[i]));
+      if (pending(set, hold_rows[i])) continue;
+      p.push_back(m.calibrator().apply(raw.win[i]));
+      raw_known.push_back(raw.win[i]);
       hy.push_back(labels[hold_rows[i]]);
     }
     check_stop(should_stop);
@@ -404,31 +606,53 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     check_stop(should_stop);
     metrics.rows_train = train_rows.size();
     metrics.importance = top_importance(m.spec(), m.forest());
-    metrics.auc_raw = roc_auc(raw, hy);
+    metrics.auc_raw = roc_auc(raw_known, hy);
     check_stop(should_stop);
     // Once measured, the held-out leads also calibrate: the forest never sees
     // them, their predictions come from all its trees, and a fifth more
     // leads steadies the map. The metrics above keep describing the map
     // fitted without them; auc_raw, the forest's own ranking, is what a
     // comparison of models on these leads should use (see the header).
-    std::vector<double> x;
-    std::vector<uint8_t> xy;
-    for (size_t i = 0; i < train_rows.size(); ++i)
-      if (!std::isnan(fitted_oob[i])) {
-        x.push_back(fitted_oob[i]);
-        xy.push_back(labels[train_rows[i]]);
-      }
-    x.insert(x.end(), raw.begin(), raw.end());
-    xy.insert(xy.end(), hy.begin(), hy.end());
-    Calibrator cal = hold_rows.empty() ? m.calibrator() : calibrate(x, xy, params, should_stop);
+    // The stages are measured and refitted the same way.
+    auto refit = [&](const std::vector<double>& oob_votes, const std::vector<double>& held_votes, uint8_t stage) {
+      std::vector<double> x;
+      std::vector<uint8_t> xy;
+      for (size_t i = 0; i < train_rows.size(); ++i)
+        if (!std::isnan(oob_votes[i]) && !(stage == kStageWon && pending(set, train_rows[i]))) {
+          x.push_back(oob_votes[i]);
+          xy.push_back(stage == kStageWon ? labels[train_rows[i]] : reached(set, train_rows[i], stage));
+        }
+      std::vector<double> dist_x = x;
+      for (size_t i = 0; i < hold_rows.size(); ++i)
+        if (!(stage == kStageWon && pending(set, hold_rows[i]))) {
+          x.push_back(held_votes[i]);
+          xy.push_back(stage == kStageWon ? labels[hold_rows[i]] : reached(set, hold_rows[i], stage));
+        }
+      return std::make_pair(calibrate(x, xy, params, should_stop), dist_x);
+    };
+    auto [cal, oob_known] = hold_rows.empty() ? std::make_pair(m.calibrator(), std::vector<double>())
+                                              : refit(fitted_oob.win, raw.win, kStageWon);
+    if (hold_rows.empty())
+      for (size_t i = 0; i < train_rows.size(); ++i)
+        if (!std::isnan(fitted_oob.win[i]) && !pending(set, train_rows[i])) oob_known.push_back(fitted_oob.win[i]);
     check_stop(should_stop);
+    Funnel stages;
+    if (funnel) {
+      stages.present = true;
+      stages.contact = stage_figures(set, hold_rows, raw.contact, contact_cal, kStageContacted);
+      stages.quote = stage_figures(set, hold_rows, raw.quote, quote_cal, kStageQuoted);
+      stages.win = stage_figures(set, hold_rows, raw.win, m.calibrator(), kStageWon);
+      stages.contact_cal = hold_rows.empty() ? contact_cal : refit(fitted_oob.contact, raw.contact, kStageContacted).first;
+      stages.quote_cal = hold_rows.empty() ? quote_cal : refit(fitted_oob.quote, raw.quote, kStageQuoted).first;
+    }
     // Percentiles rank against the held-out leads as the shipped map sees
     // them (all out-of-bag leads when none is held out).
-    const std::vector<double>& ranked = hold_rows.empty() ? x : raw;
+    const std::vector<double>& ranked = hold_rows.empty() ? oob_known : raw_known;
     std::vector<double> dist(ranked.size());
     for (size_t i = 0; i < ranked.size(); ++i) dist[i] = cal.apply(ranked[i]);
+    ValueModel value = value_model(m.spec());
     return Model(m.spec(), m.forest(), std::move(cal), std::move(metrics), params,
-                 ScoreDistribution::from_probabilities(std::move(dist)));
+                 ScoreDistribution::from_probabilities(std::move(dist)), std::move(stages), std::move(value));
   }
 
   // One forest on all leads. The held-out leads are measured through their
@@ -436,18 +660,18 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   // by a calibration fitted on the other leads' out-of-bag predictions, so no
   // label of a measured lead touches what measures it. These figures describe
   // a forest of about a third of the trees, so they slightly understate the
-  // shipped one.
+  // shipped one. The contact and quote stages are measured the same way.
   Fitted fitted = fit(set, order, params, should_stop);
   std::vector<double> fx, hx;
   std::vector<uint8_t> fy, hy;
   for (size_t i = 0; i < order.size(); ++i) {
     const uint32_t r = order[i];
-    if (std::isnan(fitted.oob[i])) continue;
+    if (std::isnan(fitted.oob.win[i]) || pending(set, r)) continue;
     if (in_holdout(ids[r], params.seed, params.holdout_fraction)) {
-      hx.push_back(fitted.oob[i]);
+      hx.push_back(fitted.oob.win[i]);
       hy.push_back(labels[r]);
     } else {
-      fx.push_back(fitted.oob[i]);
+      fx.push_back(fitted.oob.win[i]);
       fy.push_back(labels[r]);
     }
   }
@@ -465,8 +689,66 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   metrics.auc_raw = auc_raw;
   metrics.rows_train = train_rows.size();
   metrics.importance = top_importance(fitted.spec, fitted.forest);
+  Funnel stages;
+  if (funnel) {
+    stages.present = true;
+    stages.contact_cal = fitted.contact_cal;
+    stages.quote_cal = fitted.quote_cal;
+    // Each stage's map for the held-out figures is fitted on the other
+    // leads' out-of-bag votes only.
+    for (uint8_t stage : {kStageContacted, kStageQuoted, kStageWon}) {
+      const std::vector<double>& votes =
+          stage == kStageContacted ? fitted.oob.contact : stage == kStageQuoted ? fitted.oob.quote : fitted.oob.win;
+      std::vector<double> x;
+      std::vector<uint8_t> y;
+      std::vector<uint32_t> rows;
+      std::vector<double> hv;
+      for (size_t i = 0; i < order.size(); ++i) {
+        const uint32_t r = order[i];
+        if (std::isnan(votes[i]) || (stage == kStageWon && pending(set, r))) continue;
+        if (in_holdout(ids[r], params.seed, params.holdout_fraction)) {
+          rows.push_back(r);
+          hv.push_back(votes[i]);
+        } else {
+          x.push_back(votes[i]);
+          y.push_back(stage == kStageWon ? labels[r] : reached(set, r, stage));
+        }
+      }
+      const Calibrator c = stage == kStageWon ? held_cal : calibrate(x, y, params, should_stop);
+      StageFigures f = stage_figures(set, rows, hv, c, stage);
+      (stage == kStageContacted ? stages.contact : stage == kStageQuoted ? stages.quote : stages.win) = f;
+      check_stop(should_stop);
+    }
+  }
+  ValueModel value = value_model(fitted.spec);
   return Model(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), std::move(metrics), params,
-               ScoreDistribution::from_probabilities(std::move(dist)));
+               ScoreDistribution::from_probabilities(std::move(dist)), std::move(stages), std::move(value));
+}
+
+std::string Model::metrics_json() const {
+  std::string base = metrics_.to_json();
+  JsonWriter w;
+  w.begin_object();
+  if (funnel_.present) {
+    w.key("stages").begin_object();
+    w.key("contact");
+    funnel_.contact.write_json(w);
+    w.key("quote");
+    funnel_.quote.write_json(w);
+    w.key("win");
+    funnel_.win.write_json(w);
+    w.end_object();
+  }
+  w.key("value_model");
+  value_.write_json(w);
+  w.end_object();
+  // Both are objects: the win stage's members, then these.
+  const std::string& extra = w.str();
+  if (base.size() < 2 || base.back() != '}' || extra.size() < 2) return base;
+  base.pop_back();
+  base += base.back() == '{' ? "" : ",";
+  base.append(extra, 1, std::string::npos);
+  return base;
 }
 
 Metrics evaluate(const Model& model, const std::vector<Lead>& leads, const std::vector<uint8_t>& labels,

@@ -68,6 +68,7 @@
 #include "core/explanation.hpp"
 #include "core/features.hpp"
 #include "core/forest.hpp"
+#include "core/funnel.hpp"
 #include "core/lead.hpp"
 #include "core/metrics.hpp"
 #include "core/params.hpp"
@@ -94,6 +95,12 @@ struct Score {
   double percentile = NAN;
   double win_prob_low = 0, win_prob_high = 0;  // a 90% interval for the true win probability
   double uncertainty = 1;  // 1 - agreement x support x familiarity, in [0, 1]
+  // The funnel (funnel.hpp), NaN where the model has none: calibrated
+  // probabilities that someone reaches a decision maker and that it comes to
+  // a quote (contact_prob >= quote_prob >= win_prob), the expected deal value
+  // in dollars if won, and win_prob x value_if_won.
+  double contact_prob = NAN, quote_prob = NAN;
+  double value_if_won = NAN, expected_value = NAN;
 };
 
 // A lead's path attribution before any ranking or naming: per feature (as
@@ -115,7 +122,7 @@ class Model {
  public:
   Model() = default;
   Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, TrainParams params,
-        ScoreDistribution held_out = ScoreDistribution());
+        ScoreDistribution held_out = ScoreDistribution(), Funnel funnel = Funnel(), ValueModel value = ValueModel());
 
   // Score one lead at scoring time now (seconds since the Unix epoch).
   Score score(const Lead& lead, double now) const;
@@ -144,20 +151,49 @@ class Model {
   // The calibrated win probabilities of the held-out leads (empty for a model
   // stored before format 4): what percentile ranks against.
   const ScoreDistribution& held_out() const { return held_out_; }
+  // The contact and quote stages (funnel.present false when trained on won/lost only).
+  const Funnel& funnel() const { return funnel_; }
+  const ValueModel& value_model() const { return value_; }
+
+  // The metrics as stored with the model: the win stage's figures, then
+  // "stages" (contact, quote, win on the held-out leads; absent without a
+  // funnel) and "value_model".
+  std::string metrics_json() const;
 
  private:
-  // Finish a score from per-tree statistics accumulated over the lead's leaves.
-  Score finish(double sum_v, double sum_v2, double sum_support, const uint8_t* novel) const;
+  // Per-tree sums over the lead's leaves.
+  struct LeafSums {
+    double v = 0, v2 = 0, support = 0, contact = 0, quote = 0;
+    void add(const Model& m, uint32_t w) {
+      const double x = m.leaf_value_[w];
+      v += x;
+      v2 += x * x;
+      support += m.leaf_support_[w];
+      if (m.funnel_.present) {
+        contact += m.leaf_contact_[w];
+        quote += m.leaf_quote_[w];
+      }
+    }
+  };
+  // Finish a score from the sums over the lead's leaves and, with a value
+  // forest, the sum of its leaves' dollar values.
+  Score finish(const LeafSums& sums, double value_sum, const uint8_t* novel) const;
+  // The sum of the value forest's leaves over an encoded row.
+  double value_sum(const uint8_t* row) const;
 
   FeatureSpec spec_;
   Forest forest_;
   // Per walk position (forest.hpp), derived: the node's class-1 fraction and
   // its support c / (c + 2 * min_samples_leaf), read where a walk ends.
   std::vector<double> leaf_value_, leaf_support_;
+  std::vector<double> leaf_contact_, leaf_quote_;  // a funnel forest's stage fractions, likewise
+  std::vector<double> value_leaf_;                 // the value forest's leaves in dollars, by walk position
   Calibrator cal_;
   Metrics metrics_;
   TrainParams params_;
   ScoreDistribution held_out_;
+  Funnel funnel_;
+  ValueModel value_;
 };
 
 // Train a model; labels are 0/1 and parallel to leads. Lead ids must be unique.
@@ -166,6 +202,11 @@ class Model {
 // polls it (ordering, feature spec, encoding, trees, out-of-bag votes,
 // calibration, held-out scoring and metrics; see cancel.hpp).
 Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, const TrainParams& params,
+            double now, const ShouldStop& should_stop = ShouldStop());
+
+// Train a funnel model (funnel.hpp): each lead's stage, pending win and
+// deal value instead of a label.
+Model train(const std::vector<Lead>& leads, const std::vector<Outcome>& outcomes, const TrainParams& params,
             double now, const ShouldStop& should_stop = ShouldStop());
 
 // Train a model from leads already binned (training_set.hpp); the same model

@@ -387,11 +387,102 @@ ScoreDistribution read_distribution(Reader& r) {
   }
 }
 
-constexpr const char* kSections[] = {"PARM", "SPEC", "FRST", "CALB", "METR", "DIST"};
-constexpr int kSectionCount = 6;
+// The funnel (format 5 on): a presence byte; when present, the forest's
+// contact and quote fraction per node (two f32 each, as many as FRST has
+// nodes), the contact and quote calibration maps, and the figures of the
+// contact, quote and win stages (rows as u64, then positive_rate,
+// mean_predicted, auc, log_loss, brier, ece as f64).
+void write_figures(Writer& w, const StageFigures& f) {
+  w.u64(f.rows);
+  for (double v : {f.positive_rate, f.mean_predicted, f.auc, f.log_loss, f.brier, f.ece}) w.f64(v);
+}
 
-// Formats before 4 end after METR.
-int sections_in(uint32_t version) { return version >= 4 ? kSectionCount : 5; }
+StageFigures read_figures(Reader& r) {
+  StageFigures f;
+  f.rows = r.u64();
+  for (double* v : {&f.positive_rate, &f.mean_predicted, &f.auc, &f.log_loss, &f.brier, &f.ece}) *v = r.f64();
+  return f;
+}
+
+void write_funnel(Writer& w, const Model& m) {
+  const Funnel& f = m.funnel();
+  w.u8(f.present ? 1 : 0);
+  if (!f.present) return;
+  const Forest& forest = m.forest();
+  w.u32(static_cast<uint32_t>(forest.contact_value.size()));
+  for (size_t i = 0; i < forest.contact_value.size(); ++i) {
+    w.f32(forest.contact_value[i]);
+    w.f32(forest.quote_value[i]);
+  }
+  write_calibration(w, f.contact_cal);
+  write_calibration(w, f.quote_cal);
+  for (const StageFigures* s : {&f.contact, &f.quote, &f.win}) write_figures(w, *s);
+}
+
+// Reads the funnel into f, and its node fractions into forest (validated
+// again with them).
+void read_funnel(Reader& r, Forest& forest, Funnel& f) {
+  const uint8_t present = r.u8();
+  if (present > 1) r.fail("has a bad presence flag");
+  if (!present) return;
+  const size_t n = r.count(8);
+  if (n != forest.nodes.size()) r.fail("has stage values for another number of nodes than the forest");
+  forest.contact_value.resize(n);
+  forest.quote_value.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    forest.contact_value[i] = r.f32();
+    forest.quote_value[i] = r.f32();
+  }
+  try {
+    forest.validate();
+  } catch (const CorruptModel& e) {
+    r.fail(e.what());
+  }
+  f.present = true;
+  f.contact_cal = read_calibration(r);
+  f.quote_cal = read_calibration(r);
+  for (StageFigures* s : {&f.contact, &f.quote, &f.win}) *s = read_figures(r);
+}
+
+// The value model (format 5 on): fitted byte, banded_leads, min_banded_leads
+// (u64), fallback, scale (f64), rows_holdout (u64), median_relative_error
+// (f64), then the value forest as FRST stores one when fitted.
+void write_value(Writer& w, const ValueModel& v, const ShouldStop& should_stop) {
+  w.u8(v.fitted ? 1 : 0);
+  w.u64(v.banded_leads);
+  w.u64(v.min_banded_leads);
+  w.f64(v.fallback);
+  w.f64(v.scale);
+  w.u64(v.rows_holdout);
+  w.f64(v.median_relative_error);
+  if (v.fitted) write_forest(w, v.forest, should_stop);
+}
+
+ValueModel read_value(Reader& r) {
+  ValueModel v;
+  const uint8_t fitted = r.u8();
+  if (fitted > 1) r.fail("has a bad fitted flag");
+  v.banded_leads = r.u64();
+  v.min_banded_leads = r.u64();
+  v.fallback = r.f64();
+  v.scale = r.f64();
+  v.rows_holdout = r.u64();
+  v.median_relative_error = r.f64();
+  if (!std::isnan(v.fallback) && !(std::isfinite(v.fallback) && v.fallback >= 0)) r.fail("has a bad fallback value");
+  if (fitted) {
+    if (!(std::isfinite(v.scale) && v.scale > 0)) r.fail("has a bad scale");
+    v.forest = read_forest(r);
+    if (v.forest.has_stages()) r.fail("has a value forest with stage values");
+    v.fitted = true;
+  }
+  return v;
+}
+
+constexpr const char* kSections[] = {"PARM", "SPEC", "FRST", "CALB", "METR", "DIST", "STGE", "VALU"};
+constexpr int kSectionCount = 8;
+
+// Formats before 4 end after METR, format 4 after DIST.
+int sections_in(uint32_t version) { return version >= 5 ? kSectionCount : version == 4 ? 6 : 5; }
 
 // CRC-32 of data[0..n), a megabyte at a time between polls of should_stop.
 uint32_t crc32_cancellable(const uint8_t* data, size_t n, const ShouldStop& should_stop) {
@@ -418,6 +509,8 @@ std::string serialize(const Model& model, const ShouldStop& should_stop) {
   write_calibration(sec[3], model.calibrator());
   write_metrics(sec[4], model.metrics());
   write_distribution(sec[5], model.held_out());
+  write_funnel(sec[6], model);
+  write_value(sec[7], model.value_model(), should_stop);
   // Sections are appended straight after the header: no copy of the body.
   size_t body_size = 0;
   for (int i = 0; i < kSectionCount; ++i) body_size += 12 + sec[i].out().size();
@@ -481,6 +574,8 @@ Model deserialize(const uint8_t* data, size_t size) {
   Calibrator cal;
   Metrics metrics;
   ScoreDistribution held_out;
+  Funnel funnel;
+  ValueModel value;
   for (int i = 0; i < sections_in(version); ++i) {
     if (body_len - pos < 12) throw CorruptModel(std::string("corrupt model: section ") + kSections[i] + " is missing");
     if (std::memcmp(p + pos, kSections[i], 4) != 0)
@@ -497,6 +592,8 @@ Model deserialize(const uint8_t* data, size_t size) {
       case 3: cal = read_calibration(r); break;
       case 4: metrics = read_metrics(r, version); break;
       case 5: held_out = read_distribution(r); break;
+      case 6: read_funnel(r, forest, funnel); break;
+      case 7: value = read_value(r); break;
     }
     r.expect_end();
     pos += static_cast<size_t>(len);
@@ -504,7 +601,10 @@ Model deserialize(const uint8_t* data, size_t size) {
   if (pos != body_len) throw CorruptModel("corrupt model: trailing bytes after the last section");
   if (forest.n_features != spec.size())
     throw CorruptModel("corrupt model: forest and feature spec disagree on the number of features");
-  return Model(std::move(spec), std::move(forest), std::move(cal), std::move(metrics), params, std::move(held_out));
+  if (value.fitted && value.forest.n_features != spec.size())
+    throw CorruptModel("corrupt model: value forest and feature spec disagree on the number of features");
+  return Model(std::move(spec), std::move(forest), std::move(cal), std::move(metrics), params, std::move(held_out),
+               std::move(funnel), std::move(value));
 }
 
 }  // namespace leadscore

@@ -10,8 +10,9 @@
 //   20      ...   body: sections, each a 4-byte tag, a uint64 length, payload:
 //                 PARM (training parameters), SPEC (feature specification),
 //                 FRST (forest), CALB (calibration map), METR (metrics),
-//                 DIST (held-out win probabilities, format 4 on), in that
-//                 order
+//                 DIST (held-out win probabilities, format 4 on), STGE (the
+//                 funnel's stages) and VALU (the deal-value model), both
+//                 format 5 on, in that order
 //   end-4   4     CRC-32 (IEEE) of every byte before it
 //
 // A string is a uint32 byte count and the bytes. PARM, from format 3 on:
@@ -50,13 +51,16 @@ namespace leadscore {
 // 1: first release; 2: the params section ends with max_training_leads and
 // the metrics section with auc_raw; 3: parameters by name; 4: the DIST
 // section, which percentiles rank against (a model read from an earlier
-// format has none, and its scores have no percentile).
+// format has none, and its scores have no percentile); 5: the STGE and VALU
+// sections (a model read from an earlier format has no funnel and no value
+// model: its scores' contact_prob, quote_prob, value_if_won and
+// expected_value are NaN, NULL in SQL).
 // Blobs of every earlier version stay readable. A parameter an older blob
 // lacks is read as the value that describes how that model was trained
 // (formats 1 and 2 made a feature of every attribute key: min_attribute_share
 // 0, and no cap below the spec's own limit of 65535 features); a parameter a
 // format-3 or later blob lacks keeps its default.
-constexpr uint32_t kFormatVersion = 4;
+constexpr uint32_t kFormatVersion = 5;
 
 // The model as a self-contained binary blob. A forest grown on many leads
 // takes megabytes; should_stop is polled every few thousand nodes and every

@@ -103,6 +103,9 @@ constexpr ParamRange no_range() { return {}; }  // Bool, Choice and Features say
     "an attribute key becomes a feature only if at least this share of the training leads have a value for it")      \
   X(max_attribute_features, int, Int, 200, closed(0, 65535),                                                          \
     "most attribute keys kept as features, those on the most training leads first")                                  \
+  X(min_banded_leads, int, Int, 200, closed(1, 100000000),                                                           \
+    "training leads with a deal band needed to fit a value model; with fewer, every lead gets their mean value")      \
+  X(value_trees, int, Int, 30, closed(1, 5000), "trees in the deal-value forest")                                     \
   X(seed, uint64_t, Int, 42, closed(0, 9007199254740991.0), "every random choice derives from this and the lead ids") \
   X(threads, int, Int, 1, closed(1, 256), "worker threads for tree building (the model does not depend on it)")
 

@@ -2,6 +2,7 @@
 #include "core/training_set.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "core/errors.hpp"
@@ -55,12 +56,29 @@ void TrainingSet::reserve(size_t n) {
 }
 
 void TrainingSet::add(const Lead& lead, uint8_t label) {
+  if (has_stages()) throw InvalidInput("a funnel training set needs every lead's outcome");
   const size_t nf = spec.size();
   const size_t at = rows.size();
   rows.resize(at + nf);
   spec.encode(lead, now, rows.data() + at, 1);
   ids.push_back(lead.id);
   labels.push_back(label);
+}
+
+void TrainingSet::add(const Lead& lead, const Outcome& outcome) {
+  if (!ids.empty() && !has_stages()) throw InvalidInput("a training set without stages cannot take an outcome");
+  if (outcome.stage > kStageWon) throw InvalidInput("a lead's stage is out of range");
+  if (!outcome.win_known && outcome.stage == kStageWon) throw InvalidInput("a won lead cannot be pending");
+  const size_t nf = spec.size();
+  const size_t at = rows.size();
+  rows.resize(at + nf);
+  spec.encode(lead, now, rows.data() + at, 1);
+  ids.push_back(lead.id);
+  labels.push_back(outcome.stage == kStageWon ? 1 : 0);
+  stages.push_back(static_cast<uint8_t>(outcome.stage | (outcome.win_known ? 0 : kPendingWin)));
+  deal_values.push_back(std::isfinite(outcome.deal_value) && outcome.deal_value >= 0
+                            ? static_cast<float>(outcome.deal_value)
+                            : std::numeric_limits<float>::quiet_NaN());
 }
 
 }  // namespace leadscore

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "core/features.hpp"
@@ -61,8 +62,19 @@ class SpecSample {
   std::vector<Lead> leads_;
 };
 
+// What feedback says about a lead, for a funnel model: the best stage any
+// contractor reached (forest.hpp: kStageNone .. kStageWon), whether the win
+// is known (false for a quote still pending), and the deal value in dollars
+// its band stands for (NaN without a band).
+struct Outcome {
+  uint8_t stage = kStageNone;
+  bool win_known = true;
+  double deal_value = std::numeric_limits<double>::quiet_NaN();
+};
+
 // Every training lead as its id, label and bins under one spec, in the order
-// added; row i's bins are rows[i * spec.size() ...].
+// added; row i's bins are rows[i * spec.size() ...]. Leads added with an
+// Outcome also keep their stage and deal value, and then every lead must be.
 struct TrainingSet {
   TrainingSet() = default;
   TrainingSet(FeatureSpec s, double now_) : spec(std::move(s)), now(now_) {}
@@ -72,6 +84,10 @@ struct TrainingSet {
 
   // Bin a lead; label is 0 or 1.
   void add(const Lead& lead, uint8_t label);
+  // Bin a lead of a funnel set; its label is whether it was won.
+  void add(const Lead& lead, const Outcome& outcome);
+
+  bool has_stages() const { return !stages.empty(); }
 
   size_t size() const { return ids.size(); }
 
@@ -80,6 +96,8 @@ struct TrainingSet {
   std::vector<int64_t> ids;
   std::vector<uint8_t> labels;
   std::vector<uint8_t> rows;
+  std::vector<uint8_t> stages;     // a funnel set: stage | kPendingWin when the win is not known
+  std::vector<float> deal_values;  // a funnel set: dollars, NaN without a band
 };
 
 }  // namespace leadscore

@@ -68,6 +68,8 @@
 #define LS_LABELLED_LEADS_WIN_LABEL LS_COLUMN(labelled_leads, win_label, "boolean")
 #define LS_LABELLED_LEADS_LEAD LS_COLUMN(labelled_leads, lead, "leadscore.leads")
 #define LS_LABELLED_LEADS_TRAINABLE LS_COLUMN(labelled_leads, trainable, "boolean")
+#define LS_LABELLED_LEADS_BEST_RATING LS_COLUMN(labelled_leads, best_rating, "leadscore.lead_rating")
+#define LS_LABELLED_LEADS_DEAL_VALUE LS_COLUMN(labelled_leads, deal_value, "numeric")
 #define LS_TRAINING_READINESS LS_FUNCTION(training_readiness, "integer")
 
 // The result of score_lead(), filled attribute by attribute in this order.

@@ -39,6 +39,18 @@ void fill_ml_row(const Score& s, const ServingModel& serving, ScoreRow* row) {
   row->percentile = s.percentile;
   row->win_prob_low = s.win_prob_low;
   row->win_prob_high = s.win_prob_high;
+  row->contact_prob = s.contact_prob;
+  row->quote_prob = s.quote_prob;
+  row->value_if_won = s.value_if_won;
+  row->expected_value = s.expected_value;
+}
+
+// The funnel's figures beside an explanation (NaN where the model has none).
+void fill_funnel(const Score& s, LeadExplanation* e) {
+  e->contact_prob = s.contact_prob;
+  e->quote_prob = s.quote_prob;
+  e->value_if_won = s.value_if_won;
+  e->expected_value = s.expected_value;
 }
 
 // A model stored before percentiles existed keeps the absolute grade.
@@ -76,8 +88,11 @@ ScoreRow score_row(ScoringState& state, bool ml) {
 LeadExplanation explain_row(ScoringState& state, bool ml, bool use_ml_given, int top_n) {
   if (ml && serving_model(state).model) {
     Attribution a;
-    state.serving.model->attribute(state.lead, state.now, &a);
-    return ml_explanation(state, a, top_n);
+    Score s;
+    state.serving.model->attribute(state.lead, state.now, &a, &s);
+    LeadExplanation e = ml_explanation(state, a, top_n);
+    fill_funnel(s, &e);
+    return e;
   }
   LeadExplanation out;
   if (!ml) {
@@ -103,6 +118,7 @@ void score_and_explain_row(ScoringState& state, bool ml, bool use_ml_given, int 
     fill_ml_row(s, state.serving, score);
     score->grade = grade_for(state, *score);
     *explanation = ml_explanation(state, *scratch, top_n);
+    fill_funnel(s, explanation);
     return;
   }
   *score = score_row(state, ml);

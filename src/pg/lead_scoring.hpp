@@ -42,6 +42,8 @@ struct LeadExplanation {
   int model_version = 0;
   int score = 0;
   double win_prob = 0;  // ml only
+  // The funnel (ml, NaN where the model has none): as in ScoreRow.
+  double contact_prob = NAN, quote_prob = NAN, value_if_won = NAN, expected_value = NAN;
   PointsExplanation points;
   const char* fallback_reason = nullptr;  // rules only: why not the model
   std::string fallback_detail;

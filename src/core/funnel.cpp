@@ -1,0 +1,64 @@
+// Stage figures and the value model's description; see funnel.hpp.
+#include "core/funnel.hpp"
+
+#include <cstdio>
+
+namespace leadscore {
+
+StageFigures StageFigures::of(const std::vector<double>& p, const std::vector<uint8_t>& y) {
+  StageFigures f;
+  f.rows = p.size();
+  if (p.empty()) return f;
+  const Metrics m = compute_metrics(p, y);
+  double sum = 0;
+  for (double v : p) sum += v;
+  f.positive_rate = m.positive_rate;
+  f.mean_predicted = sum / static_cast<double>(p.size());
+  f.auc = m.auc;
+  f.log_loss = m.log_loss;
+  f.brier = m.brier;
+  f.ece = m.ece;
+  return f;
+}
+
+void StageFigures::write_json(JsonWriter& w) const {
+  w.begin_object();
+  w.key("auc").value(auc);
+  w.key("log_loss").value(log_loss);
+  w.key("brier").value(brier);
+  w.key("ece").value(ece);
+  w.key("positive_rate").value(positive_rate);
+  w.key("mean_predicted").value(mean_predicted);
+  w.key("rows").value(static_cast<long long>(rows));
+  w.end_object();
+}
+
+std::string ValueModel::estimate() const {
+  char buf[256];
+  if (fitted) {
+    std::snprintf(buf, sizeof buf, "value model fitted on %llu banded leads", static_cast<unsigned long long>(banded_leads));
+  } else if (std::isnan(fallback)) {
+    std::snprintf(buf, sizeof buf, "no value model fitted: no training lead carries a deal band");
+  } else {
+    std::snprintf(buf, sizeof buf,
+                  "no value model fitted: %llu banded leads, fewer than %llu; every lead gets their mean value, $%.0f",
+                  static_cast<unsigned long long>(banded_leads), static_cast<unsigned long long>(min_banded_leads),
+                  fallback);
+  }
+  return buf;
+}
+
+void ValueModel::write_json(JsonWriter& w) const {
+  w.begin_object();
+  w.key("fitted").value(fitted);
+  w.key("kind").value(kind());
+  w.key("banded_leads").value(static_cast<long long>(banded_leads));
+  w.key("min_banded_leads").value(static_cast<long long>(min_banded_leads));
+  w.key("fallback_value").value(fallback);
+  w.key("rows_holdout").value(static_cast<long long>(rows_holdout));
+  w.key("median_relative_error").value(median_relative_error);
+  w.key("estimate").value(estimate());
+  w.end_object();
+}
+
+}  // namespace leadscore

@@ -1,0 +1,81 @@
+// The funnel beside the win model: calibrated contact and quote
+// probabilities, and the deal value a won lead brings.
+//
+// Stages. A model trained on every rating (training_set.hpp: Outcome) grows
+// one funnel forest (forest.hpp): its splits reduce the variance of the stage
+// a lead reached (0 none, 1 contacted, 2 quoted, 3 won), and each node keeps
+// three fractions: contacted and quoted among all its leads, won among those
+// whose outcome is known (a pending quote counts towards contact and quote
+// and is left out of win, so a young quote neither wins nor loses). One walk
+// of the trees gives all three raw probabilities; each has its own
+// calibration map, fitted on out-of-bag predictions like the win map. Raw
+// fractions are nested in every node (contact >= quote >= win), and after
+// calibration an earlier stage is raised to the later one where two maps
+// would cross them, so every score has contact_prob >= quote_prob >=
+// win_prob; win_prob itself is never changed.
+//
+// Deal value. A band is a range of dollars; training takes each banded lead
+// (quoted or won) at its band's typical value (deal_bands.typical_value: the
+// midpoint, 1.5 x the lower bound for the open top band) and grows a
+// regression forest on it when at least min_banded_leads leads carry one,
+// measured on the held-out banded leads. value_if_won is the forest's mean
+// over trees; with fewer banded leads, every lead gets their mean value (the
+// fallback), and with none there is no value: value_if_won and
+// expected_value are NaN (NULL in SQL). expected_value = win_prob x value_if_won.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/calibration.hpp"
+#include "core/forest.hpp"
+#include "core/json.hpp"
+#include "core/metrics.hpp"
+
+namespace leadscore {
+
+// One stage's figures on the held-out leads.
+struct StageFigures {
+  uint64_t rows = 0;
+  double positive_rate = NAN, mean_predicted = NAN;
+  double auc = NAN, log_loss = NAN, brier = NAN, ece = NAN;
+
+  static StageFigures of(const std::vector<double>& p, const std::vector<uint8_t>& y);
+  void write_json(JsonWriter& w) const;
+};
+
+// The contact and quote stages of a funnel model (present is false for a
+// model trained on won/lost only, or stored before format 5).
+struct Funnel {
+  bool present = false;
+  Calibrator contact_cal, quote_cal;
+  StageFigures contact, quote, win;
+};
+
+// The deal-value model.
+struct ValueModel {
+  bool fitted = false;
+  uint64_t banded_leads = 0;      // training leads with a deal band
+  uint64_t min_banded_leads = 0;  // the minimum a forest needed when this model was trained
+  double fallback = NAN;          // dollars for every lead when not fitted; NaN when no lead had a band
+  double scale = 0;               // dollars per unit of leaf value, when fitted
+  Forest forest;                  // regression forest on value / scale, when fitted
+  uint64_t rows_holdout = 0;      // held-out banded leads it was measured on
+  double median_relative_error = NAN;  // median |predicted - band value| / band value on them
+
+  // "fitted", "fallback" or "none".
+  const char* kind() const { return fitted ? "fitted" : std::isnan(fallback) ? "none" : "fallback"; }
+  // One sentence for the training result and the report.
+  std::string estimate() const;
+  void write_json(JsonWriter& w) const;
+};
+
+// Raise earlier stages so that contact >= quote >= win.
+inline void make_monotone(double win, double* quote, double* contact) {
+  if (*quote < win) *quote = win;
+  if (*contact < *quote) *contact = *quote;
+}
+
+}  // namespace leadscore
