@@ -97,11 +97,11 @@ class TreeBuilder {
     TreeOut out;
     out.importance.assign(d_.n_features, 0.0);
     // W and P are the node's weighted row count and the weighted sum of its
-    // rows' levels (win-only: the class-1 weight); win is the parent's win
-    // fraction, which a funnel node whose quotes are all pending keeps.
-    struct Item { uint32_t lo, hi; int depth; int64_t parent; double W, P; float win; };
+    // rows' levels (win-only: the class-1 weight); won_given_quoted is the
+    // parent's, which a funnel node without a resolved quote keeps.
+    struct Item { uint32_t lo, hi; int depth; int64_t parent; double W, P; double won_given_quoted; };
     std::vector<Item> stack;
-    stack.push_back({0, static_cast<uint32_t>(idx_.size()), 0, -1, W0, P0, 0.0f});
+    stack.push_back({0, static_cast<uint32_t>(idx_.size()), 0, -1, W0, P0, 0.0});
     const double msl = p_.min_samples_leaf * std::min(w_pos_, w_neg_);
     while (!stack.empty()) {
       if (poll()) throw Cancelled();
@@ -112,8 +112,10 @@ class TreeBuilder {
       const double W = it.W, P = it.P;
       Node node;
       bool mixed;
+      double won_given_quoted = 0;
       if (kind_ == Kind::Funnel) {
-        mixed = funnel_values(it.lo, it.hi, it.win, &node.value, &out);
+        won_given_quoted = it.won_given_quoted;
+        mixed = funnel_values(it.lo, it.hi, &won_given_quoted, &node.value, &out);
       } else {
         node.value = W > 0 ? static_cast<float>(std::min(1.0, std::max(0.0, P / W))) : 0.0f;
         const double eps = 1e-9 * (W + 1);
@@ -156,8 +158,8 @@ class TreeBuilder {
       std::copy(tmpc_.begin(), tmpc_.begin() + nr, cy_.begin() + it.lo + nl);
       // Right first so that the left child comes next in preorder; the right
       // child's index is patched into this node when it is popped.
-      stack.push_back({it.lo + nl, it.hi, it.depth + 1, self, W - s.lw, P - s.lp, node.value});
-      stack.push_back({it.lo, it.lo + nl, it.depth + 1, -1, s.lw, s.lp, node.value});
+      stack.push_back({it.lo + nl, it.hi, it.depth + 1, self, W - s.lw, P - s.lp, won_given_quoted});
+      stack.push_back({it.lo, it.lo + nl, it.depth + 1, -1, s.lw, s.lp, won_given_quoted});
     }
     return out;
   }
@@ -330,11 +332,15 @@ class TreeBuilder {
         if (b >= nb || hw_[b] <= 0) best.set.add(static_cast<uint8_t>(b));
   }
 
-  // The funnel node over rows idx_[lo, hi): its win fraction among resolved
-  // rows (the parent's when every quote in it is pending) into *win, its
-  // contacted and quoted fractions appended to out; whether its rows are of
-  // more than one stage, so that a split can gain anything.
-  bool funnel_values(uint32_t lo, uint32_t hi, float parent_win, float* win, TreeOut* out) const {
+  // The funnel node over rows idx_[lo, hi): its contacted and quoted
+  // fractions appended to out, and its win fraction into *win as the quoted
+  // fraction times the won share of its resolved quotes, *won_given_quoted
+  // (kept as the parent's when no quote in it is resolved). Only quotes can
+  // be pending, so leaving them out of a plain won fraction would drop
+  // future wins and bias it down; among quotes, which ones are still open
+  // says nothing of how they end. Returns whether the rows are of more than
+  // one stage, so that a split can gain anything.
+  bool funnel_values(uint32_t lo, uint32_t hi, double* won_given_quoted, float* win, TreeOut* out) const {
     double by_level[4] = {0, 0, 0, 0}, pending = 0;
     for (uint32_t k = lo; k < hi; ++k) {
       const double w = unit_weights_ ? static_cast<double>(cy_[k] >> 3) : weight(idx_[k]);
@@ -342,11 +348,13 @@ class TreeBuilder {
       if (cy_[k] & kPendingWin) pending += w;
     }
     const double all = by_level[0] + by_level[1] + by_level[2] + by_level[3];
-    const double resolved = all - pending;
+    const double resolved_quotes = by_level[kStageQuoted] + by_level[kStageWon] - pending;
     auto frac = [](double a, double b) { return static_cast<float>(std::min(1.0, std::max(0.0, a / b))); };
-    *win = resolved > 0 ? frac(by_level[kStageWon], resolved) : parent_win;
+    if (resolved_quotes > 0) *won_given_quoted = by_level[kStageWon] / resolved_quotes;
+    const float quote = all > 0 ? frac(by_level[kStageQuoted] + by_level[kStageWon], all) : 0.0f;
+    *win = static_cast<float>(std::min<double>(quote, std::max(0.0, quote * *won_given_quoted)));
     out->contact.push_back(all > 0 ? frac(all - by_level[kStageNone], all) : 0.0f);
-    out->quote.push_back(all > 0 ? frac(by_level[kStageQuoted] + by_level[kStageWon], all) : 0.0f);
+    out->quote.push_back(quote);
     int levels = 0;
     for (double v : by_level) levels += v > 0;
     return levels > 1;

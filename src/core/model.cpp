@@ -31,6 +31,47 @@ bool pending(const TrainingSet& set, uint32_t r) { return set.has_stages() && (s
 // Whether row r of a funnel set reached the stage.
 uint8_t reached(const TrainingSet& set, uint32_t r, uint8_t stage) { return (set.stages[r] & 3) >= stage; }
 
+// How often a row enters a map fitted on win labels. A pending quote has no
+// label, and only quotes are ever pending, so the resolved rows alone would
+// hold too few quotes and the map would come out low. Each resolved quote
+// therefore stands in for the pending ones too: with a share s of all quotes
+// pending, it counts 1 / (1 - s) times, the fraction by a seeded hash of its
+// id (for s = 0.2: once, and a quarter of them twice). This assumes, as the
+// forest does, that which quotes are still open says nothing of how they end.
+class WinRows {
+ public:
+  WinRows(const TrainingSet& set, const std::vector<uint32_t>& rows, uint64_t seed) : set_(set), seed_(seed) {
+    if (!set.has_stages()) return;
+    double quotes = 0, open = 0;
+    for (uint32_t r : rows) {
+      quotes += reached(set, r, kStageQuoted);
+      open += (set.stages[r] & kPendingWin) != 0;
+    }
+    if (quotes > 0) weight_ = 1.0 / std::max(0.1, 1.0 - open / quotes);
+  }
+
+  int copies(uint32_t r) const {
+    if (!set_.has_stages()) return 1;
+    if (set_.stages[r] & kPendingWin) return 0;
+    if (!reached(set_, r, kStageQuoted)) return 1;
+    const double whole = std::floor(weight_), part = weight_ - whole;
+    const double u = static_cast<double>(id_hash(set_.ids[r], seed_ ^ 0x77696e73ULL) >> 11) * 0x1.0p-53;
+    return static_cast<int>(whole) + (u < part ? 1 : 0);
+  }
+
+  void add(std::vector<double>& x, std::vector<uint8_t>& y, double vote, uint32_t r) const {
+    for (int k = copies(r); k > 0; --k) {
+      x.push_back(vote);
+      y.push_back(set_.labels[r]);
+    }
+  }
+
+ private:
+  const TrainingSet& set_;
+  uint64_t seed_;
+  double weight_ = 1;
+};
+
 // A calibration map of the configured kind fitted on (raw score, label) pairs.
 Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y, const TrainParams& params,
                      const ShouldStop& stop) {
@@ -48,7 +89,8 @@ Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y
 // Grow the forest and calibrate it on out-of-bag predictions, all from
 // set's rows[] in the given (canonical) order; the spec comes with set and
 // counts its bins over these rows, the leads it describes. Frees set.rows.
-Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const TrainParams& params, const ShouldStop& stop) {
+Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const WinRows& win_rows, const TrainParams& params,
+           const ShouldStop& stop) {
   Fitted out;
   const size_t nf = set.spec.size();
   const bool funnel = set.has_stages();
@@ -80,10 +122,7 @@ Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const TrainParam
   std::vector<double> x;
   std::vector<uint8_t> y;
   for (size_t i = 0; i < d.n_rows; ++i)
-    if (!std::isnan(out.oob.win[i]) && !pending(set, rows[i])) {
-      x.push_back(out.oob.win[i]);
-      y.push_back(d.y[i]);
-    }
+    if (!std::isnan(out.oob.win[i])) win_rows.add(x, y, out.oob.win[i], rows[i]);
   out.cal = calibrate(x, y, params, stop);
   if (funnel) {
     for (uint8_t stage : {kStageContacted, kStageQuoted}) {
@@ -563,6 +602,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   };
   if (!both_classes(order)) throw InvalidInput("training needs both won and lost leads");
   if (!both_classes(train_rows)) throw InvalidInput("the non-held-out leads are all of one class");
+  const WinRows win_rows(set, order, params.seed);
 
   // The banded leads' bins, kept apart before fit() frees the rest.
   std::vector<uint8_t> banded_bins, banded_held;
@@ -585,10 +625,15 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     std::vector<uint8_t> hold_bins(hold_rows.size() * nf);
     for (size_t i = 0; i < hold_rows.size(); ++i)
       std::copy_n(set.rows.data() + static_cast<size_t>(hold_rows[i]) * nf, nf, hold_bins.data() + i * nf);
-    Fitted fitted = fit(set, train_rows, params, should_stop);
+    Fitted fitted = fit(set, train_rows, win_rows, params, should_stop);
     const OutOfBag fitted_oob = std::move(fitted.oob);
     const Calibrator contact_cal = fitted.contact_cal, quote_cal = fitted.quote_cal;
-    Model m(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), Metrics(), params);
+    Funnel measured;
+    measured.present = funnel;
+    measured.contact_cal = contact_cal;
+    measured.quote_cal = quote_cal;
+    Model m(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), Metrics(), params,
+            ScoreDistribution(), measured);
     // One pass over the held-out leads' bins gives both the calibrated
     // probabilities the metrics describe and the raw ones auc_raw and the
     // refit need.
@@ -617,17 +662,25 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     auto refit = [&](const std::vector<double>& oob_votes, const std::vector<double>& held_votes, uint8_t stage) {
       std::vector<double> x;
       std::vector<uint8_t> xy;
-      for (size_t i = 0; i < train_rows.size(); ++i)
-        if (!std::isnan(oob_votes[i]) && !(stage == kStageWon && pending(set, train_rows[i]))) {
+      std::vector<double> dist_x;
+      for (size_t i = 0; i < train_rows.size(); ++i) {
+        if (std::isnan(oob_votes[i])) continue;
+        if (stage == kStageWon) {
+          win_rows.add(x, xy, oob_votes[i], train_rows[i]);
+          if (!pending(set, train_rows[i])) dist_x.push_back(oob_votes[i]);
+        } else {
           x.push_back(oob_votes[i]);
-          xy.push_back(stage == kStageWon ? labels[train_rows[i]] : reached(set, train_rows[i], stage));
+          xy.push_back(reached(set, train_rows[i], stage));
         }
-      std::vector<double> dist_x = x;
-      for (size_t i = 0; i < hold_rows.size(); ++i)
-        if (!(stage == kStageWon && pending(set, hold_rows[i]))) {
+      }
+      for (size_t i = 0; i < hold_rows.size(); ++i) {
+        if (stage == kStageWon) {
+          win_rows.add(x, xy, held_votes[i], hold_rows[i]);
+        } else {
           x.push_back(held_votes[i]);
-          xy.push_back(stage == kStageWon ? labels[hold_rows[i]] : reached(set, hold_rows[i], stage));
+          xy.push_back(reached(set, hold_rows[i], stage));
         }
+      }
       return std::make_pair(calibrate(x, xy, params, should_stop), dist_x);
     };
     auto [cal, oob_known] = hold_rows.empty() ? std::make_pair(m.calibrator(), std::vector<double>())
@@ -661,7 +714,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   // label of a measured lead touches what measures it. These figures describe
   // a forest of about a third of the trees, so they slightly understate the
   // shipped one. The contact and quote stages are measured the same way.
-  Fitted fitted = fit(set, order, params, should_stop);
+  Fitted fitted = fit(set, order, win_rows, params, should_stop);
   std::vector<double> fx, hx;
   std::vector<uint8_t> fy, hy;
   for (size_t i = 0; i < order.size(); ++i) {
@@ -671,8 +724,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
       hx.push_back(fitted.oob.win[i]);
       hy.push_back(labels[r]);
     } else {
-      fx.push_back(fitted.oob.win[i]);
-      fy.push_back(labels[r]);
+      win_rows.add(fx, fy, fitted.oob.win[i], r);
     }
   }
   const Calibrator held_cal = calibrate(fx, fy, params, should_stop);

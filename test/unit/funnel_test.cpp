@@ -1,0 +1,268 @@
+// The funnel: stage probabilities, pending quotes and the deal value.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "core/hash.hpp"
+#include "core/metrics.hpp"
+#include "core/model.hpp"
+#include "core/model_format.hpp"
+
+namespace leadscore {
+namespace {
+
+// Leads drawn through a known funnel: "reach" moves contact only, "fit"
+// (a category) moves quote given contact only, "edge" moves win given quote
+// only, and "size" sets the deal value (log-normal, mean exp(mu + s^2/2)).
+// The true probabilities are kept beside each lead.
+struct FunnelLead {
+  Lead lead;
+  Outcome outcome;
+  double p_contact, p_quote, p_win, value;
+};
+
+double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double uniform(Rng& rng) { return (static_cast<double>(rng.below(1000000)) + 0.5) / 1e6; }
+
+std::vector<FunnelLead> make_funnel(size_t n, uint64_t seed, double pending_share = 0.0) {
+  Rng rng(seed);
+  const char* fits[] = {"good", "fair", "poor"};
+  std::vector<FunnelLead> out;
+  for (size_t i = 0; i < n; ++i) {
+    FunnelLead f;
+    f.lead.id = static_cast<int64_t>(seed * 1000000 + i);
+    const double reach = uniform(rng) * 4 - 2, edge = uniform(rng) * 4 - 2, size = uniform(rng) * 2;
+    const int fit = static_cast<int>(rng.below(3));
+    f.lead.attributes["reach"] = reach;
+    f.lead.attributes["fit"] = std::string(fits[fit]);
+    f.lead.attributes["edge"] = edge;
+    f.lead.attributes["size"] = size;
+    f.lead.created_at = 1.6e9;
+    const double c = logistic(reach), q_c = logistic(1.0 - 1.2 * fit), w_q = logistic(edge);
+    f.p_contact = c;
+    f.p_quote = c * q_c;
+    f.p_win = c * q_c * w_q;
+    const double mu = std::log(8000.0) + 1.2 * size, sd = 0.3;
+    f.value = std::exp(mu + sd * sd / 2);
+    const bool contacted = uniform(rng) < c, quoted = contacted && uniform(rng) < q_c,
+               won = quoted && uniform(rng) < w_q;
+    f.outcome.stage = won ? kStageWon : quoted ? kStageQuoted : contacted ? kStageContacted : kStageNone;
+    if (quoted) {
+      // The band's value: the drawn deal value, as a band's midpoint would stand for it.
+      const double z = std::sqrt(-2 * std::log(uniform(rng))) * std::cos(6.283185307179586 * uniform(rng));
+      f.outcome.deal_value = std::exp(mu + sd * z);
+    }
+    // A pending quote: its outcome hidden, whatever it will be.
+    if (quoted && uniform(rng) < pending_share) {
+      f.outcome.stage = kStageQuoted;
+      f.outcome.win_known = false;
+    }
+    out.push_back(f);
+  }
+  return out;
+}
+
+TrainParams funnel_params() {
+  TrainParams p;
+  p.n_trees = 60;
+  p.min_samples_leaf = 20;
+  p.min_banded_leads = 100;
+  return p;
+}
+
+Model train_funnel(const std::vector<FunnelLead>& set, TrainParams p = funnel_params()) {
+  std::vector<Lead> leads;
+  std::vector<Outcome> outcomes;
+  for (const auto& f : set) {
+    leads.push_back(f.lead);
+    outcomes.push_back(f.outcome);
+  }
+  return train(leads, outcomes, p, 1.7e9);
+}
+
+double auc_of(const std::vector<double>& p, const std::vector<uint8_t>& y) { return roc_auc(p, y); }
+
+TEST(Funnel, StagesAreNestedOnEveryLead) {
+  const Model m = train_funnel(make_funnel(6000, 1));
+  ASSERT_TRUE(m.funnel().present);
+  for (const auto& f : make_funnel(3000, 2)) {
+    const Score s = m.score(f.lead, 1.7e9);
+    ASSERT_FALSE(std::isnan(s.contact_prob));
+    EXPECT_GE(s.contact_prob, s.quote_prob);
+    EXPECT_GE(s.quote_prob, s.win_prob);
+  }
+}
+
+TEST(Funnel, EachStageRanksNearTheOracle) {
+  const Model m = train_funnel(make_funnel(8000, 3));
+  const auto test = make_funnel(6000, 4);
+  std::vector<double> pc, pq, pw, tc, tq, tw;
+  std::vector<uint8_t> yc, yq, yw;
+  for (const auto& f : test) {
+    const Score s = m.score(f.lead, 1.7e9);
+    pc.push_back(s.contact_prob);
+    pq.push_back(s.quote_prob);
+    pw.push_back(s.win_prob);
+    tc.push_back(f.p_contact);
+    tq.push_back(f.p_quote);
+    tw.push_back(f.p_win);
+    yc.push_back(f.outcome.stage >= kStageContacted);
+    yq.push_back(f.outcome.stage >= kStageQuoted);
+    yw.push_back(f.outcome.stage == kStageWon);
+  }
+  // Each stage has its own feature; a model that learned only the win would
+  // rank the contact stage far below its oracle.
+  EXPECT_GT(auc_of(pc, yc), auc_of(tc, yc) - 0.03);
+  EXPECT_GT(auc_of(pq, yq), auc_of(tq, yq) - 0.03);
+  EXPECT_GT(auc_of(pw, yw), auc_of(tw, yw) - 0.03);
+  // The stored figures describe the same stages.
+  EXPECT_GT(m.funnel().contact.auc, 0.6);
+  EXPECT_NEAR(m.funnel().quote.positive_rate, m.funnel().quote.mean_predicted, 0.03);
+}
+
+TEST(Funnel, PendingQuotesStayOutOfTheWinStage) {
+  // Half of the quotes are still open; their outcome is hidden at random.
+  const auto train_set = make_funnel(10000, 5, 0.5);
+  const auto test = make_funnel(5000, 6);
+  double truth = 0;
+  for (const auto& f : test) truth += f.p_win;
+  truth /= static_cast<double>(test.size());
+  auto mean_win = [&](const Model& m) {
+    double s = 0;
+    for (const auto& f : test) s += m.score(f.lead, 1.7e9).win_prob;
+    return s / static_cast<double>(test.size());
+  };
+  EXPECT_NEAR(mean_win(train_funnel(train_set)), truth, 0.015);
+  // Counted as lost instead, open quotes would pull the win rate down.
+  auto as_lost = train_set;
+  for (auto& f : as_lost) f.outcome.win_known = true;
+  EXPECT_LT(mean_win(train_funnel(as_lost)), truth - 0.02);
+}
+
+TEST(Funnel, ValueFollowsTheDealSize) {
+  const Model m = train_funnel(make_funnel(8000, 7));
+  ASSERT_TRUE(m.value_model().fitted);
+  EXPECT_STREQ(m.value_model().kind(), "fitted");
+  EXPECT_LT(m.value_model().median_relative_error, 0.5);
+  std::vector<double> got, want;
+  for (const auto& f : make_funnel(2000, 8)) {
+    const Score s = m.score(f.lead, 1.7e9);
+    got.push_back(s.value_if_won);
+    want.push_back(f.value);
+    EXPECT_DOUBLE_EQ(s.expected_value, s.win_prob * s.value_if_won);
+  }
+  // Rank agreement of value and truth: most pairs in the same order.
+  size_t agree = 0, pairs = 0;
+  for (size_t i = 0; i + 1 < got.size(); i += 2, ++pairs) agree += (got[i] < got[i + 1]) == (want[i] < want[i + 1]);
+  EXPECT_GT(static_cast<double>(agree) / static_cast<double>(pairs), 0.85);
+}
+
+TEST(Funnel, FewBandedLeadsFallBackToTheirMean) {
+  auto set = make_funnel(3000, 9);
+  size_t kept = 0;
+  double sum = 0;
+  for (auto& f : set)
+    if (!std::isnan(f.outcome.deal_value)) {
+      if (kept < 50) {
+        ++kept;
+        sum += f.outcome.deal_value;
+      } else {
+        f.outcome.deal_value = NAN;
+      }
+    }
+  const Model m = train_funnel(set);
+  EXPECT_FALSE(m.value_model().fitted);
+  EXPECT_STREQ(m.value_model().kind(), "fallback");
+  EXPECT_NE(m.value_model().estimate().find("fewer than 100"), std::string::npos);
+  const Score s = m.score(set[0].lead, 1.7e9);
+  EXPECT_NEAR(s.value_if_won, sum / 50, 1e-6 * sum);
+  // No band at all: no value, and the model says so.
+  for (auto& f : set) f.outcome.deal_value = NAN;
+  const Model none = train_funnel(set);
+  EXPECT_STREQ(none.value_model().kind(), "none");
+  EXPECT_TRUE(std::isnan(none.score(set[0].lead, 1.7e9).expected_value));
+  EXPECT_NE(none.metrics_json().find("\"value_model\":{\"fitted\":false,\"kind\":\"none\""), std::string::npos);
+}
+
+TEST(Funnel, WinOnlyModelsHaveNoStages) {
+  auto set = make_funnel(2000, 10);
+  std::vector<Lead> leads;
+  std::vector<uint8_t> y;
+  for (const auto& f : set) {
+    leads.push_back(f.lead);
+    y.push_back(f.outcome.stage == kStageWon);
+  }
+  const Model m = train(leads, y, funnel_params(), 1.7e9);
+  EXPECT_FALSE(m.funnel().present);
+  const Score s = m.score(leads[0], 1.7e9);
+  EXPECT_TRUE(std::isnan(s.contact_prob));
+  EXPECT_TRUE(std::isnan(s.quote_prob));
+  EXPECT_TRUE(std::isnan(s.value_if_won));
+  EXPECT_EQ(m.metrics_json().find("\"stages\""), std::string::npos);
+}
+
+TEST(Funnel, SurvivesTheBlobAndBothTrainingPaths) {
+  for (bool refit : {true, false}) {
+    TrainParams p = funnel_params();
+    p.refit_full = refit;
+    const Model m = train_funnel(make_funnel(4000, 11, 0.3), p);
+    ASSERT_TRUE(m.funnel().present);
+    ASSERT_TRUE(m.value_model().fitted);
+    const Model back = deserialize(serialize(m));
+    EXPECT_EQ(back.metrics_json(), m.metrics_json());
+    for (const auto& f : make_funnel(300, 12)) {
+      const Score a = m.score(f.lead, 1.7e9), b = back.score(f.lead, 1.7e9);
+      EXPECT_EQ(a.win_prob, b.win_prob);
+      EXPECT_EQ(a.contact_prob, b.contact_prob);
+      EXPECT_EQ(a.quote_prob, b.quote_prob);
+      EXPECT_EQ(a.value_if_won, b.value_if_won);
+      // The batch path and the explanation's walk agree with score().
+      Score c;
+      m.score_batch(&f.lead, 1, 1.7e9, &c);
+      EXPECT_EQ(c.contact_prob, a.contact_prob);
+      EXPECT_EQ(c.value_if_won, a.value_if_won);
+      Attribution at;
+      Score d;
+      m.attribute(f.lead, 1.7e9, &at, &d);
+      EXPECT_EQ(d.quote_prob, a.quote_prob);
+      EXPECT_EQ(d.expected_value, a.expected_value);
+    }
+  }
+}
+
+TEST(Funnel, EarlierFormatsLoadWithoutStages) {
+  std::ifstream in(std::string(LEADSCORE_FUZZ_CORPUS_DIR) + "/format4-isotonic.bin", std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const Model m = deserialize(ss.str());
+  EXPECT_FALSE(m.funnel().present);
+  EXPECT_STREQ(m.value_model().kind(), "none");
+  Lead l;
+  l.id = 1;
+  l.attributes["score"] = 50.0;
+  const Score s = m.score(l, 1.7e9);
+  EXPECT_FALSE(std::isnan(s.win_prob));
+  EXPECT_TRUE(std::isnan(s.contact_prob));
+  EXPECT_TRUE(std::isnan(s.expected_value));
+}
+
+TEST(Funnel, CorruptStageValuesAreRefused) {
+  Model m = train_funnel(make_funnel(1500, 13));
+  std::string b = serialize(m);
+  const size_t at = b.find("STGE");
+  ASSERT_NE(at, std::string::npos);
+  // The first contact fraction (after the tag, length, presence byte and count) set to 2.0f.
+  const float two = 2.0f;
+  std::memcpy(&b[at + 12 + 1 + 4], &two, 4);
+  const uint32_t c = crc32(reinterpret_cast<const uint8_t*>(b.data()), b.size() - 4);
+  for (int i = 0; i < 4; ++i) b[b.size() - 4 + i] = static_cast<char>((c >> (8 * i)) & 0xff);
+  EXPECT_THROW(deserialize(b), CorruptModel);
+}
+
+}  // namespace
+}  // namespace leadscore
