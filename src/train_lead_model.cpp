@@ -188,7 +188,9 @@ void stream_labelled_leads(int64 eligible, int limit, uint64_t seed, Want&& want
                                        static_cast<long long>(seed), limit);
     const char* sql = psprintf("SELECT ll." LS_LABELLED_LEADS_LEAD ", ll." LS_LABELLED_LEADS_WIN_LABEL
                                ", ll." LS_LABELLED_LEADS_LEAD_ID
-                               " FROM " LS_LABELLED_LEADS " ll WHERE ll." LS_LABELLED_LEADS_TRAINABLE " %s",
+                               " FROM " LS_LABELLED_LEADS " ll WHERE ll." LS_LABELLED_LEADS_TRAINABLE
+                               // the view holds pending leads too; the win stage learns from resolved ones
+                               " AND ll." LS_LABELLED_LEADS_WIN_LABEL " IS NOT NULL %s",
                                order);
     SPI_connect();
     spi_context = CurrentMemoryContext;
