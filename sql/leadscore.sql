@@ -450,7 +450,7 @@ CREATE VIEW leadscore.derived_win_labels AS
          max(r.rating) AS best_rating,
          max(r.rating) >= 'not_qualified' AS contacted,
          max(r.rating) >= 'quoted' AS quoted,
-         avg(r.typical_value) FILTER (WHERE r.rating = r.best_rating) AS deal_value
+         round(avg(r.typical_value) FILTER (WHERE r.rating = r.best_rating), 2) AS deal_value
     FROM (SELECT f.lead_id, f.rating, max(f.rating) OVER (PARTITION BY f.lead_id) AS best_rating,
                  b.typical_value,
                  coalesce(rl.win_label,
@@ -461,7 +461,7 @@ CREATE VIEW leadscore.derived_win_labels AS
             LEFT JOIN leadscore.deal_bands b ON b.band = f.deal_band) AS r
    GROUP BY r.lead_id;
 COMMENT ON VIEW leadscore.derived_win_labels IS
-  'The labels of every rated lead, derived from lead_feedback, rating_labels and deal_bands: win_label (quotes older than leadscore.quote_expiry_days count as lost), the best rating, the funnel stages it reached (contacted, quoted), and deal_value (the mean typical_value of the deal bands on the ratings equal to the best one; NULL when none carries a band).';
+  'The labels of every rated lead, derived from lead_feedback, rating_labels and deal_bands: win_label (quotes older than leadscore.quote_expiry_days count as lost), the best rating, the funnel stages it reached (contacted, quoted), and deal_value (the mean typical_value of the deal bands on the ratings equal to the best one, to the cent; NULL when none carries a band).';
 
 -- Re-derives the outcome (win_label, best_rating, deal_value) of the given
 -- leads; a row is written only when one of them differs. Concurrent raters
