@@ -149,7 +149,7 @@ COMMENT ON TABLE leadscore.lead_outcomes IS
 COMMENT ON COLUMN leadscore.lead_outcomes.best_rating IS
   'The best rating any contractor gave the lead, in the rating enum''s order (the funnel stage it reached); NULL when nobody rated it.';
 COMMENT ON COLUMN leadscore.lead_outcomes.deal_value IS
-  'The deal value in dollars the ratings equal to best_rating give: the mean typical_value of their deal bands; NULL when none carries a band.';
+  'The deal value in dollars the ratings equal to best_rating give: the mean typical_value of their deal bands, to the cent; NULL when none carries a band.';
 COMMENT ON COLUMN leadscore.lead_outcomes.contact_prob IS
   'Latest stored score: the probability that someone reaches a decision maker (NULL when the rules scored).';
 COMMENT ON COLUMN leadscore.lead_outcomes.quote_prob IS
