@@ -42,42 +42,6 @@ COMMENT ON FUNCTION leadscore.quote_expiry_days() IS
   'The leadscore.quote_expiry_days setting: the age in days after which an unresolved rating (quoted) counts as lost.';
 
 ---------------------------------------------------------------------------
--- Quotes resolve: an unresolved rating older than quote_expiry_days is lost
----------------------------------------------------------------------------
-
--- The labelling rule, in one place. Each rating says won, lost, or nothing yet
--- (rating_labels; by default quoted says nothing yet); a rating that says
--- nothing yet counts as lost once its feedback row is older than
--- leadscore.quote_expiry_days (a quote nobody accepted). A lead is won if any
--- rating says won, lost if every rating says lost, and unresolved otherwise
--- (e.g. a young quote beside losses). Time moves labels: nightly_training()
--- re-derives them, and so does any change of the lead's feedback.
-CREATE OR REPLACE VIEW leadscore.derived_win_labels AS
-  SELECT r.lead_id,
-         CASE WHEN bool_or(r.says IS TRUE) THEN true
-              WHEN bool_and(r.says IS FALSE) THEN false END AS win_label,
-         count(*) AS ratings,
-         max(r.rating) AS best_rating,
-         max(r.rating) >= 'not_qualified' AS contacted,
-         max(r.rating) >= 'quoted' AS quoted
-    FROM (SELECT f.lead_id, f.rating,
-                 coalesce(rl.win_label,
-                          CASE WHEN f.updated_at <= now() - make_interval(days => leadscore.quote_expiry_days())
-                               THEN false END) AS says
-            FROM leadscore.lead_feedback f
-            LEFT JOIN leadscore.rating_labels rl ON rl.rating = f.rating) AS r
-   GROUP BY r.lead_id;
-COMMENT ON VIEW leadscore.derived_win_labels IS
-  'The labels of every rated lead, derived from lead_feedback and rating_labels: win_label (quotes older than leadscore.quote_expiry_days count as lost), the best rating, and the funnel stages it reached (contacted, quoted).';
-
-ALTER TABLE leadscore.training_runs ADD COLUMN relabelled bigint;
-COMMENT ON TABLE leadscore.training_runs IS
-  'One row per nightly_training() run: status succeeded, skipped or failed, with the reason or error, the labelled rows used, the model produced and whether it was activated, its metrics, the leads rescored, the duration, who started it, and how many labels it re-derived (quotes that expired).';
-
--- Labels as they stand today, quotes older than the expiry included.
-SELECT leadscore.rederive_win_labels();
-
----------------------------------------------------------------------------
 -- Deal bands are ranges of dollars, validated
 ---------------------------------------------------------------------------
 
@@ -90,8 +54,204 @@ ALTER TABLE leadscore.deal_bands
   ADD CONSTRAINT deal_bands_no_overlap
     EXCLUDE USING gist (numrange(min_value, max_value) WITH &&) WHERE (active)
     DEFERRABLE INITIALLY DEFERRED;
+-- A band is a range, not a number: training takes each band at its typical
+-- value, the midpoint of a closed band and 1.5 times the lower bound of the
+-- open top band (which has no midpoint; the deals above a bound thin out).
+ALTER TABLE leadscore.deal_bands
+  ADD COLUMN typical_value numeric GENERATED ALWAYS AS
+    (CASE WHEN max_value IS NULL THEN min_value * 1.5 ELSE (min_value + max_value) * 0.5 END) STORED;
 COMMENT ON TABLE leadscore.deal_bands IS
-  'Allowed values of lead_feedback.deal_band (the deal size), each a range of dollars [min_value, max_value), the top one open (max_value NULL). Operators may add bands, with bounds that do not overlap the active ones.';
+  'Allowed values of lead_feedback.deal_band (the deal size), each a range of dollars [min_value, max_value), the top one open (max_value NULL). Operators may add bands, with bounds that do not overlap the active ones. A band is a range, not a number: training takes each band at its typical_value.';
+COMMENT ON COLUMN leadscore.deal_bands.typical_value IS
+  'A band is a range, not a number: training takes each band at its typical value, the midpoint (min_value + max_value) / 2 of a closed band and 1.5 x min_value for the open top band (max_value NULL).';
+
+-- The vocabulary tables' INSERT-as-replace skips the generated column.
+-- Makes INSERT of an existing key update that row in place (and insert
+-- nothing), so that a restored dump's rows win over the defaults that CREATE
+-- EXTENSION has just inserted. The arguments name the key columns.
+CREATE OR REPLACE FUNCTION leadscore.replace_on_insert() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  key_match   text;
+  assignments text;
+  replaced    bigint;
+BEGIN
+  SELECT string_agg(format('%I = $1.%I', k, k), ' AND ') INTO key_match FROM unnest(TG_ARGV) AS k;
+  SELECT string_agg(format('%I = $1.%I', a.attname, a.attname), ', ' ORDER BY a.attnum) INTO assignments
+    FROM pg_attribute a
+   WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped
+     AND a.attgenerated = ''  -- a generated column follows the others by itself
+     AND NOT a.attname = ANY (TG_ARGV);
+  EXECUTE format('UPDATE %I.%I SET %s WHERE %s', TG_TABLE_SCHEMA, TG_TABLE_NAME, assignments, key_match)
+    USING NEW;
+  GET DIAGNOSTICS replaced = ROW_COUNT;
+  IF replaced > 0 THEN
+    RETURN NULL;
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+---------------------------------------------------------------------------
+-- Quotes resolve: an unresolved rating older than quote_expiry_days is lost
+---------------------------------------------------------------------------
+
+-- The labelling rule, in one place. Each rating says won, lost, or nothing yet
+-- (rating_labels; by default quoted says nothing yet); a rating that says
+-- nothing yet counts as lost once its feedback row is older than
+-- leadscore.quote_expiry_days (a quote nobody accepted). A lead is won if any
+-- rating says won, lost if every rating says lost, and unresolved otherwise
+-- (e.g. a young quote beside losses). Time moves labels: nightly_training()
+-- re-derives them, and so does any change of the lead's feedback.
+-- The funnel's stages follow the best rating across contractors, in the
+-- rating enum's order: contacted (someone reached a decision maker: the best
+-- rating is not_qualified, quoted or won) and quoted (it is quoted or won).
+-- The deal value is what the ratings at that best rating say: the mean
+-- typical value of their deal bands (a won lead's comes from the win, not
+-- from another contractor's quote; a quoted lead's from its quotes).
+CREATE OR REPLACE VIEW leadscore.derived_win_labels AS
+  SELECT r.lead_id,
+         CASE WHEN bool_or(r.says IS TRUE) THEN true
+              WHEN bool_and(r.says IS FALSE) THEN false END AS win_label,
+         count(*) AS ratings,
+         max(r.rating) AS best_rating,
+         max(r.rating) >= 'not_qualified' AS contacted,
+         max(r.rating) >= 'quoted' AS quoted,
+         round(avg(r.typical_value) FILTER (WHERE r.rating = r.best_rating), 2) AS deal_value
+    FROM (SELECT f.lead_id, f.rating, max(f.rating) OVER (PARTITION BY f.lead_id) AS best_rating,
+                 b.typical_value,
+                 coalesce(rl.win_label,
+                          CASE WHEN f.updated_at <= now() - make_interval(days => leadscore.quote_expiry_days())
+                               THEN false END) AS says
+            FROM leadscore.lead_feedback f
+            LEFT JOIN leadscore.rating_labels rl ON rl.rating = f.rating
+            LEFT JOIN leadscore.deal_bands b ON b.band = f.deal_band) AS r
+   GROUP BY r.lead_id;
+COMMENT ON VIEW leadscore.derived_win_labels IS
+  'The labels of every rated lead, derived from lead_feedback, rating_labels and deal_bands: win_label (quotes older than leadscore.quote_expiry_days count as lost), the best rating, the funnel stages it reached (contacted, quoted), and deal_value (the mean typical_value of the deal bands on the ratings equal to the best one, to the cent; NULL when none carries a band).';
+
+ALTER TABLE leadscore.training_runs ADD COLUMN relabelled bigint;
+COMMENT ON TABLE leadscore.training_runs IS
+  'One row per nightly_training() run: status succeeded, skipped or failed, with the reason or error, the labelled rows used, the model produced and whether it was activated, its metrics, the leads rescored, the duration, who started it, and how many labels it re-derived (quotes that expired).';
+
+-- Each lead's outcome keeps its best rating and deal value beside its label,
+-- and the latest score its stage probabilities and deal values.
+ALTER TABLE leadscore.lead_outcomes
+  ADD COLUMN best_rating    leadscore.lead_rating,
+  ADD COLUMN deal_value     numeric,
+  ADD COLUMN contact_prob   numeric,
+  ADD COLUMN quote_prob     numeric,
+  ADD COLUMN value_if_won   numeric,
+  ADD COLUMN expected_value numeric;
+COMMENT ON TABLE leadscore.lead_outcomes IS
+  'Per lead: the outcome derived from all contractors'' feedback (win_label, best_rating, deal_value) and the latest score (win, stage probabilities, expected deal value).';
+COMMENT ON COLUMN leadscore.lead_outcomes.best_rating IS
+  'The best rating any contractor gave the lead, in the rating enum''s order (the funnel stage it reached); NULL when nobody rated it.';
+COMMENT ON COLUMN leadscore.lead_outcomes.deal_value IS
+  'The deal value in dollars the ratings equal to best_rating give: the mean typical_value of their deal bands, to the cent; NULL when none carries a band.';
+COMMENT ON COLUMN leadscore.lead_outcomes.contact_prob IS
+  'Latest stored score: the probability that someone reaches a decision maker (NULL when the rules scored).';
+COMMENT ON COLUMN leadscore.lead_outcomes.quote_prob IS
+  'Latest stored score: the probability that the lead comes to a quote (NULL when the rules scored).';
+COMMENT ON COLUMN leadscore.lead_outcomes.value_if_won IS
+  'Latest stored score: the expected deal value in dollars if won (NULL when the rules scored).';
+COMMENT ON COLUMN leadscore.lead_outcomes.expected_value IS
+  'Latest stored score: win_prob x value_if_won, in dollars (NULL when the rules scored).';
+
+-- Re-derives the outcome (win_label, best_rating, deal_value) of the given
+-- leads; a row is written only when one of them differs. Concurrent raters
+-- of a lead queue on its outcome row's lock (taken in lead order, so batches
+-- cannot deadlock); the statement after the lock takes a fresh snapshot (READ
+-- COMMITTED), so it sees every rating committed before it.
+CREATE OR REPLACE FUNCTION leadscore.refresh_win_labels(lead_ids bigint[]) RETURNS void
+  LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  INSERT INTO leadscore.lead_outcomes (lead_id)
+  SELECT DISTINCT id FROM unnest(lead_ids) AS id ORDER BY id
+  ON CONFLICT (lead_id) DO NOTHING;
+  PERFORM 1 FROM leadscore.lead_outcomes
+   WHERE lead_id = ANY (lead_ids) ORDER BY lead_id FOR UPDATE;
+  UPDATE leadscore.lead_outcomes o
+     SET win_label = d.win_label, best_rating = d.best_rating, deal_value = d.deal_value, updated_at = now()
+    FROM (SELECT i.id AS lead_id, dl.win_label, dl.best_rating, dl.deal_value
+            FROM unnest(lead_ids) AS i(id)
+            -- filtered by the parameter, which the planner pushes into the
+            -- view's scan (a join condition would not be)
+            LEFT JOIN (SELECT * FROM leadscore.derived_win_labels
+                        WHERE lead_id = ANY (lead_ids)) dl ON dl.lead_id = i.id) d
+   WHERE o.lead_id = d.lead_id
+     AND (o.win_label, o.best_rating, o.deal_value) IS DISTINCT FROM (d.win_label, d.best_rating, d.deal_value);
+END
+$$;
+COMMENT ON FUNCTION leadscore.refresh_win_labels(bigint[]) IS
+  'Re-derives lead_outcomes.win_label, best_rating and deal_value of the given leads from their feedback (internal).';
+
+-- Once per statement, over every lead the statement touched: a bulk load (or a
+-- restore) of feedback derives each label once, from the complete ratings.
+CREATE OR REPLACE FUNCTION leadscore.feedback_label_trigger() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  touched bigint[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    touched := ARRAY(SELECT DISTINCT lead_id FROM new_rows);
+  ELSIF TG_OP = 'DELETE' THEN
+    touched := ARRAY(SELECT DISTINCT lead_id FROM old_rows);
+  ELSE
+    touched := ARRAY(
+      SELECT unnest(ARRAY[o.lead_id, n.lead_id])
+        FROM old_rows o JOIN new_rows n USING (id)
+       WHERE o.lead_id <> n.lead_id OR o.rating <> n.rating
+          OR o.deal_band IS DISTINCT FROM n.deal_band);
+  END IF;
+  -- An upsert fires both the INSERT and the UPDATE trigger; one of them has nothing to do.
+  IF cardinality(touched) > 0 THEN
+    PERFORM leadscore.refresh_win_labels(touched);
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION leadscore.feedback_label_trigger() IS
+  'Trigger: re-derives the outcome (win_label, best_rating, deal_value) of the leads whose feedback a statement changed.';
+
+CREATE OR REPLACE FUNCTION leadscore.rederive_win_labels() RETURNS bigint
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  changed bigint;
+BEGIN
+  -- Leads without feedback are unresolved and unrated already (the feedback
+  -- trigger saw their last rating go), so only rated leads can change.
+  UPDATE leadscore.lead_outcomes o
+     SET win_label = d.win_label, best_rating = d.best_rating, deal_value = d.deal_value, updated_at = now()
+    FROM leadscore.derived_win_labels d
+   WHERE o.lead_id = d.lead_id
+     AND (o.win_label, o.best_rating, o.deal_value) IS DISTINCT FROM (d.win_label, d.best_rating, d.deal_value);
+  GET DIAGNOSTICS changed = ROW_COUNT;
+  RETURN changed;
+END
+$$;
+COMMENT ON FUNCTION leadscore.rederive_win_labels() IS
+  'Re-derives every lead''s win_label, best_rating and deal_value from its feedback; returns how many leads changed. Runs by itself when rating_labels or deal_bands changes.';
+COMMENT ON FUNCTION leadscore.rating_labels_trigger() IS
+  'Trigger: re-derives every lead''s outcome when the operator changes rating_labels (its labels) or deal_bands (the deal values).';
+-- A band's bounds set the deal value of every lead rated with it.
+CREATE TRIGGER rederive_deal_values
+  AFTER INSERT OR UPDATE OR DELETE ON leadscore.deal_bands
+  FOR EACH STATEMENT EXECUTE FUNCTION leadscore.rating_labels_trigger();
+
+-- Every rated lead's best rating and deal value, as they stand. Filling them
+-- in is not a change of the outcome: updated_at stays as it was.
+UPDATE leadscore.lead_outcomes o
+   SET best_rating = d.best_rating, deal_value = d.deal_value
+  FROM leadscore.derived_win_labels d
+ WHERE o.lead_id = d.lead_id;
+
+-- Labels as they stand today, quotes older than the expiry included.
+SELECT leadscore.rederive_win_labels();
 
 ---------------------------------------------------------------------------
 -- Relative grades: percentile bands an operator can change
@@ -539,15 +699,18 @@ CREATE VIEW leadscore.labelled_leads WITH (security_invoker = true) AS
          l.id IS NOT NULL AS has_lead_row,
          l.id IS NOT NULL
            AND (l.created_at IS NULL
-                OR l.created_at <= now() - make_interval(days => leadscore.training_min_lead_age())) AS trainable
+                OR l.created_at <= now() - make_interval(days => leadscore.training_min_lead_age())) AS trainable,
+         o.best_rating, o.deal_value
     FROM leadscore.lead_outcomes o
     LEFT JOIN leadscore.leads l ON l.id = o.lead_id
-   WHERE o.win_label IS NOT NULL;
+   WHERE o.best_rating IS NOT NULL;
 COMMENT ON VIEW leadscore.labelled_leads IS
-  'Every lead with a win_label, its leads row (NULL if it has none), and whether training may use it (trainable: has a row and is at least leadscore.training_min_lead_age days old).';
+  'Every rated lead, its win is resolved (win_label) or pending (win_label NULL: a young quote), with its leads row (NULL if it has none), whether training may use it (trainable: has a row and is at least leadscore.training_min_lead_age days old), the best rating (the funnel stage it reached) and its deal value. The contact and quote stages learn from all of them, the win stage from those with a win_label.';
 
 -- Whether there is enough to train on, and if not, why. The default
 -- min_feedback lives here; train_lead_model() and nightly_training() use it.
+-- Enough means enough won and lost leads (the win stage, on which the
+-- promotion gate decides); pending leads are counted beside them.
 CREATE FUNCTION leadscore.training_readiness(min_feedback int DEFAULT 50) RETURNS jsonb
   LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
@@ -565,17 +728,18 @@ AS $$
            END,
            'trainable', c.won + c.lost, 'won', c.won, 'lost', c.lost, 'labelled', c.labelled,
            'too_young', c.too_young, 'without_lead_row', c.without_lead_row,
-           'min_feedback', min_feedback, 'min_lead_age_days', c.min_age)
+           'min_feedback', min_feedback, 'min_lead_age_days', c.min_age, 'pending', c.pending)
     FROM (SELECT count(*) FILTER (WHERE ll.trainable AND ll.win_label) AS won,
                  count(*) FILTER (WHERE ll.trainable AND NOT ll.win_label) AS lost,
-                 count(*) AS labelled,
-                 count(*) FILTER (WHERE ll.has_lead_row AND NOT ll.trainable) AS too_young,
-                 count(*) FILTER (WHERE NOT ll.has_lead_row) AS without_lead_row,
+                 count(*) FILTER (WHERE ll.win_label IS NOT NULL) AS labelled,
+                 count(*) FILTER (WHERE ll.win_label IS NOT NULL AND ll.has_lead_row AND NOT ll.trainable) AS too_young,
+                 count(*) FILTER (WHERE ll.win_label IS NOT NULL AND NOT ll.has_lead_row) AS without_lead_row,
+                 count(*) FILTER (WHERE ll.win_label IS NULL) AS pending,
                  leadscore.training_min_lead_age() AS min_age
             FROM leadscore.labelled_leads ll) c
 $$;
 COMMENT ON FUNCTION leadscore.training_readiness(int) IS
-  'Whether training has enough labelled leads (min_feedback, default 50, and both classes), with the counts: trainable, won, lost, labelled, too young, without a leads row; reason says what is missing.';
+  'Whether training has enough labelled leads (min_feedback, default 50, and both classes), with the counts: trainable, won, lost, labelled (leads with a win_label), too young, without a leads row, and pending (rated leads whose win is unresolved, which train the contact and quote stages only); reason says what is missing.';
 
 CREATE OR REPLACE FUNCTION leadscore.train_lead_model(
   min_feedback int   DEFAULT NULL,
@@ -585,18 +749,19 @@ CREATE OR REPLACE FUNCTION leadscore.train_lead_model(
   LANGUAGE c VOLATILE
   AS 'MODULE_PATHNAME', 'train_lead_model';
 COMMENT ON FUNCTION leadscore.train_lead_model(int, text, jsonb) IS
-  'Trains a model on the trainable labelled leads (see labelled_leads; min_feedback NULL: the default of training_readiness(), 50), registers it, and activates it per activate (if_better, always, never). Returns version, metrics and whether it was activated.';
+  'Trains a model on the trainable rated leads (see labelled_leads; min_feedback NULL: the default of training_readiness(), 50), registers it, and activates it per activate (if_better, always, never). Returns version, metrics and whether it was activated.';
 
 ---------------------------------------------------------------------------
 -- Storing scores, in one place
 ---------------------------------------------------------------------------
 
 -- Stores scores, in one place. A lead's row of lead_outcomes is written only
--- when its score differs from the stored one (score, probability, confidence,
--- method or model version) or the lead changed after it was scored, and a row
--- of score_history only when the score, the method or the model version
--- changed: a rescore that moves nothing writes nothing (scored_at is when the
--- stored score was computed, for a lead unchanged since).
+-- when its score differs from the stored one (score, probabilities, deal
+-- values, confidence, method or model version) or the lead changed after it
+-- was scored, and a row of score_history only when the score, the method or
+-- the model version changed: a rescore that moves nothing writes nothing
+-- (scored_at is when the stored score was computed, for a lead unchanged
+-- since).
 -- Rows are written in lead order, so two concurrent callers lock shared rows
 -- in the same order and cannot deadlock. Every part of the statement reads
 -- the outcomes as they were before it, so "changed" compares with the old row.
@@ -606,13 +771,14 @@ CREATE FUNCTION leadscore.store_scores(scores leadscore.lead_score[]) RETURNS bi
 AS $$
   WITH previous AS (
     SELECT o.lead_id, o.score, o.method, o.model_version, o.win_prob, o.confidence,
+           o.contact_prob, o.quote_prob, o.value_if_won, o.expected_value,
            o.scored_at IS NULL OR coalesce(o.scored_at < l.updated_at, false) AS lead_changed
       FROM leadscore.lead_outcomes o
       LEFT JOIN leadscore.leads l ON l.id = o.lead_id
      WHERE o.lead_id = ANY (ARRAY(SELECT s.lead_id FROM unnest(scores) AS s))
   ), history AS (
-    INSERT INTO leadscore.score_history (lead_id, scored_at, score, win_prob, model_version, method)
-    SELECT s.lead_id, now(), s.score, s.win_prob, s.model_version, s.method
+    INSERT INTO leadscore.score_history (lead_id, scored_at, score, win_prob, model_version, method, expected_value)
+    SELECT s.lead_id, now(), s.score, s.win_prob, s.model_version, s.method, s.expected_value
       FROM unnest(scores) AS s
       LEFT JOIN previous p ON p.lead_id = s.lead_id
      WHERE p.lead_id IS NULL OR p.score IS DISTINCT FROM s.score OR p.method IS DISTINCT FROM s.method
@@ -621,30 +787,41 @@ AS $$
   ), stored AS (
     INSERT INTO leadscore.lead_outcomes AS o
            (lead_id, win_prob, calibrated_score, score, confidence, method, model_version,
-            scored_at, updated_at)
-    SELECT s.lead_id, s.win_prob, s.score, s.score, s.confidence, s.method, s.model_version, now(), now()
+            scored_at, updated_at, contact_prob, quote_prob, value_if_won, expected_value)
+    SELECT s.lead_id, s.win_prob, s.score, s.score, s.confidence, s.method, s.model_version, now(), now(),
+           s.contact_prob, s.quote_prob, s.value_if_won, s.expected_value
       FROM unnest(scores) AS s
       LEFT JOIN previous p ON p.lead_id = s.lead_id
      WHERE p.lead_id IS NULL OR p.lead_changed
-        OR (p.score, p.method, p.model_version, p.win_prob, p.confidence)
-           IS DISTINCT FROM (s.score, s.method, s.model_version, s.win_prob::numeric, s.confidence)
+        OR (p.score, p.method, p.model_version, p.win_prob, p.confidence,
+            p.contact_prob, p.quote_prob, p.value_if_won, p.expected_value)
+           IS DISTINCT FROM (s.score, s.method, s.model_version, s.win_prob::numeric, s.confidence,
+                             s.contact_prob::numeric, s.quote_prob::numeric, s.value_if_won::numeric,
+                             s.expected_value::numeric)
      ORDER BY s.lead_id
     ON CONFLICT (lead_id) DO UPDATE
        SET win_prob = excluded.win_prob, calibrated_score = excluded.calibrated_score,
            score = excluded.score, confidence = excluded.confidence, method = excluded.method,
            model_version = excluded.model_version, scored_at = excluded.scored_at,
-           updated_at = excluded.updated_at
+           updated_at = excluded.updated_at, contact_prob = excluded.contact_prob,
+           quote_prob = excluded.quote_prob, value_if_won = excluded.value_if_won,
+           expected_value = excluded.expected_value
     RETURNING 1
   )
   SELECT count(*) FROM stored  -- history runs to completion though unreferenced
 $$;
 COMMENT ON FUNCTION leadscore.store_scores(leadscore.lead_score[]) IS
-  'Stores the scores that differ from the stored ones as the latest in lead_outcomes, and appends to score_history those whose score, method or model version changed; returns how many outcome rows it wrote (internal).';
+  'Stores the scores that differ from the stored ones (score, probabilities, stage probabilities, deal values, confidence, method, model version) as the latest in lead_outcomes, and appends to score_history, with the expected value, those whose score, method or model version changed; returns how many outcome rows it wrote (internal).';
 
 -- Rescores update rows in place where their page has room.
 ALTER TABLE leadscore.lead_outcomes SET (fillfactor = 80);
+
+-- The history keeps the expected deal value of each stored score.
+ALTER TABLE leadscore.score_history ADD COLUMN expected_value numeric;
 COMMENT ON TABLE leadscore.score_history IS
-  'Append-only: a row whenever score_leads() or refresh_outcomes() stores a score that differs from the lead''s previous one in score, method or model version. Rows older than leadscore.score_history_retention days are deleted by nightly_training().';
+  'Append-only: a row whenever score_leads() or refresh_outcomes() stores a score that differs from the lead''s previous one in score, method or model version, with the expected deal value it gave. Rows older than leadscore.score_history_retention days are deleted by nightly_training().';
+COMMENT ON COLUMN leadscore.score_history.expected_value IS
+  'win_prob x value_if_won, in dollars, when the score was stored (NULL when the rules scored or the model has no value model).';
 
 -- parse_leads() as the RPCs run it: the same checks, messages, SQLSTATEs and
 -- rows, in one C++ pass over the body, as an array.
@@ -950,6 +1127,17 @@ $$;
 COMMENT ON FUNCTION leadscore.metric(jsonb, text) IS
   'The number under key in a model''s metrics, or NULL when it is missing or not a number (internal).';
 
+-- One object of a metrics object (the per-stage metrics, the value model), or
+-- NULL when it is not there (models trained before 0.4.0) or not an object.
+CREATE FUNCTION leadscore.metric_object(metrics jsonb, key text) RETURNS jsonb
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN jsonb_typeof(metrics) = 'object' AND jsonb_typeof(metrics -> key) = 'object'
+              THEN metrics -> key END
+$$;
+COMMENT ON FUNCTION leadscore.metric_object(jsonb, text) IS
+  'The JSON object under key in a model''s metrics, or NULL when it is missing or not an object (internal).';
+
 -- The elements of a metrics array (a curve, the importances) that are objects
 -- whose given fields are all numbers; anything else is skipped.
 CREATE FUNCTION leadscore.metric_points(metrics jsonb, key text, fields text[]) RETURNS SETOF jsonb
@@ -976,7 +1164,8 @@ AS $$
         FROM (VALUES ('auc', 'number'), ('auc_raw', 'number'), ('brier', 'number'), ('ece', 'number'),
                      ('accuracy', 'number'), ('log_loss', 'number'), ('positive_rate', 'number'),
                      ('rows_train', 'number'), ('rows_holdout', 'number'), ('calibration_curve', 'array'),
-                     ('roc_curve', 'array'), ('feature_importance', 'array')) AS k(key, kind)
+                     ('roc_curve', 'array'), ('feature_importance', 'array'), ('stages', 'object'),
+                     ('value_model', 'object')) AS k(key, kind)
        WHERE metrics ? k.key AND jsonb_typeof(metrics -> k.key) <> k.kind
        ORDER BY k.key), '{}')
   END
@@ -988,10 +1177,12 @@ CREATE OR REPLACE VIEW leadscore.model_history WITH (security_invoker = true) AS
   SELECT m.version, m.created_at AS trained_at,
          leadscore.metric(m.metrics, 'auc') AS auc, leadscore.metric(m.metrics, 'brier') AS brier,
          leadscore.metric(m.metrics, 'ece') AS ece, leadscore.metric(m.metrics, 'accuracy') AS accuracy,
-         m.training_rows AS rows, m.status, m.activated_at
+         m.training_rows AS rows, m.status, m.activated_at,
+         leadscore.metric_object(m.metrics, 'stages') AS stages,
+         leadscore.metric_object(m.metrics, 'value_model') AS value_model
     FROM leadscore.models m;
 COMMENT ON VIEW leadscore.model_history IS
-  'One row per model: version, trained_at, held-out AUC, Brier score, ECE, accuracy, training rows, status.';
+  'One row per model: version, trained_at, held-out AUC, Brier score, ECE, accuracy, training rows, status; stages (per funnel stage: AUC, log loss, Brier, ECE, positive rate, mean predicted, rows on the held-out leads) and value_model (whether a deal value model was fitted, or the estimate it fell back to), NULL for models trained before 0.4.0.';
 
 CREATE OR REPLACE FUNCTION leadscore.latest_model() RETURNS jsonb
   LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1004,8 +1195,11 @@ AS $$
              'rows_train', leadscore.metric(m.metrics, 'rows_train')::bigint,
              'rows_holdout', leadscore.metric(m.metrics, 'rows_holdout')::bigint),
            'metrics', CASE WHEN jsonb_typeof(m.metrics) = 'object'
-                           THEN m.metrics - ARRAY['calibration_curve', 'roc_curve', 'feature_importance']
+                           THEN m.metrics - ARRAY['calibration_curve', 'roc_curve', 'feature_importance',
+                                                  'stages', 'value_model']
                            ELSE '{}' END,
+           'stages', leadscore.metric_object(m.metrics, 'stages'),
+           'value_model', leadscore.metric_object(m.metrics, 'value_model'),
            'calibration_curve', (SELECT coalesce(jsonb_agg(p), '[]')
                                    FROM leadscore.metric_points(m.metrics, 'calibration_curve', '{}') p),
            'roc_curve', (SELECT coalesce(jsonb_agg(p), '[]') FROM leadscore.metric_points(m.metrics, 'roc_curve', '{}') p),
@@ -1021,7 +1215,7 @@ AS $$
    LIMIT 1
 $$;
 COMMENT ON FUNCTION leadscore.latest_model() IS
-  'The newest model as JSON: version, trained_at, algorithm and params, rows, class balance, every metric, calibration and ROC curves, the 10 most important features, whether it is active, and problems (malformed metrics, named). NULL before any training.';
+  'The newest model as JSON: version, trained_at, algorithm and params, rows, class balance, every metric, calibration and ROC curves, the 10 most important features, the metrics of each funnel stage (stages) and of the deal value model (value_model; both NULL for models trained before 0.4.0), whether it is active, and problems (malformed metrics, named). NULL before any training.';
 
 -- Population stability index between the scores stored since the active
 -- model's activation (its ml scores in score_history) and its predictions on
@@ -1085,7 +1279,7 @@ BEGIN
   SELECT * INTO last_run FROM leadscore.training_runs r ORDER BY r.id DESC LIMIT 1;
   SELECT max(m.created_at) INTO last_trained FROM leadscore.models m;
   SELECT count(*) FILTER (WHERE ll.win_label) AS won, count(*) FILTER (WHERE NOT ll.win_label) AS lost,
-         count(*) FILTER (WHERE ll.trainable) AS old_enough
+         count(*) FILTER (WHERE ll.trainable AND ll.win_label IS NOT NULL) AS old_enough
     INTO labels
     FROM leadscore.labelled_leads ll
    WHERE ll.has_lead_row;
@@ -1162,6 +1356,7 @@ REVOKE ALL ON FUNCTION leadscore.quote_expiry_days(),
                        leadscore.training_readiness(int),
                        leadscore.store_scores(leadscore.lead_score[]),
                        leadscore.metric(jsonb, text),
+                       leadscore.metric_object(jsonb, text),
                        leadscore.metric_points(jsonb, text, text[]),
                        leadscore.metrics_problems(int, jsonb)
   FROM PUBLIC;
@@ -1174,6 +1369,7 @@ GRANT EXECUTE ON FUNCTION leadscore.settings(),
                           leadscore.quote_expiry_days(),
                           leadscore.training_readiness(int),
                           leadscore.metric(jsonb, text),
+                          leadscore.metric_object(jsonb, text),
                           leadscore.metric_points(jsonb, text, text[]),
                           leadscore.metrics_problems(int, jsonb)
   TO service_role;

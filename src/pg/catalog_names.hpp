@@ -62,7 +62,8 @@
 #define LS_LEADS_ATTRIBUTES LS_COLUMN(leads, attributes, "jsonb")
 #define LS_LEADS_UPDATED_AT LS_COLUMN(leads, updated_at, "timestamp with time zone")
 
-// The labelled leads training may use (a view), and whether there are enough.
+// The rated leads training may use (a view: win label, or NULL while pending;
+// best rating and deal value), and whether there are enough.
 #define LS_LABELLED_LEADS LS_TABLE(labelled_leads)
 #define LS_LABELLED_LEADS_LEAD_ID LS_COLUMN(labelled_leads, lead_id, "bigint")
 #define LS_LABELLED_LEADS_WIN_LABEL LS_COLUMN(labelled_leads, win_label, "boolean")

@@ -10,7 +10,7 @@
 # side by side: the released install script and every upgrade script, against
 # the current schema.
 source "$(dirname "$0")/lib.sh"
-plan 12
+plan 14
 
 oldest=0.1.0
 newest=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$(pg_config --sharedir)/extension/leadscore.control")
@@ -84,6 +84,14 @@ before=$(rows "$old")
 q "$old" "ALTER EXTENSION leadscore UPDATE" >/dev/null
 is "$(q "$old" "SELECT extversion FROM pg_extension WHERE extname = 'leadscore'")" "$newest" "updated from $oldest to $newest"
 is "$(rows "$old")" "$before" "every row of feedback, leads, outcomes (labels and scores), models and labels is kept"
+# The columns 0.4.0 adds to the outcomes are filled from the feedback as it stands.
+is "$(q "$old" "SELECT count(*) FILTER (WHERE o.best_rating IS NOT NULL) || ' rated, ' ||
+                       count(*) FILTER (WHERE (o.best_rating, o.deal_value) IS DISTINCT FROM (d.best_rating, d.deal_value))
+                       || ' differ'
+                  FROM leadscore.lead_outcomes o LEFT JOIN leadscore.derived_win_labels d USING (lead_id)")" \
+   "102 rated, 0 differ" "every rated lead's outcome has its best rating and deal value after the update"
+is "$(q "$old" "SELECT best_rating || ' ' || deal_value FROM leadscore.lead_outcomes WHERE lead_id = 1")" "won 10000.00" \
+   "a lead won with a \$5-15k band is worth its typical value"
 
 # The database the updated one must match: a fresh install, as it was made.
 fresh=$(new_leadscore_db fresh) || { echo "Bail out! cannot create a database"; exit 1; }
