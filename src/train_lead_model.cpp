@@ -121,7 +121,7 @@ void check_readiness(const Arguments& a, int64* won, int64* lost, int64* pending
   const char* fields =
       "SELECT (r OPERATOR(pg_catalog.->>) 'ready')::pg_catalog.bool, r OPERATOR(pg_catalog.->>) 'reason',"
       "       (r OPERATOR(pg_catalog.->>) 'won')::pg_catalog.int8, (r OPERATOR(pg_catalog.->>) 'lost')::pg_catalog.int8,"
-      "       pg_catalog.coalesce((r OPERATOR(pg_catalog.->>) 'pending')::pg_catalog.int8, 0)";
+      "       (r OPERATOR(pg_catalog.->>) 'pending')::pg_catalog.int8";
   const char* sql = !a.min_feedback_given
                         ? psprintf("%s FROM " LS_TRAINING_READINESS "() r", fields)
                         : psprintf("%s FROM " LS_TRAINING_READINESS "(%d) r", fields, a.min_feedback);
@@ -139,6 +139,7 @@ void check_readiness(const Arguments& a, int64* won, int64* lost, int64* pending
   *won = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull));
   *lost = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 4, &isnull));
   *pending = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 5, &isnull));
+  if (isnull) *pending = 0;
   SPI_finish();
 }
 
