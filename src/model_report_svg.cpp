@@ -62,7 +62,7 @@ void fetch_model(bool active, int version, ModelRow* row) {
 // The report of a serialized model; throws CorruptModel for a bad blob.
 std::string render(const ModelRow& row) {
   Model model = deserialize(reinterpret_cast<const uint8_t*>(VARDATA_ANY(row.blob)), VARSIZE_ANY_EXHDR(row.blob));
-  return model_report_svg(model.metrics(), row.version, row.trained_at);
+  return model_report_svg(model.metrics(), row.version, row.trained_at, &model.funnel());
 }
 
 }  // namespace

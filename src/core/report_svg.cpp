@@ -230,22 +230,54 @@ void importance_panel(Svg& s, const Metrics& m) {
   s.text(left, kPlotBottom + 36, "share of the forest&apos;s total split gain", 12, "start");
 }
 
+// Per stage, two bars on one 0..100% scale: predicted (mean probability) and
+// observed (the rate on the held-out leads).
+void funnel_panel(Svg& s, const Funnel& f) {
+  const double top = kPlotBottom + 70, left = 64, names = 200, width = 560;
+  s.text(left, top - 12, "Funnel on the held-out leads: predicted against observed", 14, "start", kInk,
+         " font-weight=\"bold\"");
+  const struct { const char* name; const StageFigures* f; } stages[] = {
+      {"reached a decision maker", &f.contact}, {"came to a quote", &f.quote}, {"won", &f.win}};
+  const double row = 34;
+  for (size_t i = 0; i < 3; ++i) {
+    const double y = top + row * static_cast<double>(i);
+    const StageFigures& g = *stages[i].f;
+    s.text(left + names - 8, y + 16, stages[i].name, 12, "end", kInk);
+    const double pred = clamp01(g.mean_predicted), seen = clamp01(g.positive_rate);
+    s.out += "<rect x=\"" + num(left + names) + "\" y=\"" + num(y + 3) + "\" width=\"" + num(std::max(1.0, width * pred)) +
+             "\" height=\"11\" fill=\"" + kCurve + "\"/>\n";
+    s.out += "<rect x=\"" + num(left + names) + "\" y=\"" + num(y + 16) + "\" width=\"" + num(std::max(1.0, width * seen)) +
+             "\" height=\"11\" fill=\"" + kBar + "\"/>\n";
+    std::string figures = "predicted " + num(100 * pred) + "% &#183; observed " + num(100 * seen) + "%";
+    if (std::isfinite(g.auc)) figures += " &#183; AUC " + num(g.auc, 3);
+    figures += " &#183; " + std::to_string(g.rows) + " leads";
+    s.text(left + names + width + 8, y + 16, figures, 10, "start", kMuted);
+  }
+  const double ly = top + row * 3 + 8;
+  s.out += "<rect x=\"" + num(left + names) + "\" y=\"" + num(ly - 9) + "\" width=\"12\" height=\"10\" fill=\"" + kCurve + "\"/>\n";
+  s.text(left + names + 16, ly, "mean predicted probability", 10, "start", kMuted);
+  s.out += "<rect x=\"" + num(left + names + 180) + "\" y=\"" + num(ly - 9) + "\" width=\"12\" height=\"10\" fill=\"" + kBar + "\"/>\n";
+  s.text(left + names + 196, ly, "observed rate", 10, "start", kMuted);
+}
+
 }  // namespace
 
 std::string xml_escape(const std::string& text) { return escape_points(code_points(text)); }
 
-std::string model_report_svg(const Metrics& m, int version, const std::string& trained_at) {
+std::string model_report_svg(const Metrics& m, int version, const std::string& trained_at, const Funnel* funnel) {
+  const bool with_funnel = funnel && funnel->present;
+  const int height = kReportHeight + (with_funnel ? kFunnelPanelHeight : 0);
   const std::string title =
       "leadscore model v" + std::to_string(version) + " &#8212; trained " + xml_escape(trained_at);
   Svg s;
   s.out.reserve(16384);
   s.out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(kReportWidth) + "\" height=\"" +
-           std::to_string(kReportHeight) + "\" viewBox=\"0 0 " + std::to_string(kReportWidth) + " " +
-           std::to_string(kReportHeight) +
+           std::to_string(height) + "\" viewBox=\"0 0 " + std::to_string(kReportWidth) + " " +
+           std::to_string(height) +
            "\" role=\"img\" font-family=\"DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif\">\n";
   s.out += "<title>" + title + "</title>\n";
   s.out += "<rect x=\"0\" y=\"0\" width=\"" + std::to_string(kReportWidth) + "\" height=\"" +
-           std::to_string(kReportHeight) + "\" fill=\"#ffffff\"/>\n";
+           std::to_string(height) + "\" fill=\"#ffffff\"/>\n";
   s.text(24, 34, title, 20, "start", kInk, " font-weight=\"bold\"");
 
   std::string summary = "held-out leads: " + std::to_string(m.rows_holdout);
@@ -258,6 +290,7 @@ std::string model_report_svg(const Metrics& m, int version, const std::string& t
   calibration_panel(s, m);
   roc_panel(s, m);
   importance_panel(s, m);
+  if (with_funnel) funnel_panel(s, *funnel);
   s.out += "</svg>\n";
   return s.out;
 }

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "core/funnel.hpp"
 #include "core/metrics.hpp"
 
 namespace leadscore {
@@ -14,10 +15,15 @@ namespace leadscore {
 constexpr int kReportWidth = 960;
 constexpr int kReportHeight = 420;
 constexpr size_t kReportBars = 10;  // importance bars shown at most
+constexpr int kFunnelPanelHeight = 170;  // added below the three panels for a funnel model
 
 // The report as SVG text: ASCII markup, feature names escaped (and cut to a
 // readable length), no non-finite number anywhere. trained_at is shown as given.
-std::string model_report_svg(const Metrics& m, int version, const std::string& trained_at);
+// With a funnel (funnel.present), a fourth panel below: per stage (contact,
+// quote, win), the mean predicted probability against the observed rate on
+// the held-out leads, and the canvas is kFunnelPanelHeight taller.
+std::string model_report_svg(const Metrics& m, int version, const std::string& trained_at,
+                             const Funnel* funnel = nullptr);
 
 // Text as XML character data or attribute value: & < > " ' escaped, characters
 // XML forbids (control characters, invalid UTF-8) replaced by '?'.

@@ -200,3 +200,27 @@ TEST(ReportSvg, SkipsEmptyCalibrationBins) {
 }
 
 }  // namespace
+
+namespace leadscore {
+namespace {
+
+TEST(ReportSvg, FunnelPanelShowsEachStagePredictedAgainstObserved) {
+  Metrics m;
+  m.rows_holdout = 100;
+  Funnel f;
+  f.present = true;
+  f.contact = {100, 0.71, 0.69, 0.6, 0.5, 0.2, 0.02};
+  f.quote = {100, 0.42, 0.40, 0.6, 0.5, 0.2, 0.02};
+  f.win = {90, 0.13, 0.14, 0.7, 0.4, 0.1, 0.02};
+  const std::string with = model_report_svg(m, 3, "2026-11-29", &f);
+  const std::string without = model_report_svg(m, 3, "2026-11-29");
+  EXPECT_NE(with.find("predicted 69.0% &#183; observed 71.0%"), std::string::npos);
+  EXPECT_NE(with.find("predicted 14.0% &#183; observed 13.0%"), std::string::npos);
+  EXPECT_NE(with.find("height=\"" + std::to_string(kReportHeight + kFunnelPanelHeight) + "\""), std::string::npos);
+  EXPECT_EQ(without.find("Funnel"), std::string::npos);
+  f.win.positive_rate = NAN;
+  EXPECT_EQ(model_report_svg(m, 3, "x", &f).find("nan"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace leadscore
