@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The model report: model_report_svg() on a trained demo database gives
 # well-formed SVG with the model's own figures, which a browser (headless
-# Chromium) renders as a 960 x 420 picture with ink in the title and in each of
-# its three panels; asking for a missing, unknown or unreadable model is a
+# Chromium) renders as a 960 x 590 picture with ink in the title, in each of
+# its three panels and in the funnel panel below them (the demo's leads carry
+# every rating, so the model has a funnel); asking for a missing, unknown or unreadable model is a
 # clear error.
 source "$(dirname "$0")/lib.sh"
-plan 17
+plan 18
 
 db=$(new_leadscore_db main) || { echo "Bail out! cannot create a leadscore database"; exit 1; }
 
@@ -39,7 +40,7 @@ q "$db" "SELECT leadscore.model_report_svg()" >"$svg"
 ok "xmllint finds the report well-formed" xmllint --noout "$svg"
 xpath() { xmllint --xpath "$1" "$svg" 2>/dev/null; }
 is "$(xpath 'concat(local-name(/*), " ", namespace-uri(/*), " ", /*/@width, "x", /*/@height, " ", /*/@viewBox)')" \
-   "svg http://www.w3.org/2000/svg 960x420 0 0 960 420" "the root is an SVG element of fixed size"
+   "svg http://www.w3.org/2000/svg 960x590 0 0 960 590" "the root is an SVG element of fixed size"
 
 trained=$(q "$db" "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM leadscore.models WHERE version = 1")
 is "$(xpath 'string(/*/*[local-name()="title"])')" "leadscore model v1 — trained $trained UTC" \
@@ -58,18 +59,20 @@ is "$(xpath 'count(//*[local-name()="circle"])')" \
    "$(q "$db" "SELECT count(*) FROM leadscore.models, jsonb_array_elements(metrics -> 'calibration_curve') b
                WHERE version = 1 AND (b ->> 'count')::int > 0")" \
    "one calibration point per non-empty bin"
+is "$(grep -c 'predicted [0-9.]*% &#183; observed [0-9.]*%' "$svg")" "3" \
+   "the funnel panel shows contact, quote and win, predicted against observed"
 
 # 3. Rendered by a browser.
 png=$E2E_TMP/report.png
 profile=$(mktemp -d "$E2E_TMP/chromium.XXXXXX")
 timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --disable-background-networking --disable-component-update --disable-sync --force-device-scale-factor=1 \
-  --user-data-dir="$profile" --screenshot="$png" --window-size=960,420 "file://$svg" >/dev/null 2>&1
+  --user-data-dir="$profile" --screenshot="$png" --window-size=960,590 "file://$svg" >/dev/null 2>&1
 ok "headless Chromium renders the report to PNG" test -s "$png"
 
 # PNG facts: width, height, distinct colours, and the share of non-white
 # pixels (per mille) in the title band and in each panel.
-read -r width height colours title calibration roc importance < <(python3 - "$png" <<'PY'
+read -r width height colours title calibration roc importance funnel < <(python3 - "$png" <<'PY'
 import struct, sys, zlib
 data = open(sys.argv[1], "rb").read()
 assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -100,14 +103,16 @@ px = lambda x, y: tuple(rows[y][x * bpp:x * bpp + 3])
 def ink(x0, y0, x1, y1):
     return sum(px(x, y) != (255, 255, 255) for y in range(y0, y1) for x in range(x0, x1)) * 1000 // ((x1 - x0) * (y1 - y0))
 colours = len({px(x, y) for y in range(h) for x in range(w)})
-print(w, h, colours, ink(0, 0, 960, 62), ink(0, 70, 320, 400), ink(320, 70, 640, 400), ink(640, 70, 960, 400))
+print(w, h, colours, ink(0, 0, 960, 62), ink(0, 70, 320, 400), ink(320, 70, 640, 400), ink(640, 70, 960, 400),
+      ink(0, 420, 960, 580))
 PY
 )
-is "${width}x${height}" "960x420" "the picture is 960 x 420"
-diag "distinct colours $colours; non-white per mille: title $title, calibration $calibration, ROC $roc, importance $importance"
+is "${width}x${height}" "960x590" "the picture is 960 x 590"
+diag "distinct colours $colours; non-white per mille: title $title, calibration $calibration, ROC $roc, importance $importance, funnel $funnel"
 ok "the picture is not blank ($colours distinct colours)" test "${colours:-0}" -gt 16
 ok "the title band and all three panels carry ink" \
-   test "${title:-0}" -ge 10 -a "${calibration:-0}" -ge 20 -a "${roc:-0}" -ge 20 -a "${importance:-0}" -ge 20
+   test "${title:-0}" -ge 10 -a "${calibration:-0}" -ge 20 -a "${roc:-0}" -ge 20 -a "${importance:-0}" -ge 20 \
+        -a "${funnel:-0}" -ge 20
 
 # 4. Models that cannot be reported.
 is "$(error_of "SELECT leadscore.model_report_svg(999)")" "P0002|version: no model with version 999" \
