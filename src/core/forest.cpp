@@ -334,23 +334,23 @@ class TreeBuilder {
 
   // The funnel node over rows idx_[lo, hi): its contacted and quoted
   // fractions appended to out, and its win fraction into *win as the quoted
-  // fraction times the won share of its resolved quotes, *won_given_quoted
-  // (kept as the parent's when no quote in it is resolved). Only quotes can
-  // be pending, so leaving them out of a plain won fraction would drop
-  // future wins and bias it down; among quotes, which ones are still open
-  // says nothing of how they end. Returns whether the rows are of more than
-  // one stage, so that a split can gain anything.
+  // fraction times the won share of its quotes, *won_given_quoted (kept as
+  // the parent's when it has no quote), where an open quote counts as its
+  // chance of ending in a win (open_win_share): only quotes can be open, so
+  // leaving them out would bias the win fraction, and counting them as lost
+  // would too wherever wins are reported late. Returns whether the rows are
+  // of more than one stage, so that a split can gain anything.
   bool funnel_values(uint32_t lo, uint32_t hi, double* won_given_quoted, float* win, TreeOut* out) const {
-    double by_level[4] = {0, 0, 0, 0}, pending = 0;
+    double by_level[4] = {0, 0, 0, 0}, expected_wins = 0;
     for (uint32_t k = lo; k < hi; ++k) {
       const double w = unit_weights_ ? static_cast<double>(cy_[k] >> 3) : weight(idx_[k]);
       by_level[cy_[k] & 3] += w;
-      if (cy_[k] & kPendingWin) pending += w;
+      if (cy_[k] & kPendingWin) expected_wins += w * d_.open_win_share[idx_[k]];
     }
     const double all = by_level[0] + by_level[1] + by_level[2] + by_level[3];
-    const double resolved_quotes = by_level[kStageQuoted] + by_level[kStageWon] - pending;
+    const double quotes = by_level[kStageQuoted] + by_level[kStageWon];
     auto frac = [](double a, double b) { return static_cast<float>(std::min(1.0, std::max(0.0, a / b))); };
-    if (resolved_quotes > 0) *won_given_quoted = by_level[kStageWon] / resolved_quotes;
+    if (quotes > 0) *won_given_quoted = (by_level[kStageWon] + expected_wins) / quotes;
     const float quote = all > 0 ? frac(by_level[kStageQuoted] + by_level[kStageWon], all) : 0.0f;
     *win = static_cast<float>(std::min<double>(quote, std::max(0.0, quote * *won_given_quoted)));
     out->contact.push_back(all > 0 ? frac(all - by_level[kStageNone], all) : 0.0f);

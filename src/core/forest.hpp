@@ -75,6 +75,9 @@ struct BinnedData {
   // with kPendingWin set on a quote whose outcome is not known yet. Empty for
   // a win-only forest.
   std::vector<uint8_t> stage;
+  // A funnel forest: per row, the chance that a pending quote ends in a win
+  // (OpenQuoteOdds, funnel.hpp); read for pending rows only.
+  std::vector<float> open_win_share;
   // A regression forest: per row, the target in [0, 1]. Empty otherwise.
   std::vector<float> target;
 };

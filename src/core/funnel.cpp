@@ -1,6 +1,7 @@
 // Stage figures and the value model's description; see funnel.hpp.
 #include "core/funnel.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace leadscore {
@@ -59,6 +60,31 @@ void ValueModel::write_json(JsonWriter& w) const {
   w.key("median_relative_error").value(median_relative_error);
   w.key("estimate").value(estimate());
   w.end_object();
+}
+
+OpenQuoteOdds::OpenQuoteOdds(std::vector<double> quote_ages, std::vector<double> days_to_win, uint64_t lost,
+                             double quote_expiry_days)
+    : ages_(std::move(quote_ages)), win_days_(std::move(days_to_win)) {
+  for (double& d : win_days_)
+    if (!(d >= 0)) d = 0;  // NaN or negative: reported at once
+  std::sort(ages_.begin(), ages_.end());
+  std::sort(win_days_.begin(), win_days_.end());
+  win_tail_.assign(win_days_.size() + 1, 0.0);
+  for (size_t i = win_days_.size(); i-- > 0;) win_tail_[i] = win_tail_[i + 1] + 1.0 / still_observed(win_days_[i]);
+  lost_weight_ = static_cast<double>(lost) / still_observed(quote_expiry_days);
+}
+
+double OpenQuoteOdds::still_observed(double t) const {
+  if (ages_.empty()) return 1.0;
+  const size_t older = static_cast<size_t>(ages_.end() - std::lower_bound(ages_.begin(), ages_.end(), t));
+  return static_cast<double>(std::max<size_t>(older, 1)) / static_cast<double>(ages_.size());
+}
+
+double OpenQuoteOdds::win_share(double age) const {
+  if (!(age >= 0)) age = 0;
+  const size_t first_later = static_cast<size_t>(std::upper_bound(win_days_.begin(), win_days_.end(), age) - win_days_.begin());
+  const double w = win_tail_[first_later];
+  return w + lost_weight_ > 0 ? w / (w + lost_weight_) : 0.0;
 }
 
 }  // namespace leadscore

@@ -72,6 +72,38 @@ struct ValueModel {
   void write_json(JsonWriter& w) const;
 };
 
+// How likely an open quote is to end in a win, by its age, from how quotes
+// ended before. Quotes resolve in two ways: won (reported days_to_win days
+// after the quote) or lost once they expire (quote_expiry_days). A quote
+// still open at age a can only become a win reported later than a, so
+//
+//   share(a) = W(a) / (W(a) + L),
+//
+// W(a) the won quotes with days_to_win > a, L the expired ones. Young quotes
+// are resolved less often than old ones (a quote must be old enough for its
+// outcome to show), so each resolved quote counts 1 / G(t), G(t) the share of
+// all quotes at least t days old at training time and t its resolution time
+// (days_to_win, or the expiry): the usual inverse-probability-of-censoring
+// weight. A platform that reports wins at once (days_to_win 0) gets share 0:
+// an open quote there is a quote not won. A win without a known time counts
+// as reported at once.
+class OpenQuoteOdds {
+ public:
+  // quote_ages: the age in days of every quote (open or resolved);
+  // days_to_win: of every won quote; lost: how many quotes expired.
+  OpenQuoteOdds(std::vector<double> quote_ages, std::vector<double> days_to_win, uint64_t lost,
+                double quote_expiry_days);
+  double win_share(double age) const;
+
+ private:
+  // The share of quotes at least t days old, at least one quote's worth.
+  double still_observed(double t) const;
+  std::vector<double> ages_;       // sorted
+  std::vector<double> win_days_;   // sorted
+  std::vector<double> win_tail_;   // win_tail_[i]: weight of the wins from i on
+  double lost_weight_ = 0;
+};
+
 // Raise earlier stages so that contact >= quote >= win.
 inline void make_monotone(double win, double* quote, double* contact) {
   if (*quote < win) *quote = win;

@@ -31,46 +31,52 @@ bool pending(const TrainingSet& set, uint32_t r) { return set.has_stages() && (s
 // Whether row r of a funnel set reached the stage.
 uint8_t reached(const TrainingSet& set, uint32_t r, uint8_t stage) { return (set.stages[r] & 3) >= stage; }
 
-// How often a row enters a map fitted on win labels. A pending quote has no
-// label, and only quotes are ever pending, so the resolved rows alone would
-// hold too few quotes and the map would come out low. Each resolved quote
-// therefore stands in for the pending ones too: with a share s of all quotes
-// pending, it counts 1 / (1 - s) times, the fraction by a seeded hash of its
-// id (for s = 0.2: once, and a quarter of them twice). This assumes, as the
-// forest does, that which quotes are still open says nothing of how they end.
+// The rows of a map fitted on win labels. A pending quote has no label yet:
+// it enters as won with its chance of ending in a win (OpenQuoteOdds), drawn
+// by a seeded hash of its id, so that in expectation the map sees every quote
+// as it will end. Leaving open quotes out, or counting them lost, would bias
+// the map as it would the forest (funnel.hpp).
 class WinRows {
  public:
-  WinRows(const TrainingSet& set, const std::vector<uint32_t>& rows, uint64_t seed) : set_(set), seed_(seed) {
-    if (!set.has_stages()) return;
-    double quotes = 0, open = 0;
-    for (uint32_t r : rows) {
-      quotes += reached(set, r, kStageQuoted);
-      open += (set.stages[r] & kPendingWin) != 0;
-    }
-    if (quotes > 0) weight_ = 1.0 / std::max(0.1, 1.0 - open / quotes);
-  }
-
-  int copies(uint32_t r) const {
-    if (!set_.has_stages()) return 1;
-    if (set_.stages[r] & kPendingWin) return 0;
-    if (!reached(set_, r, kStageQuoted)) return 1;
-    const double whole = std::floor(weight_), part = weight_ - whole;
-    const double u = static_cast<double>(id_hash(set_.ids[r], seed_ ^ 0x77696e73ULL) >> 11) * 0x1.0p-53;
-    return static_cast<int>(whole) + (u < part ? 1 : 0);
-  }
+  // open_share: per set row, a pending quote's chance of a win (empty for a set without stages).
+  WinRows(const TrainingSet& set, const std::vector<float>& open_share, uint64_t seed)
+      : set_(set), open_share_(open_share), seed_(seed) {}
 
   void add(std::vector<double>& x, std::vector<uint8_t>& y, double vote, uint32_t r) const {
-    for (int k = copies(r); k > 0; --k) {
-      x.push_back(vote);
+    x.push_back(vote);
+    if (pending(set_, r)) {
+      const double u = static_cast<double>(id_hash(set_.ids[r], seed_ ^ 0x77696e73ULL) >> 11) * 0x1.0p-53;
+      y.push_back(u < open_share_[r] ? 1 : 0);
+    } else {
       y.push_back(set_.labels[r]);
     }
   }
 
  private:
   const TrainingSet& set_;
+  const std::vector<float>& open_share_;
   uint64_t seed_;
-  double weight_ = 1;
 };
+
+// Per row of a funnel set, a pending quote's chance of ending in a win, from
+// how the set's quotes ended (funnel.hpp: OpenQuoteOdds); 0 elsewhere.
+std::vector<float> open_quote_shares(const TrainingSet& set, const std::vector<uint32_t>& rows) {
+  std::vector<float> share;
+  if (!set.has_stages()) return share;
+  std::vector<double> ages, win_days;
+  uint64_t lost = 0;
+  for (uint32_t r : rows) {
+    if (!reached(set, r, kStageQuoted)) continue;
+    ages.push_back(std::isnan(set.quote_ages[r]) ? 0.0 : set.quote_ages[r]);
+    if (set.labels[r]) win_days.push_back(set.win_days[r]);
+    else if (!pending(set, r)) ++lost;
+  }
+  const OpenQuoteOdds odds(std::move(ages), std::move(win_days), lost, set.quote_expiry_days);
+  share.assign(set.size(), 0.0f);
+  for (uint32_t r : rows)
+    if (pending(set, r)) share[r] = static_cast<float>(odds.win_share(std::isnan(set.quote_ages[r]) ? 0.0 : set.quote_ages[r]));
+  return share;
+}
 
 // A calibration map of the configured kind fitted on (raw score, label) pairs.
 Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y, const TrainParams& params,
@@ -89,8 +95,8 @@ Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y
 // Grow the forest and calibrate it on out-of-bag predictions, all from
 // set's rows[] in the given (canonical) order; the spec comes with set and
 // counts its bins over these rows, the leads it describes. Frees set.rows.
-Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const WinRows& win_rows, const TrainParams& params,
-           const ShouldStop& stop) {
+Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const std::vector<float>& open_share,
+           const WinRows& win_rows, const TrainParams& params, const ShouldStop& stop) {
   Fitted out;
   const size_t nf = set.spec.size();
   const bool funnel = set.has_stages();
@@ -99,12 +105,18 @@ Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const WinRows& w
   d.n_features = nf;
   d.cols.resize(d.n_rows * d.n_features);
   d.y.resize(d.n_rows);
-  if (funnel) d.stage.resize(d.n_rows);
+  if (funnel) {
+    d.stage.resize(d.n_rows);
+    d.open_win_share.resize(d.n_rows);
+  }
   for (size_t i = 0; i < d.n_rows; ++i) {
     const uint8_t* row = set.rows.data() + static_cast<size_t>(rows[i]) * nf;
     for (size_t f = 0; f < nf; ++f) d.cols[f * d.n_rows + i] = row[f];
     d.y[i] = set.labels[rows[i]];
-    if (funnel) d.stage[i] = set.stages[rows[i]];
+    if (funnel) {
+      d.stage[i] = set.stages[rows[i]];
+      d.open_win_share[i] = open_share[rows[i]];
+    }
     check_stop_every(stop, i);
   }
   std::vector<uint8_t>().swap(set.rows);  // every row the forest needs is in d now
@@ -573,7 +585,8 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   params.validate();
   const size_t n = set.size(), nf = set.spec.size();
   if (set.labels.size() != n || set.rows.size() != n * nf) throw InvalidInput("training set is inconsistent");
-  if (set.has_stages() && (set.stages.size() != n || set.deal_values.size() != n))
+  if (set.has_stages() && (set.stages.size() != n || set.deal_values.size() != n || set.quote_ages.size() != n ||
+                           set.win_days.size() != n))
     throw InvalidInput("training set is inconsistent");
   if (n < 2) throw InvalidInput("training needs at least 2 leads");
   if (n > 0x7fffffff) throw InvalidInput("too many leads for one model");
@@ -602,7 +615,8 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   };
   if (!both_classes(order)) throw InvalidInput("training needs both won and lost leads");
   if (!both_classes(train_rows)) throw InvalidInput("the non-held-out leads are all of one class");
-  const WinRows win_rows(set, order, params.seed);
+  const std::vector<float> open_share = open_quote_shares(set, order);
+  const WinRows win_rows(set, open_share, params.seed);
 
   // The banded leads' bins, kept apart before fit() frees the rest.
   std::vector<uint8_t> banded_bins, banded_held;
@@ -625,7 +639,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     std::vector<uint8_t> hold_bins(hold_rows.size() * nf);
     for (size_t i = 0; i < hold_rows.size(); ++i)
       std::copy_n(set.rows.data() + static_cast<size_t>(hold_rows[i]) * nf, nf, hold_bins.data() + i * nf);
-    Fitted fitted = fit(set, train_rows, win_rows, params, should_stop);
+    Fitted fitted = fit(set, train_rows, open_share, win_rows, params, should_stop);
     const OutOfBag fitted_oob = std::move(fitted.oob);
     const Calibrator contact_cal = fitted.contact_cal, quote_cal = fitted.quote_cal;
     Funnel measured;
@@ -714,13 +728,14 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   // label of a measured lead touches what measures it. These figures describe
   // a forest of about a third of the trees, so they slightly understate the
   // shipped one. The contact and quote stages are measured the same way.
-  Fitted fitted = fit(set, order, win_rows, params, should_stop);
+  Fitted fitted = fit(set, order, open_share, win_rows, params, should_stop);
   std::vector<double> fx, hx;
   std::vector<uint8_t> fy, hy;
   for (size_t i = 0; i < order.size(); ++i) {
     const uint32_t r = order[i];
-    if (std::isnan(fitted.oob.win[i]) || pending(set, r)) continue;
+    if (std::isnan(fitted.oob.win[i])) continue;
     if (in_holdout(ids[r], params.seed, params.holdout_fraction)) {
+      if (pending(set, r)) continue;  // measured on outcomes that are known
       hx.push_back(fitted.oob.win[i]);
       hy.push_back(labels[r]);
     } else {

@@ -76,9 +76,13 @@ void TrainingSet::add(const Lead& lead, const Outcome& outcome) {
   ids.push_back(lead.id);
   labels.push_back(outcome.stage == kStageWon ? 1 : 0);
   stages.push_back(static_cast<uint8_t>(outcome.stage | (outcome.win_known ? 0 : kPendingWin)));
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  auto days = [&](double d) { return std::isfinite(d) && d >= 0 ? static_cast<float>(d) : nan; };
   deal_values.push_back(std::isfinite(outcome.deal_value) && outcome.deal_value >= 0
                             ? static_cast<float>(outcome.deal_value)
-                            : std::numeric_limits<float>::quiet_NaN());
+                            : nan);
+  quote_ages.push_back(days(outcome.quote_age_days));
+  win_days.push_back(days(outcome.days_to_win));
 }
 
 }  // namespace leadscore

@@ -70,6 +70,10 @@ struct Outcome {
   uint8_t stage = kStageNone;
   bool win_known = true;
   double deal_value = std::numeric_limits<double>::quiet_NaN();
+  // A quoted or won lead: days since its first quote (or win) was rated; a
+  // won one: days from that rating to the win's report. NaN when unknown.
+  double quote_age_days = std::numeric_limits<double>::quiet_NaN();
+  double days_to_win = std::numeric_limits<double>::quiet_NaN();
 };
 
 // Every training lead as its id, label and bins under one spec, in the order
@@ -98,6 +102,8 @@ struct TrainingSet {
   std::vector<uint8_t> rows;
   std::vector<uint8_t> stages;     // a funnel set: stage | kPendingWin when the win is not known
   std::vector<float> deal_values;  // a funnel set: dollars, NaN without a band
+  std::vector<float> quote_ages, win_days;  // a funnel set: Outcome's quote_age_days and days_to_win
+  double quote_expiry_days = 60;   // when an open quote counts as lost (OpenQuoteOdds)
 };
 
 }  // namespace leadscore

@@ -19,7 +19,10 @@ namespace {
 // Leads drawn through a known funnel: "reach" moves contact only, "fit"
 // (a category) moves quote given contact only, "edge" moves win given quote
 // only, and "size" sets the deal value (log-normal, mean exp(mu + s^2/2)).
-// The true probabilities are kept beside each lead.
+// The true probabilities are kept beside each lead. With win_lag_days >= 0,
+// quotes resolve over time: each quote is between 0 and 120 days old, a win
+// is reported up to win_lag_days after the quote (0: at once), a lost quote
+// counts as lost once 60 days old; until then a quote is open (pending).
 struct FunnelLead {
   Lead lead;
   Outcome outcome;
@@ -29,7 +32,7 @@ struct FunnelLead {
 double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 double uniform(Rng& rng) { return (static_cast<double>(rng.below(1000000)) + 0.5) / 1e6; }
 
-std::vector<FunnelLead> make_funnel(size_t n, uint64_t seed, double pending_share = 0.0) {
+std::vector<FunnelLead> make_funnel(size_t n, uint64_t seed, double win_lag_days = -1) {
   Rng rng(seed);
   const char* fits[] = {"good", "fair", "poor"};
   std::vector<FunnelLead> out;
@@ -57,10 +60,15 @@ std::vector<FunnelLead> make_funnel(size_t n, uint64_t seed, double pending_shar
       const double z = std::sqrt(-2 * std::log(uniform(rng))) * std::cos(6.283185307179586 * uniform(rng));
       f.outcome.deal_value = std::exp(mu + sd * z);
     }
-    // A pending quote: its outcome hidden, whatever it will be.
-    if (quoted && uniform(rng) < pending_share) {
-      f.outcome.stage = kStageQuoted;
-      f.outcome.win_known = false;
+    if (quoted && win_lag_days >= 0) {
+      const double age = 120 * uniform(rng), lag = win_lag_days * uniform(rng);
+      f.outcome.quote_age_days = age;
+      if (won) f.outcome.days_to_win = lag;
+      if (won ? age < lag : age < 60) {
+        f.outcome.stage = kStageQuoted;
+        f.outcome.win_known = false;
+        f.outcome.days_to_win = NAN;
+      }
     }
     out.push_back(f);
   }
@@ -125,9 +133,10 @@ TEST(Funnel, EachStageRanksNearTheOracle) {
   EXPECT_NEAR(m.funnel().quote.positive_rate, m.funnel().quote.mean_predicted, 0.03);
 }
 
-TEST(Funnel, PendingQuotesStayOutOfTheWinStage) {
-  // Half of the quotes are still open; their outcome is hidden at random.
-  const auto train_set = make_funnel(10000, 5, 0.5);
+TEST(Funnel, OpenQuotesCountAsTheirChanceOfAWin) {
+  // Wins are reported up to 40 days after the quote, losses show at 60 days:
+  // a third of the quotes are still open.
+  const auto train_set = make_funnel(10000, 5, 40);
   const auto test = make_funnel(5000, 6);
   double truth = 0;
   for (const auto& f : test) truth += f.p_win;
@@ -142,6 +151,21 @@ TEST(Funnel, PendingQuotesStayOutOfTheWinStage) {
   auto as_lost = train_set;
   for (auto& f : as_lost) f.outcome.win_known = true;
   EXPECT_LT(mean_win(train_funnel(as_lost)), truth - 0.02);
+  // Where wins are reported at once, an open quote is a quote not won, and
+  // the model says so rather than expecting wins that will not come.
+  EXPECT_NEAR(mean_win(train_funnel(make_funnel(10000, 7, 0))), truth, 0.015);
+}
+
+TEST(Funnel, OpenQuoteOddsFollowWhenWinsAreReported) {
+  // Four quotes 0 to 90 days old; wins reported after 0, 10 and 30 days; one expired.
+  const OpenQuoteOdds odds({0, 20, 60, 90, 90}, {0, 10, 30}, 1, 60);
+  EXPECT_GT(odds.win_share(5), odds.win_share(15));   // fewer wins still to come
+  EXPECT_GT(odds.win_share(15), odds.win_share(35));
+  EXPECT_EQ(odds.win_share(35), 0.0);                  // no win came later than 30 days
+  const OpenQuoteOdds at_once({1, 2, 3}, {0, 0}, 1, 60);
+  EXPECT_EQ(at_once.win_share(1), 0.0);
+  const OpenQuoteOdds no_history({}, {}, 0, 60);
+  EXPECT_EQ(no_history.win_share(10), 0.0);
 }
 
 TEST(Funnel, ValueFollowsTheDealSize) {
@@ -210,7 +234,7 @@ TEST(Funnel, SurvivesTheBlobAndBothTrainingPaths) {
   for (bool refit : {true, false}) {
     TrainParams p = funnel_params();
     p.refit_full = refit;
-    const Model m = train_funnel(make_funnel(4000, 11, 0.3), p);
+    const Model m = train_funnel(make_funnel(4000, 11, 30), p);
     ASSERT_TRUE(m.funnel().present);
     ASSERT_TRUE(m.value_model().fitted);
     const Model back = deserialize(serialize(m));
