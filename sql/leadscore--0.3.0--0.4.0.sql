@@ -700,12 +700,24 @@ CREATE VIEW leadscore.labelled_leads WITH (security_invoker = true) AS
          l.id IS NOT NULL
            AND (l.created_at IS NULL
                 OR l.created_at <= now() - make_interval(days => leadscore.training_min_lead_age())) AS trainable,
-         o.best_rating, o.deal_value
+         o.best_rating, o.deal_value,
+         q.quote_age_days, q.days_to_win
     FROM leadscore.lead_outcomes o
     LEFT JOIN leadscore.leads l ON l.id = o.lead_id
+    -- When the lead's quote came and, if won, how long the win took to be
+    -- reported: training estimates from them how likely an open quote is to
+    -- end in a win. Read for quoted and won leads only.
+    LEFT JOIN LATERAL (
+      SELECT (extract(epoch FROM now() - min(f.created_at)) / 86400)::float8 AS quote_age_days,
+             (extract(epoch FROM min(f.updated_at - f.created_at) FILTER (WHERE rl.win_label)) / 86400)::float8
+               AS days_to_win
+        FROM leadscore.lead_feedback f
+        JOIN leadscore.rating_labels rl ON rl.rating = f.rating
+       WHERE f.lead_id = o.lead_id AND o.best_rating >= 'quoted'
+         AND (rl.win_label IS NULL OR rl.win_label)) q ON true
    WHERE o.best_rating IS NOT NULL;
 COMMENT ON VIEW leadscore.labelled_leads IS
-  'Every rated lead, its win is resolved (win_label) or pending (win_label NULL: a young quote), with its leads row (NULL if it has none), whether training may use it (trainable: has a row and is at least leadscore.training_min_lead_age days old), the best rating (the funnel stage it reached) and its deal value. The contact and quote stages learn from all of them, the win stage from those with a win_label.';
+  'Every rated lead, its win is resolved (win_label) or pending (win_label NULL: a young quote), with its leads row (NULL if it has none), whether training may use it (trainable: has a row and is at least leadscore.training_min_lead_age days old), the best rating (the funnel stage it reached), its deal value, and for a quoted or won lead the days since its first quote or win was rated (quote_age_days) and, if won, the days that win took to be reported (days_to_win). The contact and quote stages learn from all of them, the win stage from those with a win_label.';
 
 -- Whether there is enough to train on, and if not, why. The default
 -- min_feedback lives here; train_lead_model() and nightly_training() use it.

@@ -172,7 +172,7 @@ struct LabelledBatch {
 };
 
 // A rated lead's outcome from its row of labelled_leads (win_label, best
-// rating, deal value: columns 2, 4 and 5). The stage follows the best
+// rating, deal value, quote age, days to win: columns 2, 4 to 7). The stage follows the best
 // rating, in the rating enum's order; a lead labelled won is won whatever
 // rating said so (rating_labels may map another rating to won), and one
 // without a label is pending. Plain data: no destructor to skip.
@@ -191,6 +191,11 @@ Outcome read_outcome(HeapTuple t, TupleDesc desc) {
   if (!win_null && !won && o.stage == kStageWon) o.stage = kStageQuoted;
   o.win_known = !win_null;
   o.deal_value = value_null ? NAN : DatumGetFloat8(value);
+  bool age_null, lag_null;
+  const Datum age = SPI_getbinval(t, desc, 6, &age_null);
+  const Datum lag = SPI_getbinval(t, desc, 7, &lag_null);
+  o.quote_age_days = age_null ? NAN : DatumGetFloat8(age);
+  o.days_to_win = lag_null ? NAN : DatumGetFloat8(lag);
   return o;
 }
 
@@ -215,7 +220,8 @@ void stream_labelled_leads(int64 eligible, int limit, uint64_t seed, Want&& want
                                        static_cast<long long>(seed), limit);
     const char* sql = psprintf("SELECT ll." LS_LABELLED_LEADS_LEAD ", ll." LS_LABELLED_LEADS_WIN_LABEL
                                ", ll." LS_LABELLED_LEADS_LEAD_ID ", ll." LS_LABELLED_LEADS_BEST_RATING
-                               "::pg_catalog.text, ll." LS_LABELLED_LEADS_DEAL_VALUE "::pg_catalog.float8"
+                               "::pg_catalog.text, ll." LS_LABELLED_LEADS_DEAL_VALUE "::pg_catalog.float8, ll."
+                               LS_LABELLED_LEADS_QUOTE_AGE_DAYS ", ll." LS_LABELLED_LEADS_DAYS_TO_WIN
                                " FROM " LS_LABELLED_LEADS " ll WHERE ll." LS_LABELLED_LEADS_TRAINABLE " %s",
                                order);
     SPI_connect();
@@ -288,6 +294,7 @@ Loaded load_labelled_leads(const TrainParams& params, int64 eligible, double now
                         [&](const Lead& lead, const Outcome&) { sample.offer(lead); });
   Loaded out;
   out.set = TrainingSet(sample.learn(now, [] { return interrupt_pending(); }), now);
+  out.set.quote_expiry_days = quote_expiry_days;
   sample = SpecSample(params);  // frees the sample before the binned set grows
   out.set.reserve(static_cast<size_t>(std::min<int64>(eligible, limit)));
   stream_labelled_leads(eligible, limit, params.seed, [](int64_t) { return true; },

@@ -71,6 +71,8 @@
 #define LS_LABELLED_LEADS_TRAINABLE LS_COLUMN(labelled_leads, trainable, "boolean")
 #define LS_LABELLED_LEADS_BEST_RATING LS_COLUMN(labelled_leads, best_rating, "leadscore.lead_rating")
 #define LS_LABELLED_LEADS_DEAL_VALUE LS_COLUMN(labelled_leads, deal_value, "numeric")
+#define LS_LABELLED_LEADS_QUOTE_AGE_DAYS LS_COLUMN(labelled_leads, quote_age_days, "double precision")
+#define LS_LABELLED_LEADS_DAYS_TO_WIN LS_COLUMN(labelled_leads, days_to_win, "double precision")
 #define LS_TRAINING_READINESS LS_FUNCTION(training_readiness, "integer")
 
 // The result of score_lead(), filled attribute by attribute in this order.
