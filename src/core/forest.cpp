@@ -66,6 +66,7 @@ class TreeBuilder {
     mtry_ = std::min(mtry_, nf);
     order_.resize(nf);
     unit_weights_ = w_pos_ == 1.0 && w_neg_ == 1.0 && kind_ != Kind::Regression;
+    if (kind_ == Kind::Funnel) stage_levels();
   }
 
   // Grow tree t; poll() is consulted once per node and true aborts with Cancelled.
@@ -369,10 +370,37 @@ class TreeBuilder {
     return kind_ == Kind::WinOnly ? (p * p + (w - p) * (w - p)) / w : p * p / w;
   }
 
-  // A row's level: win-only its label, funnel its stage 0..3, regression its target.
+  // A funnel row's level is a stage score: each step of the funnel (contact,
+  // quote, win) adds 1 / sd of that step's indicator over the training rows,
+  // so that a rare step (most often the win) weighs as much in the squared
+  // error as a common one, in whole numbers up to kTopLevel so histograms
+  // stay counted (a bin's sum of counts times levels must fit 32 bits, so
+  // the top is lower past ten million rows). A step every row or no row took
+  // adds nothing. With only won and lost leads the two levels are 0 and the
+  // top: Gini's splits.
+  void stage_levels() {
+    const double top = std::max(3.0, std::min(400.0, std::floor(4e9 / std::max<double>(1, d_.stage.size()))));
+    double reached[4] = {0, 0, 0, 0};
+    for (uint8_t s : d_.stage) reached[s & 3] += 1;
+    const double n = static_cast<double>(d_.stage.size());
+    double step[4] = {0, 0, 0, 0}, total = 0, at_least = n;
+    for (int k = 1; k <= 3; ++k) {
+      at_least -= reached[k - 1];
+      const double p = n > 0 ? at_least / n : 0;
+      step[k] = p > 0 && p < 1 ? 1.0 / std::sqrt(p * (1 - p)) : 0.0;
+      total += step[k];
+    }
+    double acc = 0;
+    for (int k = 1; k <= 3; ++k) {
+      acc += total > 0 ? step[k] / total : 1.0 / 3.0;
+      levels_[k] = static_cast<uint32_t>(std::lround(acc * top));
+    }
+  }
+
+  // A row's level: win-only its label, funnel its stage score, regression its target.
   double level(uint32_t r) const {
     switch (kind_) {
-      case Kind::Funnel: return d_.stage[r] & 3;
+      case Kind::Funnel: return levels_[d_.stage[r] & 3];
       case Kind::Regression: return d_.target[r];
       default: return d_.y[r];
     }
@@ -387,7 +415,7 @@ class TreeBuilder {
   double weight(uint32_t r) const { return cnt_[r] * (d_.y[r] ? w_pos_ : w_neg_); }
   // Bootstrap count of the row at position q of idx_, and the same times its level.
   uint32_t count(uint32_t q) const { return cy_[q] >> 3; }
-  uint32_t won(uint32_t q) const { return (cy_[q] >> 3) * (cy_[q] & 3u); }
+  uint32_t won(uint32_t q) const { return (cy_[q] >> 3) * levels_[cy_[q] & 3u]; }
 
   static void set_best(Split& s, double g, uint32_t f, uint8_t kind, uint8_t thr, double lw, double lp) {
     s.lw = lw;
@@ -402,6 +430,7 @@ class TreeBuilder {
   const TrainParams& p_;
   double w_pos_, w_neg_;
   Kind kind_;
+  uint32_t levels_[4] = {0, 1, 2, 3};  // per code & 3: win-only labels 0 and 1, funnel stage scores
   size_t mtry_ = 1;
   std::vector<uint32_t> order_, cnt_, idx_, tmp_;
   std::vector<double> gw_, gwy_;

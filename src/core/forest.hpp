@@ -15,12 +15,14 @@
 // Three kinds of forest share the builder (BinnedData says which):
 //   win only   labels 0/1, Gini splits; what every model before the funnel was.
 //   funnel     each row's stage (none, contacted, quoted, won) and whether a
-//              quote is still pending. Splits reduce the variance of the stage
-//              number 0..3, so a feature that moves a lead up any step of the
+//              quote is still pending. Splits reduce the squared error of a
+//              stage score (each step of the funnel weighted by 1 / its
+//              spread), so a feature that moves a lead up any step of the
 //              funnel is found; with two stages only this is Gini again. A
-//              node keeps its win fraction among resolved rows in value and
-//              its contacted and quoted fractions among all rows beside it
-//              (contact_value, quote_value).
+//              node keeps its win fraction in value (the quoted fraction
+//              times the won share of its quotes, an open quote counting as
+//              its chance of a win) and its contacted and quoted fractions
+//              beside it (contact_value, quote_value).
 //   regression a target in [0, 1] per row (the deal value, scaled); splits
 //              reduce its variance and value is the node's mean target.
 #pragma once

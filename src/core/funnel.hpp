@@ -2,11 +2,12 @@
 // probabilities, and the deal value a won lead brings.
 //
 // Stages. A model trained on every rating (training_set.hpp: Outcome) grows
-// one funnel forest (forest.hpp): its splits reduce the variance of the stage
-// a lead reached (0 none, 1 contacted, 2 quoted, 3 won), and each node keeps
-// three fractions: contacted and quoted among all its leads, won among those
-// whose outcome is known (a pending quote counts towards contact and quote
-// and is left out of win, so a young quote neither wins nor loses). One walk
+// one funnel forest (forest.hpp): its splits reduce the squared error of a
+// stage score (none, contacted, quoted, won; each step weighted by 1 / its
+// spread, so the rare win weighs as much as the common contact), and each
+// node keeps three fractions: contacted and quoted among all its leads, and
+// won, the quoted fraction times the won share of its quotes, where an open
+// quote counts as its chance of ending in a win (OpenQuoteOdds). One walk
 // of the trees gives all three raw probabilities; each has its own
 // calibration map, fitted on out-of-bag predictions like the win map. Raw
 // fractions are nested in every node (contact >= quote >= win), and after
@@ -18,8 +19,10 @@
 // (quoted or won) at its band's typical value (deal_bands.typical_value: the
 // midpoint, 1.5 x the lower bound for the open top band) and grows a
 // regression forest on it when at least min_banded_leads leads carry one,
-// measured on the held-out banded leads. value_if_won is the forest's mean
-// over trees; with fewer banded leads, every lead gets their mean value (the
+// measured on the held-out banded leads. Deal values spread over orders of
+// magnitude, so the forest learns their logarithm (a few large jobs would
+// otherwise decide every split); value_if_won is exp(mean over trees) times
+// a smearing factor that turns it back into a mean in dollars. With fewer banded leads, every lead gets their mean value (the
 // fallback), and with none there is no value: value_if_won and
 // expected_value are NaN (NULL in SQL). expected_value = win_prob x value_if_won.
 #pragma once
@@ -60,8 +63,12 @@ struct ValueModel {
   uint64_t banded_leads = 0;      // training leads with a deal band
   uint64_t min_banded_leads = 0;  // the minimum a forest needed when this model was trained
   double fallback = NAN;          // dollars for every lead when not fitted; NaN when no lead had a band
-  double scale = 0;               // dollars per unit of leaf value, when fitted
-  Forest forest;                  // regression forest on value / scale, when fitted
+  // When fitted: the forest learns log dollars mapped to [0, 1], log_low +
+  // t * log_span; a lead's value is exp(log_low + log_span * mean t) * smear,
+  // smear the mean of exp(residual) over the out-of-bag fit (Duan's
+  // smearing: the mean in dollars, not the geometric mean).
+  double log_low = 0, log_span = 0, smear = 1;
+  Forest forest;
   uint64_t rows_holdout = 0;      // held-out banded leads it was measured on
   double median_relative_error = NAN;  // median |predicted - band value| / band value on them
 

@@ -167,9 +167,15 @@ ValueModel fit_value(const FeatureSpec& spec, const std::vector<uint8_t>& bins, 
   const size_t nf = spec.size();
   std::vector<uint32_t> fit_rows, hold_rows;
   for (uint32_t i = 0; i < values.size(); ++i) (held[i] ? hold_rows : fit_rows).push_back(i);
-  double scale = 0;
-  for (uint32_t i : fit_rows) scale = std::max(scale, values[i]);
-  if (values.size() < v.min_banded_leads || fit_rows.size() < 2 || !(scale > 0)) return v;
+  // Values of zero or less have no logarithm; a band starting at 0 stands for at least a dollar.
+  auto log_of = [](double x) { return std::log(std::max(1.0, x)); };
+  double lo = INFINITY, hi = -INFINITY;
+  for (uint32_t i : fit_rows) {
+    lo = std::min(lo, log_of(values[i]));
+    hi = std::max(hi, log_of(values[i]));
+  }
+  if (values.size() < v.min_banded_leads || fit_rows.size() < 2) return v;
+  const double span = hi > lo ? hi - lo : 1.0;
 
   BinnedData d;
   d.n_rows = fit_rows.size();
@@ -180,7 +186,7 @@ ValueModel fit_value(const FeatureSpec& spec, const std::vector<uint8_t>& bins, 
   for (size_t i = 0; i < d.n_rows; ++i) {
     const uint8_t* row = bins.data() + static_cast<size_t>(fit_rows[i]) * nf;
     for (size_t f = 0; f < nf; ++f) d.cols[f * d.n_rows + i] = row[f];
-    d.target[i] = static_cast<float>(values[fit_rows[i]] / scale);
+    d.target[i] = static_cast<float>((log_of(values[fit_rows[i]]) - lo) / span);
     check_stop_every(stop, i);
   }
   for (size_t f = 0; f < nf; ++f) {
@@ -195,14 +201,24 @@ ValueModel fit_value(const FeatureSpec& spec, const std::vector<uint8_t>& bins, 
   vp.class_weight = ClassWeight::None;
   vp.min_samples_leaf = 5;
   vp.max_features = 1.0 / 3.0;
-  v.forest = train_forest(d, vp, stop, nullptr);
-  v.scale = scale;
+  OutOfBag oob;
+  v.forest = train_forest(d, vp, stop, &oob);
+  v.log_low = lo;
+  v.log_span = span;
+  double smear = 0, voted = 0;
+  for (size_t i = 0; i < d.n_rows; ++i)
+    if (!std::isnan(oob.win[i])) {
+      smear += std::exp(log_of(values[fit_rows[i]]) - (lo + span * oob.win[i]));
+      voted += 1;
+    }
+  v.smear = voted > 0 ? smear / voted : 1.0;
   v.fitted = true;
   std::vector<double> rel;
   for (size_t i = 0; i < hold_rows.size(); ++i) {
     const double truth = values[hold_rows[i]];
     if (!(truth > 0)) continue;
-    const double pred = scale * v.forest.predict(bins.data() + static_cast<size_t>(hold_rows[i]) * nf);
+    const double pred =
+        std::exp(lo + span * v.forest.predict(bins.data() + static_cast<size_t>(hold_rows[i]) * nf)) * v.smear;
     rel.push_back(std::fabs(pred - truth) / truth);
     check_stop_every(stop, i);
   }
@@ -325,7 +341,8 @@ Model::Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, T
     throw CorruptModel("forest and feature spec disagree on the number of features");
   if (funnel_.present != forest_.has_stages())
     throw CorruptModel("the funnel's calibration and the forest's stage values must come together");
-  if (value_.fitted && (value_.forest.n_features != spec_.size() || !(value_.scale > 0) || !std::isfinite(value_.scale)))
+  if (value_.fitted && (value_.forest.n_features != spec_.size() || !std::isfinite(value_.log_low) ||
+                        !(value_.log_span > 0 && value_.log_span < 100) || !(value_.smear > 0 && value_.smear < 1e6)))
     throw CorruptModel("value forest does not fit the feature spec");
   if (funnel_.present) {
     leaf_contact_.resize(forest_.walk_node.size());
@@ -338,7 +355,7 @@ Model::Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, T
   if (value_.fitted) {
     value_leaf_.resize(value_.forest.walk_node.size());
     for (size_t w = 0; w < value_.forest.walk_node.size(); ++w)
-      value_leaf_[w] = value_.scale * value_.forest.nodes[value_.forest.walk_node[w]].value;
+      value_leaf_[w] = value_.forest.nodes[value_.forest.walk_node[w]].value;
   }
   const double k = 2.0 * params_.min_samples_leaf;
   leaf_value_.resize(forest_.walk_node.size());
@@ -394,7 +411,10 @@ Score Model::finish(const LeafSums& sums, double value_sum, const uint8_t* novel
     s.quote_prob = funnel_.quote_cal.apply(sums.quote / T);
     make_monotone(s.win_prob, &s.quote_prob, &s.contact_prob);
   }
-  s.value_if_won = value_.fitted ? value_sum / static_cast<double>(value_.forest.n_trees()) : value_.fallback;
+  s.value_if_won = value_.fitted ? std::exp(value_.log_low + value_.log_span * value_sum /
+                                                                 static_cast<double>(value_.forest.n_trees())) *
+                                       value_.smear
+                                 : value_.fallback;
   s.expected_value = s.win_prob * s.value_if_won;
   return s;
 }

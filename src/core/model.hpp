@@ -187,7 +187,7 @@ class Model {
   // its support c / (c + 2 * min_samples_leaf), read where a walk ends.
   std::vector<double> leaf_value_, leaf_support_;
   std::vector<double> leaf_contact_, leaf_quote_;  // a funnel forest's stage fractions, likewise
-  std::vector<double> value_leaf_;                 // the value forest's leaves in dollars, by walk position
+  std::vector<double> value_leaf_;                 // the value forest's leaves (scaled log dollars), by walk position
   Calibrator cal_;
   Metrics metrics_;
   TrainParams params_;

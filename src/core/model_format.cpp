@@ -445,14 +445,16 @@ void read_funnel(Reader& r, Forest& forest, Funnel& f) {
 }
 
 // The value model (format 5 on): fitted byte, banded_leads, min_banded_leads
-// (u64), fallback, scale (f64), rows_holdout (u64), median_relative_error
+// (u64), fallback, log_low, log_span, smear (f64), rows_holdout (u64), median_relative_error
 // (f64), then the value forest as FRST stores one when fitted.
 void write_value(Writer& w, const ValueModel& v, const ShouldStop& should_stop) {
   w.u8(v.fitted ? 1 : 0);
   w.u64(v.banded_leads);
   w.u64(v.min_banded_leads);
   w.f64(v.fallback);
-  w.f64(v.scale);
+  w.f64(v.log_low);
+  w.f64(v.log_span);
+  w.f64(v.smear);
   w.u64(v.rows_holdout);
   w.f64(v.median_relative_error);
   if (v.fitted) write_forest(w, v.forest, should_stop);
@@ -465,12 +467,15 @@ ValueModel read_value(Reader& r) {
   v.banded_leads = r.u64();
   v.min_banded_leads = r.u64();
   v.fallback = r.f64();
-  v.scale = r.f64();
+  v.log_low = r.f64();
+  v.log_span = r.f64();
+  v.smear = r.f64();
   v.rows_holdout = r.u64();
   v.median_relative_error = r.f64();
   if (!std::isnan(v.fallback) && !(std::isfinite(v.fallback) && v.fallback >= 0)) r.fail("has a bad fallback value");
   if (fitted) {
-    if (!(std::isfinite(v.scale) && v.scale > 0)) r.fail("has a bad scale");
+    if (!std::isfinite(v.log_low) || !(v.log_span > 0 && v.log_span < 100) || !(v.smear > 0 && v.smear < 1e6))
+      r.fail("has a bad value scale");
     v.forest = read_forest(r);
     if (v.forest.has_stages()) r.fail("has a value forest with stage values");
     v.fitted = true;
