@@ -6,7 +6,7 @@
 # seed's design): they catch breakage, not noise.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../../bench/sql/datasets.sh"
-plan 5
+plan 7
 
 db=$(new_leadscore_db main) || { echo "Bail out! cannot create a leadscore database"; exit 1; }
 ok "Leads.csv loads as leads with feedback" load_dataset leads "$db"
@@ -15,6 +15,16 @@ is "$(q "$db" "SELECT count(*) FILTER (WHERE win_label) || '/' || count(*) FROM 
 
 trained=$(q "$db" "SELECT leadscore.train_lead_model(min_feedback => 1000) ->> 'activated'")
 is "$trained" "true" "a model is trained and activated"
+is "$(q "$db" "SELECT metrics -> 'value_model' ->> 'kind' || ': ' || (metrics -> 'value_model' ->> 'estimate')
+               FROM leadscore.models WHERE status = 'active'")" \
+   "none: no value model fitted: no training lead carries a deal band" \
+   "won and lost leads without deal bands: the model says no value model was fitted"
+is "$(q "$db" "SELECT count(*) FILTER (WHERE s.expected_value IS NULL AND s.value_if_won IS NULL
+                                        AND s.contact_prob >= s.quote_prob AND s.quote_prob >= s.win_prob)
+                 || '/' || count(*)
+               FROM leadscore.leads l, LATERAL leadscore.score_lead(l, true) s")" \
+   "$(q "$db" "SELECT count(*) || '/' || count(*) FROM leadscore.leads")" \
+   "every lead: no value, and contact >= quote >= win"
 
 q "$db" "CREATE VIEW bench_scored AS
            SELECT (leadscore.score_lead(l, true)).win_prob AS p, s.label AS y
