@@ -40,6 +40,7 @@ extern "C" {
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 }
@@ -227,8 +228,16 @@ void stream_labelled_leads(int64 eligible, int limit, uint64_t seed, Want&& want
     SPI_connect();
     spi_context = CurrentMemoryContext;
     batch_context = AllocSetContextCreate(spi_context, "leadscore training batch", ALLOCSET_DEFAULT_SIZES);
+    // Planned without JIT: the query is a scan whose cost estimate crosses
+    // jit_above_cost early (the view's per-lead lookup of quote times counts
+    // for every lead), and compiling it took longer (about half a second)
+    // than reading 36,000 leads. The setting is restored once the cursor is
+    // planned, as a function's SET clause would restore it.
+    const int nest_level = NewGUCNestLevel();
+    (void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
     portal = SPI_cursor_open_with_args(
         nullptr, sql, 0, nullptr, nullptr, nullptr, true, CURSOR_OPT_NO_SCROLL);
+    AtEOXact_GUC(true, nest_level);
   });
   Lead lead;
   std::vector<uint32_t> slots;
