@@ -861,6 +861,17 @@ COMMENT ON FUNCTION leadscore.score_results(leadscore.leads[], boolean, bigint[]
 REVOKE ALL ON FUNCTION leadscore.score_results(leadscore.leads[], boolean, bigint[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION leadscore.score_results(leadscore.leads[], boolean, bigint[]) TO authenticated, service_role;
 
+-- score_results() and, beside its body, the lead_score rows of the leads
+-- whose id is in stored, from the same walk: what score_leads() stores.
+-- Internal: score_leads() calls it as the owner.
+CREATE FUNCTION leadscore.score_results_stored(leads leadscore.leads[], use_ml boolean, stored bigint[],
+                                               OUT result jsonb, OUT scores leadscore.lead_score[])
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'score_results_stored';
+COMMENT ON FUNCTION leadscore.score_results_stored(leadscore.leads[], boolean, bigint[]) IS
+  'score_results() and the lead_score rows of the leads whose id is in stored, from one walk of the trees per lead (internal: what score_leads() returns and stores).';
+REVOKE ALL ON FUNCTION leadscore.score_results_stored(leadscore.leads[], boolean, bigint[]) FROM PUBLIC;
+
 -- Who writes what: service_role writes any lead (leads it creates are shared)
 -- and stores every score. A signed-in contractor gets every lead of the body
 -- scored, but creates and changes only its own leads and stores only their
@@ -923,12 +934,10 @@ BEGIN
   )
   SELECT coalesce(array_agg(w.id), '{}') INTO stored FROM written AS w;
 
-  -- One statement scores, explains and formats the batch (score_results) and
-  -- scores the leads to store, so both see one model.
-  SELECT leadscore.score_results(parsed, score_leads.use_ml, stored),
-         ARRAY(SELECT leadscore.score_lead(p, score_leads.use_ml) FROM unnest(parsed) AS p
-                WHERE p.id = ANY (stored))
-    INTO result, scores;
+  -- One call scores, explains and formats the batch and returns the scores
+  -- of the leads to store beside it: one model, one walk per lead.
+  SELECT r.result, r.scores INTO result, scores
+    FROM leadscore.score_results_stored(parsed, score_leads.use_ml, stored) AS r;
   PERFORM leadscore.store_scores(scores);
   RETURN result;
 END

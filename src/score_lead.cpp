@@ -9,6 +9,7 @@
 #include "core/score_scale.hpp"
 #include "pg/catalog_names.hpp"
 #include "pg/guard.hpp"
+#include "pg/lead_score_type.hpp"
 #include "pg/lead_scoring.hpp"
 #include "pg/scoring_state.hpp"
 
@@ -23,94 +24,15 @@ using namespace leadscore::pg;
 
 namespace {
 
-// The attributes of leadscore.lead_score that form_result() fills, in order
-// (named in pg/catalog_names.hpp).
-// One library may serve databases at different extension versions; each call
-// site checks the type it is asked to return against this list first, so a
-// database whose lead_score differs gets an error rather than a tuple built
-// from the wrong number or types of values.
-struct ResultAttribute {
-  const char* name;
-  Oid type;
-};
-constexpr ResultAttribute kLeadScoreAttributes[] = {
-    {LS_LEAD_SCORE_LEAD_ID, INT8OID},
-    {LS_LEAD_SCORE_SCORE, INT4OID},
-    {LS_LEAD_SCORE_GRADE, TEXTOID},
-    {LS_LEAD_SCORE_WIN_PROB, FLOAT8OID},
-    {LS_LEAD_SCORE_CONFIDENCE, TEXTOID},
-    {LS_LEAD_SCORE_CONFIDENCE_VALUE, FLOAT8OID},
-    {LS_LEAD_SCORE_METHOD, TEXTOID},
-    {LS_LEAD_SCORE_MODEL_VERSION, INT4OID},
-    {LS_LEAD_SCORE_PERCENTILE, FLOAT8OID},
-    {LS_LEAD_SCORE_WIN_PROB_LOW, FLOAT8OID},
-    {LS_LEAD_SCORE_WIN_PROB_HIGH, FLOAT8OID},
-    {LS_LEAD_SCORE_CONTACT_PROB, FLOAT8OID},
-    {LS_LEAD_SCORE_QUOTE_PROB, FLOAT8OID},
-    {LS_LEAD_SCORE_VALUE_IF_WON, FLOAT8OID},
-    {LS_LEAD_SCORE_EXPECTED_VALUE, FLOAT8OID},
-};
-constexpr int kLeadScoreAttributeCount = static_cast<int>(std::size(kLeadScoreAttributes));
-static_assert(kLeadScoreAttributeCount == 15, "form_result() fills fifteen values: extend it with kLeadScoreAttributes");
-
-// Postgres side: raises unless desc is the lead_score this library fills.
-void check_result_type(TupleDesc desc) {
-  if (desc->natts != kLeadScoreAttributeCount)
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("leadscore: score_lead fills %d attributes of " LS_LEAD_SCORE ", but the type has %d",
-                           kLeadScoreAttributeCount, desc->natts),
-                    errdetail("The installed leadscore library and this database's leadscore objects are of "
-                              "different versions."),
-                    errhint("Run ALTER EXTENSION leadscore UPDATE.")));
-  for (int i = 0; i < kLeadScoreAttributeCount; i++) {
-    Form_pg_attribute att = TupleDescAttr(desc, i);
-    if (!att->attisdropped && att->atttypid == kLeadScoreAttributes[i].type) continue;
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("leadscore: attribute %d of " LS_LEAD_SCORE " is %s, but score_lead fills %s %s", i + 1,
-                           att->attisdropped ? "dropped"
-                                             : psprintf("%s %s", NameStr(att->attname), format_type_be(att->atttypid)),
-                           kLeadScoreAttributes[i].name, format_type_be(kLeadScoreAttributes[i].type)),
-                    errdetail("The installed leadscore library and this database's leadscore objects are of "
-                              "different versions."),
-                    errhint("Run ALTER EXTENSION leadscore UPDATE.")));
-  }
-}
-
 // Postgres side: the checked, blessed result type, once per call site. Runs
 // before scoring, so a database at an older version gets the version error
 // rather than one about a table it does not have yet (grade_bands).
 void prepare_result_type(FunctionCallInfo fcinfo, ScoringState& state) {
-  if (!state.result_desc) {
-    TupleDesc desc;
-    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
-      ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("score_lead must return a composite")));
-    check_result_type(desc);
-    MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-    state.result_desc = BlessTupleDesc(CreateTupleDescCopy(desc));
-    MemoryContextSwitchTo(old);
-  }
-}
-
-Datum form_result(FunctionCallInfo fcinfo, ScoringState& state, const ScoreRow& r) {
-  Datum values[kLeadScoreAttributeCount];
-  bool nulls[kLeadScoreAttributeCount] = {false, false, false, !r.has_prob, false, !r.has_confidence_value, false,
-                                          r.model_version == 0};
-  values[0] = Int64GetDatum(r.lead_id);
-  values[1] = Int32GetDatum(r.score);
-  values[2] = label_text(fcinfo, state, r.grade);
-  values[3] = Float8GetDatum(r.win_prob);
-  values[4] = label_text(fcinfo, state, r.confidence);
-  values[5] = Float8GetDatum(r.confidence_value);
-  values[6] = label_text(fcinfo, state, r.method);
-  values[7] = Int32GetDatum(r.model_version);
-  const double optional[] = {r.percentile,   r.win_prob_low, r.win_prob_high, r.contact_prob,
-                             r.quote_prob,   r.value_if_won, r.expected_value};
-  static_assert(8 + std::size(optional) == kLeadScoreAttributeCount, "every attribute is filled");
-  for (size_t i = 0; i < std::size(optional); i++) {
-    nulls[8 + i] = std::isnan(optional[i]);
-    values[8 + i] = Float8GetDatum(optional[i]);
-  }
-  return HeapTupleGetDatum(heap_form_tuple(state.result_desc, values, nulls));
+  if (state.result_desc) return;
+  TupleDesc desc;
+  if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("score_lead must return a composite")));
+  prepare_lead_score_type(fcinfo, state, desc);
 }
 
 }  // namespace
@@ -122,6 +44,6 @@ LEADSCORE_FUNCTION(score_lead) {
   load_lead_argument(fcinfo, state);
   ScoreRow row = score_row(state, wants_ml(fcinfo, 1));
   Datum result;
-  pg_call([&] { result = form_result(fcinfo, state, row); });
+  pg_call([&] { result = form_lead_score(fcinfo, state, row); });
   return result;
 }

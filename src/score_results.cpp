@@ -1,10 +1,12 @@
 // SQL: leadscore.score_results(leads leadscore.leads[], use_ml boolean, stored bigint[]) -> jsonb
+// SQL: leadscore.score_results_stored(leads, use_ml, stored, OUT result jsonb, OUT scores lead_score[])
 // The result body of ml_inference() and score_leads(): one object per lead, in
 // the array's order, each lead scored and explained in one walk of the trees
 // with one model lookup per call, and written straight to JSON text:
 //
 //   {"id", "score", "grade", "percentile", "win_prob", "win_prob_low",
-//    "win_prob_high", "confidence", "confidence_value", "method",
+//    "win_prob_high", "contact_prob", "quote_prob", "value_if_won",
+//    "expected_value", "confidence", "confidence_value", "method",
 //    "model_version", "base_points", "fallback_reason", "top_factors"
 //    [, "stored"]}
 //
@@ -13,6 +15,10 @@
 // score_result(score_lead(l), explain_lead(l, 3)) for each lead, number for
 // number: the score's floats are written as float8 output writes them (so
 // jsonb keeps the same numeric), the factors as explain_lead writes them.
+//
+// score_results_stored returns the same body and, beside it, the lead_score
+// rows of the leads whose id is in stored: what score_leads() stores, from the
+// same walk, so no lead is scored twice.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -22,16 +28,20 @@
 #include "core/errors.hpp"
 #include "core/json.hpp"
 #include "pg/guard.hpp"
+#include "pg/lead_score_type.hpp"
 #include "pg/lead_scoring.hpp"
 #include "pg/scoring_state.hpp"
 
 extern "C" {
+#include "access/htup_details.h"
 #include "common/shortest_dec.h"
+#include "funcapi.h"
 #include "utils/array.h"
 #include "utils/float.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/typcache.h"
 }
 
 using namespace leadscore;
@@ -106,11 +116,10 @@ void read_arguments(FunctionCallInfo fcinfo, Datum** leads, bool** lead_nulls, i
   }
 }
 
-}  // namespace
-
-LEADSCORE_FUNCTION(score_results) {
-  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-  ScoringState& state = scoring_state(fcinfo);
+// Scores, explains and formats leads[] (the first argument), in order, into
+// one JSON array; with collect, also keeps the score rows of the leads whose
+// id is in stored. One model lookup, one walk of the trees per lead.
+Datum score_batch(FunctionCallInfo fcinfo, ScoringState& state, std::vector<ScoreRow>* collect) {
   const bool ml = wants_ml(fcinfo, 1);
   const bool use_ml_given = !PG_ARGISNULL(1);
 
@@ -150,6 +159,7 @@ LEADSCORE_FUNCTION(score_results) {
     score_and_explain_row(state, ml, use_ml_given, kTopN, &attribution, &s, &e);
     int is_stored = have_stored ? std::binary_search(stored.begin(), stored.end(), s.lead_id) : -1;
     write_result(w, s, e, is_stored);
+    if (collect && is_stored == 1) collect->push_back(s);
   }
   w.end_array();
 
@@ -159,4 +169,48 @@ LEADSCORE_FUNCTION(score_results) {
     result = DirectFunctionCall1(jsonb_in, CStringGetDatum(w.str().c_str()));
   });
   return result;
+}
+
+// Postgres side: the record type (result jsonb, scores lead_score[]) this
+// call returns, blessed, with the lead_score element type checked and kept
+// in state.
+TupleDesc stored_result_type(FunctionCallInfo fcinfo, ScoringState& state, Oid* element_type) {
+  TupleDesc desc;
+  if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE || desc->natts != 2)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("score_results_stored must return (result jsonb, scores lead_score[])")));
+  *element_type = get_element_type(TupleDescAttr(desc, 1)->atttypid);
+  if (!OidIsValid(*element_type))
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("score_results_stored: scores must be an array")));
+  TupleDesc element = lookup_rowtype_tupdesc_copy(*element_type, -1);
+  prepare_lead_score_type(fcinfo, state, element);
+  return BlessTupleDesc(desc);
+}
+
+}  // namespace
+
+LEADSCORE_FUNCTION(score_results) {
+  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
+  ScoringState& state = scoring_state(fcinfo);
+  return score_batch(fcinfo, state, nullptr);
+}
+
+LEADSCORE_FUNCTION(score_results_stored) {
+  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
+  ScoringState& state = scoring_state(fcinfo);
+  TupleDesc desc = nullptr;
+  Oid element_type = InvalidOid;
+  pg_call([&] { desc = stored_result_type(fcinfo, state, &element_type); });
+  std::vector<ScoreRow> rows;
+  const Datum result = score_batch(fcinfo, state, &rows);
+  Datum record;
+  pg_call([&] {
+    Datum* scores = static_cast<Datum*>(palloc(sizeof(Datum) * (rows.size() + 1)));
+    for (size_t i = 0; i < rows.size(); i++) scores[i] = form_lead_score(fcinfo, state, rows[i]);
+    ArrayType* array = construct_array(scores, static_cast<int>(rows.size()), element_type, -1, false, TYPALIGN_DOUBLE);
+    Datum values[2] = {result, PointerGetDatum(array)};
+    bool nulls[2] = {false, false};
+    record = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+  });
+  return record;
 }
