@@ -193,13 +193,14 @@ ValueModel fit_value(const FeatureSpec& spec, const std::vector<uint8_t>& bins, 
     d.n_bins.push_back(static_cast<uint8_t>(spec[f].n_bins()));
     d.categorical.push_back(spec[f].kind == FeatureKind::Categorical);
   }
-  // A regression forest's usual shape: small leaves (5 rows, as R's
-  // randomForest) and a third of the features tried at each split.
+  // Leaves as large as the stage forest's (min_samples_leaf): a band's value
+  // is coarse, and leaves of a few leads learned its noise and made the
+  // forest larger than the stage forest it sits beside. A third of the
+  // features tried at each split, as regression forests usually do.
   TrainParams vp = params;
   vp.n_trees = params.value_trees;
   vp.calibration_trees = 0;
   vp.class_weight = ClassWeight::None;
-  vp.min_samples_leaf = 5;
   vp.max_features = 1.0 / 3.0;
   OutOfBag oob;
   v.forest = train_forest(d, vp, stop, &oob);
