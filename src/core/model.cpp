@@ -319,6 +319,31 @@ class RowBuffer {
   uint8_t* p_;
 };
 
+// The leads that train (max_training_leads), then the same two passes a
+// streaming loader makes (training_set.hpp), so both give the same model;
+// what is added per lead is its label or its Outcome.
+template <class What>
+Model train_in_two_passes(const std::vector<Lead>& leads, const std::vector<What>& what, const TrainParams& params,
+                          double now, const ShouldStop& should_stop) {
+  std::vector<int64_t> lead_ids(leads.size());
+  for (size_t i = 0; i < leads.size(); ++i) lead_ids[i] = leads[i].id;
+  std::vector<uint32_t> order = canonical_order(lead_ids, params.seed, should_stop);
+  lead_ids = std::vector<int64_t>();
+  if (order.size() > static_cast<size_t>(params.max_training_leads)) order.resize(params.max_training_leads);
+  SpecSample sample(params);
+  for (size_t i = 0; i < order.size(); ++i) {
+    sample.offer(leads[order[i]]);
+    check_stop_every(should_stop, i);
+  }
+  TrainingSet set(sample.learn(now, should_stop), now);
+  set.reserve(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    set.add(leads[order[i]], what[order[i]]);
+    check_stop_every(should_stop, i);
+  }
+  return train(std::move(set), params, should_stop);
+}
+
 }  // namespace
 
 const char* to_string(ConfidenceLevel c) {
@@ -556,25 +581,7 @@ Model train(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels, 
     if (y > 1) throw InvalidInput("labels must be 0 or 1");
   if (!std::isfinite(now)) throw InvalidInput("scoring time must be finite");
 
-  // The leads that train (max_training_leads), then the same two passes a
-  // streaming loader makes (training_set.hpp), so both give the same model.
-  std::vector<int64_t> lead_ids(leads.size());
-  for (size_t i = 0; i < leads.size(); ++i) lead_ids[i] = leads[i].id;
-  std::vector<uint32_t> order = canonical_order(lead_ids, params.seed, should_stop);
-  lead_ids = std::vector<int64_t>();
-  if (order.size() > static_cast<size_t>(params.max_training_leads)) order.resize(params.max_training_leads);
-  SpecSample sample(params);
-  for (size_t i = 0; i < order.size(); ++i) {
-    sample.offer(leads[order[i]]);
-    check_stop_every(should_stop, i);
-  }
-  TrainingSet set(sample.learn(now, should_stop), now);
-  set.reserve(order.size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    set.add(leads[order[i]], labels[order[i]]);
-    check_stop_every(should_stop, i);
-  }
-  return train(std::move(set), params, should_stop);
+  return train_in_two_passes(leads, labels, params, now, should_stop);
 }
 
 Model train(const std::vector<Lead>& leads, const std::vector<Outcome>& outcomes, const TrainParams& params,
@@ -584,22 +591,7 @@ Model train(const std::vector<Lead>& leads, const std::vector<Outcome>& outcomes
   if (leads.size() < 2) throw InvalidInput("training needs at least 2 leads");
   if (leads.size() > 0x7fffffff) throw InvalidInput("too many leads for one model");
   if (!std::isfinite(now)) throw InvalidInput("scoring time must be finite");
-  std::vector<int64_t> lead_ids(leads.size());
-  for (size_t i = 0; i < leads.size(); ++i) lead_ids[i] = leads[i].id;
-  std::vector<uint32_t> order = canonical_order(lead_ids, params.seed, should_stop);
-  if (order.size() > static_cast<size_t>(params.max_training_leads)) order.resize(params.max_training_leads);
-  SpecSample sample(params);
-  for (size_t i = 0; i < order.size(); ++i) {
-    sample.offer(leads[order[i]]);
-    check_stop_every(should_stop, i);
-  }
-  TrainingSet set(sample.learn(now, should_stop), now);
-  set.reserve(order.size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    set.add(leads[order[i]], outcomes[order[i]]);
-    check_stop_every(should_stop, i);
-  }
-  return train(std::move(set), params, should_stop);
+  return train_in_two_passes(leads, outcomes, params, now, should_stop);
 }
 
 Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& should_stop) {
