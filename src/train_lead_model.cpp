@@ -255,10 +255,10 @@ void stream_labelled_leads(int64 eligible, int limit, uint64_t seed, Want&& want
         bool isnull;
         HeapTuple t = SPI_tuptable->vals[i];
         batch.ids[i] = DatumGetInt64(SPI_getbinval(t, SPI_tuptable->tupdesc, 3, &isnull));
-        batch.outcomes[i] = read_outcome(t, SPI_tuptable->tupdesc);
         // want() is plain arithmetic on the id: it can neither throw nor call Postgres.
         batch.wanted[i] = want(static_cast<int64_t>(batch.ids[i]));
         if (!batch.wanted[i]) continue;
+        batch.outcomes[i] = read_outcome(t, SPI_tuptable->tupdesc);
         HeapTupleHeader row = DatumGetHeapTupleHeader(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull));
         if (!columns_known) columns = lead_columns(row, spi_context), columns_known = true;
         read_lead_row(row, columns, &batch.leads[i]);

@@ -346,7 +346,7 @@ class TreeBuilder {
     for (uint32_t k = lo; k < hi; ++k) {
       const double w = unit_weights_ ? static_cast<double>(cy_[k] >> 3) : weight(idx_[k]);
       by_level[cy_[k] & 3] += w;
-      if (cy_[k] & kPendingWin) expected_wins += w * d_.open_win_share[idx_[k]];
+      if ((cy_[k] & kPendingWin) && !d_.open_win_share.empty()) expected_wins += w * d_.open_win_share[idx_[k]];
     }
     const double all = by_level[0] + by_level[1] + by_level[2] + by_level[3];
     const double quotes = by_level[kStageQuoted] + by_level[kStageWon];
@@ -528,6 +528,16 @@ void Forest::index() {
 
 namespace {
 
+// One level of a compact walk: the position after at for this row. The same
+// instructions at every node and no branch on the data: a leaf's mask is
+// full and its left child is itself.
+inline uint32_t walk_step(const Forest::WalkNode* ws, const CatSet* ms, uint32_t at, const uint8_t* row) {
+  const Forest::WalkNode w = ws[at];
+  const uint32_t b = row[w.feature];
+  const uint32_t right = ~static_cast<uint32_t>(ms[w.mask].bits[b >> 6] >> (b & 63)) & 1u;
+  return w.child + right;
+}
+
 // Walks k <= G trees starting at the given walk positions down to their
 // leaves, their positions held in registers: G independent chains of loads
 // overlap, and the group stops as soon as its own walks have all arrived.
@@ -540,10 +550,7 @@ inline void walk_group(const Forest::WalkNode* ws, const CatSet* ms, const uint3
     uint32_t moved = 0;
 #pragma GCC unroll 8
     for (size_t j = 0; j < G; ++j) {
-      const Forest::WalkNode w = ws[at[j]];
-      const uint32_t b = row[w.feature];
-      const uint32_t right = ~static_cast<uint32_t>(ms[w.mask].bits[b >> 6] >> (b & 63)) & 1u;
-      const uint32_t next = w.child + right;
+      const uint32_t next = walk_step(ws, ms, at[j], row);
       moved |= next ^ at[j];
       at[j] = next;
     }
@@ -569,10 +576,7 @@ inline void walk_group_paths(const Forest::WalkNode* ws, const CatSet* ms, const
     uint32_t moved = 0;
 #pragma GCC unroll 8
     for (size_t j = 0; j < G; ++j) {
-      const Forest::WalkNode w = ws[at[j]];
-      const uint32_t b = row[w.feature];
-      const uint32_t right = ~static_cast<uint32_t>(ms[w.mask].bits[b >> 6] >> (b & 63)) & 1u;
-      const uint32_t next = w.child + right;
+      const uint32_t next = walk_step(ws, ms, at[j], row);
       moved |= next ^ at[j];
       at[j] = next;
       path[j][level + 1] = next;
@@ -620,13 +624,8 @@ void Forest::walk_block(size_t tree, const uint8_t* rows, size_t m, size_t nf, u
   for (int level = 0; level < depth[tree]; ++level) {
     uint32_t moved = 0;  // one predictable branch per level: stop once all rows sit in leaves
     for (size_t i = 0; i < m; ++i) {
-      // The same instructions at every node and no branch on the data: a
-      // leaf's mask is full and its left child is itself.
       const uint32_t at = leaves[i];
-      const WalkNode& w = ws[at];
-      const uint32_t b = rows[i * nf + w.feature];
-      const uint32_t right = ~static_cast<uint32_t>(ms[w.mask].bits[b >> 6] >> (b & 63)) & 1u;
-      const uint32_t next = w.child + right;
+      const uint32_t next = walk_step(ws, ms, at, rows + i * nf);
       moved |= next ^ at;
       leaves[i] = next;
     }
@@ -676,7 +675,8 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
   const size_t n = data.n_rows;
   if (n == 0) throw InvalidInput("no training rows");
   if (data.y.size() != n || (!data.stage.empty() && data.stage.size() != n) ||
-      (!data.target.empty() && data.target.size() != n))
+      (!data.target.empty() && data.target.size() != n) ||
+      (!data.open_win_share.empty() && data.open_win_share.size() != n))
     throw InvalidInput("training rows and their labels differ in number");
   const bool funnel = !data.stage.empty() && data.target.empty();
   if (data.n_features == 0) throw InvalidInput("no features: the training leads carry no usable values");

@@ -78,7 +78,7 @@ struct BinnedData {
   // a win-only forest.
   std::vector<uint8_t> stage;
   // A funnel forest: per row, the chance that a pending quote ends in a win
-  // (OpenQuoteOdds, funnel.hpp); read for pending rows only.
+  // (OpenQuoteOdds, funnel.hpp); read for pending rows only, 0 when empty.
   std::vector<float> open_win_share;
   // A regression forest: per row, the target in [0, 1]. Empty otherwise.
   std::vector<float> target;

@@ -60,12 +60,15 @@ class WinRows {
 
 // Per row of a funnel set, a pending quote's chance of ending in a win, from
 // how the set's quotes ended (funnel.hpp: OpenQuoteOdds); 0 elsewhere.
-std::vector<float> open_quote_shares(const TrainingSet& set, const std::vector<uint32_t>& rows) {
+std::vector<float> open_quote_shares(const TrainingSet& set, const std::vector<uint32_t>& rows,
+                                     const ShouldStop& should_stop) {
   std::vector<float> share;
   if (!set.has_stages()) return share;
   std::vector<double> ages, win_days;
   uint64_t lost = 0;
-  for (uint32_t r : rows) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    check_stop_every(should_stop, i);
+    const uint32_t r = rows[i];
     if (!reached(set, r, kStageQuoted)) continue;
     ages.push_back(std::isnan(set.quote_ages[r]) ? 0.0 : set.quote_ages[r]);
     if (set.labels[r]) win_days.push_back(set.win_days[r]);
@@ -73,8 +76,11 @@ std::vector<float> open_quote_shares(const TrainingSet& set, const std::vector<u
   }
   const OpenQuoteOdds odds(std::move(ages), std::move(win_days), lost, set.quote_expiry_days);
   share.assign(set.size(), 0.0f);
-  for (uint32_t r : rows)
+  for (size_t i = 0; i < rows.size(); ++i) {
+    check_stop_every(should_stop, i);
+    const uint32_t r = rows[i];
     if (pending(set, r)) share[r] = static_cast<float>(odds.win_share(std::isnan(set.quote_ages[r]) ? 0.0 : set.quote_ages[r]));
+  }
   return share;
 }
 
@@ -628,7 +634,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   };
   if (!both_classes(order)) throw InvalidInput("training needs both won and lost leads");
   if (!both_classes(train_rows)) throw InvalidInput("the non-held-out leads are all of one class");
-  const std::vector<float> open_share = open_quote_shares(set, order);
+  const std::vector<float> open_share = open_quote_shares(set, order, should_stop);
   const WinRows win_rows(set, open_share, params.seed);
 
   // The banded leads' bins, kept apart before fit() frees the rest.
@@ -689,12 +695,10 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     auto refit = [&](const std::vector<double>& oob_votes, const std::vector<double>& held_votes, uint8_t stage) {
       std::vector<double> x;
       std::vector<uint8_t> xy;
-      std::vector<double> dist_x;
       for (size_t i = 0; i < train_rows.size(); ++i) {
         if (std::isnan(oob_votes[i])) continue;
         if (stage == kStageWon) {
           win_rows.add(x, xy, oob_votes[i], train_rows[i]);
-          if (!pending(set, train_rows[i])) dist_x.push_back(oob_votes[i]);
         } else {
           x.push_back(oob_votes[i]);
           xy.push_back(reached(set, train_rows[i], stage));
@@ -708,10 +712,10 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
           xy.push_back(reached(set, hold_rows[i], stage));
         }
       }
-      return std::make_pair(calibrate(x, xy, params, should_stop), dist_x);
+      return calibrate(x, xy, params, should_stop);
     };
-    auto [cal, oob_known] = hold_rows.empty() ? std::make_pair(m.calibrator(), std::vector<double>())
-                                              : refit(fitted_oob.win, raw.win, kStageWon);
+    Calibrator cal = hold_rows.empty() ? m.calibrator() : refit(fitted_oob.win, raw.win, kStageWon);
+    std::vector<double> oob_known;  // what percentiles rank against when nothing is held out
     if (hold_rows.empty())
       for (size_t i = 0; i < train_rows.size(); ++i)
         if (!std::isnan(fitted_oob.win[i]) && !pending(set, train_rows[i])) oob_known.push_back(fitted_oob.win[i]);
@@ -722,8 +726,8 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
       stages.contact = stage_figures(set, hold_rows, raw.contact, contact_cal, kStageContacted);
       stages.quote = stage_figures(set, hold_rows, raw.quote, quote_cal, kStageQuoted);
       stages.win = stage_figures(set, hold_rows, raw.win, m.calibrator(), kStageWon);
-      stages.contact_cal = hold_rows.empty() ? contact_cal : refit(fitted_oob.contact, raw.contact, kStageContacted).first;
-      stages.quote_cal = hold_rows.empty() ? quote_cal : refit(fitted_oob.quote, raw.quote, kStageQuoted).first;
+      stages.contact_cal = hold_rows.empty() ? contact_cal : refit(fitted_oob.contact, raw.contact, kStageContacted);
+      stages.quote_cal = hold_rows.empty() ? quote_cal : refit(fitted_oob.quote, raw.quote, kStageQuoted);
     }
     // Percentiles rank against the held-out leads as the shipped map sees
     // them (all out-of-bag leads when none is held out).
