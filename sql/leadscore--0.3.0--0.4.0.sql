@@ -61,9 +61,9 @@ ALTER TABLE leadscore.deal_bands
   ADD COLUMN typical_value numeric GENERATED ALWAYS AS
     (CASE WHEN max_value IS NULL THEN min_value * 1.5 ELSE (min_value + max_value) * 0.5 END) STORED;
 COMMENT ON TABLE leadscore.deal_bands IS
-  'Allowed values of lead_feedback.deal_band (the deal size), each a range of dollars [min_value, max_value), the top one open (max_value NULL). Operators may add bands, with bounds that do not overlap the active ones. A band is a range, not a number: training takes each band at its typical_value.';
+  'Allowed values of lead_feedback.deal_band (the deal size), each a range of dollars [min_value, max_value), the top one open (max_value NULL). Operators may add bands, with bounds that do not overlap the active ones. A band is a range, not a number: training reads each band as its range (labelled_leads.deal_value_min, deal_value_max).';
 COMMENT ON COLUMN leadscore.deal_bands.typical_value IS
-  'A band is a range, not a number: training takes each band at its typical value, the midpoint (min_value + max_value) / 2 of a closed band and 1.5 x min_value for the open top band (max_value NULL).';
+  'The one number a band stands for where one number is needed (a lead''s stored deal_value, the fallback value estimate): the midpoint (min_value + max_value) / 2 of a closed band and 1.5 x min_value for the open top band (max_value NULL). Training reads a band as its range.';
 
 -- The vocabulary tables' INSERT-as-replace skips the generated column.
 -- Makes INSERT of an existing key update that row in place (and insert
@@ -701,23 +701,31 @@ CREATE VIEW leadscore.labelled_leads WITH (security_invoker = true) AS
            AND (l.created_at IS NULL
                 OR l.created_at <= now() - make_interval(days => leadscore.training_min_lead_age())) AS trainable,
          o.best_rating, o.deal_value,
-         q.quote_age_days, q.days_to_win
+         q.quote_age_days, q.days_to_win,
+         q.deal_value_min, q.deal_value_max
     FROM leadscore.lead_outcomes o
     LEFT JOIN leadscore.leads l ON l.id = o.lead_id
     -- When the lead's quote came and, if won, how long the win took to be
     -- reported: training estimates from them how likely an open quote is to
-    -- end in a win. Read for quoted and won leads only.
+    -- end in a win. And the dollar range the deal bands on the best rating
+    -- span (the upper bound NULL when one of them is the open top band):
+    -- training reads a band as that range, not as one number. Read for
+    -- quoted and won leads only.
     LEFT JOIN LATERAL (
       SELECT (extract(epoch FROM now() - min(f.created_at)) / 86400)::float8 AS quote_age_days,
              (extract(epoch FROM min(f.updated_at - f.created_at) FILTER (WHERE rl.win_label)) / 86400)::float8
-               AS days_to_win
+               AS days_to_win,
+             min(b.min_value) FILTER (WHERE f.rating = o.best_rating) AS deal_value_min,
+             CASE WHEN bool_and(b.max_value IS NOT NULL) FILTER (WHERE f.rating = o.best_rating AND b.band IS NOT NULL)
+                  THEN max(b.max_value) FILTER (WHERE f.rating = o.best_rating) END AS deal_value_max
         FROM leadscore.lead_feedback f
         JOIN leadscore.rating_labels rl ON rl.rating = f.rating
+        LEFT JOIN leadscore.deal_bands b ON b.band = f.deal_band
        WHERE f.lead_id = o.lead_id AND o.best_rating >= 'quoted'
          AND (rl.win_label IS NULL OR rl.win_label)) q ON true
    WHERE o.best_rating IS NOT NULL;
 COMMENT ON VIEW leadscore.labelled_leads IS
-  'Every rated lead, its win is resolved (win_label) or pending (win_label NULL: a young quote), with its leads row (NULL if it has none), whether training may use it (trainable: has a row and is at least leadscore.training_min_lead_age days old), the best rating (the funnel stage it reached), its deal value, and for a quoted or won lead the days since its first quote or win was rated (quote_age_days) and, if won, the days that win took to be reported (days_to_win). The contact and quote stages learn from all of them, the win stage from those with a win_label.';
+  'Every rated lead, its win is resolved (win_label) or pending (win_label NULL: a young quote), with its leads row (NULL if it has none), whether training may use it (trainable: has a row and is at least leadscore.training_min_lead_age days old), the best rating (the funnel stage it reached), its deal value, and for a quoted or won lead the days since its first quote or win was rated (quote_age_days) and, if won, the days that win took to be reported (days_to_win), and the dollar range [deal_value_min, deal_value_max) the deal bands on its best rating span (deal_value_max NULL when one is the open top band; both NULL without a band). The contact and quote stages learn from all of them, the win stage from those with a win_label.';
 
 -- Whether there is enough to train on, and if not, why. The default
 -- min_feedback lives here; train_lead_model() and nightly_training() use it.

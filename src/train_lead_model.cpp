@@ -173,10 +173,11 @@ struct LabelledBatch {
 };
 
 // A rated lead's outcome from its row of labelled_leads (win_label, best
-// rating, deal value, quote age, days to win: columns 2, 4 to 7). The stage follows the best
-// rating, in the rating enum's order; a lead labelled won is won whatever
-// rating said so (rating_labels may map another rating to won), and one
-// without a label is pending. Plain data: no destructor to skip.
+// rating, deal value, quote age, days to win, the deal band's range: columns
+// 2, 4 to 9). The stage follows the best rating, in the rating enum's order;
+// a lead labelled won is won whatever rating said so (rating_labels may map
+// another rating to won), and one without a label is pending. Plain data: no
+// destructor to skip.
 Outcome read_outcome(HeapTuple t, TupleDesc desc) {
   Outcome o;
   bool win_null, rating_null, value_null;
@@ -197,6 +198,11 @@ Outcome read_outcome(HeapTuple t, TupleDesc desc) {
   const Datum lag = SPI_getbinval(t, desc, 7, &lag_null);
   o.quote_age_days = age_null ? NAN : DatumGetFloat8(age);
   o.days_to_win = lag_null ? NAN : DatumGetFloat8(lag);
+  bool low_null, high_null;
+  const Datum low = SPI_getbinval(t, desc, 8, &low_null);
+  const Datum high = SPI_getbinval(t, desc, 9, &high_null);
+  o.deal_low = low_null ? NAN : DatumGetFloat8(low);
+  o.deal_high = low_null ? NAN : high_null ? INFINITY : DatumGetFloat8(high);
   return o;
 }
 
@@ -223,7 +229,8 @@ void stream_labelled_leads(int64 eligible, int limit, uint64_t seed, Want&& want
                                ", ll." LS_LABELLED_LEADS_LEAD_ID ", ll." LS_LABELLED_LEADS_BEST_RATING
                                "::pg_catalog.text, ll." LS_LABELLED_LEADS_DEAL_VALUE "::pg_catalog.float8, ll."
                                LS_LABELLED_LEADS_QUOTE_AGE_DAYS ", ll." LS_LABELLED_LEADS_DAYS_TO_WIN
-                               " FROM " LS_LABELLED_LEADS " ll WHERE ll." LS_LABELLED_LEADS_TRAINABLE " %s",
+                               ", ll." LS_LABELLED_LEADS_DEAL_VALUE_MIN "::pg_catalog.float8, ll."
+                               LS_LABELLED_LEADS_DEAL_VALUE_MAX "::pg_catalog.float8 FROM " LS_LABELLED_LEADS " ll WHERE ll." LS_LABELLED_LEADS_TRAINABLE " %s",
                                order);
     SPI_connect();
     spi_context = CurrentMemoryContext;

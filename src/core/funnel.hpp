@@ -64,9 +64,11 @@ struct ValueModel {
   uint64_t min_banded_leads = 0;  // the minimum a forest needed when this model was trained
   double fallback = NAN;          // dollars for every lead when not fitted; NaN when no lead had a band
   // When fitted: the forest learns log dollars mapped to [0, 1], log_low +
-  // t * log_span; a lead's value is exp(log_low + log_span * mean t) * smear,
-  // smear the mean of exp(residual) over the out-of-bag fit (Duan's
-  // smearing: the mean in dollars, not the geometric mean).
+  // t * log_span, each lead's target its expected log value within its band
+  // (censored_normal.hpp); a lead's value is exp(log_low + log_span * mean
+  // t) * smear, smear = exp(sigma^2 / 2) with sigma the fitted spread of log
+  // values around the forest's out-of-bag predictions: the mean in dollars
+  // of a log-normal value, not its median.
   double log_low = 0, log_span = 0, smear = 1;
   Forest forest;
   uint64_t rows_holdout = 0;      // held-out banded leads it was measured on

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "core/canonical_order.hpp"
+#include "core/censored_normal.hpp"
 #include "core/errors.hpp"
 #include "core/hash.hpp"
 #include "core/json.hpp"
@@ -158,41 +159,49 @@ Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const std::vecto
   return out;
 }
 
+// A banded training lead's deal: the value its band stands for in dollars
+// and the band's range [low, high), high infinite for the open top band;
+// low == high when only the value is known.
+struct BandedValue {
+  double value, low, high;
+};
+
 // The deal-value model (funnel.hpp) from the banded training leads: their
-// bins (row-major, nf a row), their values in dollars and whether each is
-// held out.
-ValueModel fit_value(const FeatureSpec& spec, const std::vector<uint8_t>& bins, const std::vector<double>& values,
+// bins (row-major, nf a row), their bands and whether each is held out.
+ValueModel fit_value(const FeatureSpec& spec, const std::vector<uint8_t>& bins, const std::vector<BandedValue>& values,
                      const std::vector<uint8_t>& held, const TrainParams& params, const ShouldStop& stop) {
   ValueModel v;
   v.banded_leads = values.size();
   v.min_banded_leads = static_cast<uint64_t>(params.min_banded_leads);
   if (values.empty()) return v;
   double sum = 0;
-  for (double x : values) sum += x;
+  for (const BandedValue& b : values) sum += b.value;
   v.fallback = sum / static_cast<double>(values.size());
   const size_t nf = spec.size();
   std::vector<uint32_t> fit_rows, hold_rows;
   for (uint32_t i = 0; i < values.size(); ++i) (held[i] ? hold_rows : fit_rows).push_back(i);
+  if (values.size() < v.min_banded_leads || fit_rows.size() < 2) return v;
   // Values of zero or less have no logarithm; a band starting at 0 stands for at least a dollar.
   auto log_of = [](double x) { return std::log(std::max(1.0, x)); };
-  double lo = INFINITY, hi = -INFINITY;
-  for (uint32_t i : fit_rows) {
-    lo = std::min(lo, log_of(values[i]));
-    hi = std::max(hi, log_of(values[i]));
+  const size_t n = fit_rows.size();
+  std::vector<double> t(n), m(n);
+  std::vector<LogRange> ranges(n);
+  for (size_t i = 0; i < n; ++i) {
+    const BandedValue& b = values[fit_rows[i]];
+    t[i] = log_of(b.value);
+    ranges[i].lo = b.high > b.low ? (b.low > 1 ? std::log(b.low) : -INFINITY) : t[i];
+    ranges[i].hi = b.high > b.low ? (std::isinf(b.high) ? INFINITY : log_of(b.high)) : t[i];
   }
-  if (values.size() < v.min_banded_leads || fit_rows.size() < 2) return v;
-  const double span = hi > lo ? hi - lo : 1.0;
 
   BinnedData d;
-  d.n_rows = fit_rows.size();
+  d.n_rows = n;
   d.n_features = nf;
-  d.cols.resize(d.n_rows * nf);
-  d.y.assign(d.n_rows, 0);
-  d.target.resize(d.n_rows);
-  for (size_t i = 0; i < d.n_rows; ++i) {
+  d.cols.resize(n * nf);
+  d.y.assign(n, 0);
+  d.target.resize(n);
+  for (size_t i = 0; i < n; ++i) {
     const uint8_t* row = bins.data() + static_cast<size_t>(fit_rows[i]) * nf;
-    for (size_t f = 0; f < nf; ++f) d.cols[f * d.n_rows + i] = row[f];
-    d.target[i] = static_cast<float>((log_of(values[fit_rows[i]]) - lo) / span);
+    for (size_t f = 0; f < nf; ++f) d.cols[f * n + i] = row[f];
     check_stop_every(stop, i);
   }
   for (size_t f = 0; f < nf; ++f) {
@@ -208,24 +217,44 @@ ValueModel fit_value(const FeatureSpec& spec, const std::vector<uint8_t>& bins, 
   vp.calibration_trees = 0;
   vp.class_weight = ClassWeight::None;
   vp.max_features = 1.0 / 3.0;
-  OutOfBag oob;
-  v.forest = train_forest(d, vp, stop, &oob);
-  v.log_low = lo;
-  v.log_span = span;
-  double smear = 0, voted = 0;
-  for (size_t i = 0; i < d.n_rows; ++i)
-    if (!std::isnan(oob.win[i])) {
-      smear += std::exp(log_of(values[fit_rows[i]]) - (lo + span * oob.win[i]));
-      voted += 1;
+  // Two rounds of expectation-maximisation over the bands' ranges
+  // (censored_normal.hpp): the first forest learns each band at its typical
+  // value; with its out-of-bag predictions as the means, the spread is
+  // fitted and each lead's target becomes its expected log value within its
+  // band; the second forest, the one shipped, learns those, and the spread
+  // is fitted again around its predictions.
+  double sigma = 0;
+  for (int round = 0; round < 2; ++round) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (double x : t) {
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
     }
-  v.smear = voted > 0 ? smear / voted : 1.0;
+    const double span = hi > lo ? hi - lo : 1.0;
+    for (size_t i = 0; i < n; ++i) d.target[i] = static_cast<float>((t[i] - lo) / span);
+    OutOfBag oob;
+    v.forest = train_forest(d, vp, stop, &oob);
+    v.log_low = lo;
+    v.log_span = span;
+    double square = 0;
+    for (size_t i = 0; i < n; ++i) {
+      m[i] = lo + span * (std::isnan(oob.win[i]) ? v.forest.predict(bins.data() + static_cast<size_t>(fit_rows[i]) * nf)
+                                                 : oob.win[i]);
+      square += (t[i] - m[i]) * (t[i] - m[i]);
+      check_stop_every(stop, i);
+    }
+    sigma = fit_log_spread(m, ranges, sigma > 0 ? sigma : std::sqrt(square / static_cast<double>(n)), stop);
+    if (round == 0)
+      for (size_t i = 0; i < n; ++i) t[i] = m[i] + truncated_moments(m[i], sigma, ranges[i]).mean;
+  }
+  // The mean of a log-normal value, not its median.
+  v.smear = std::exp(0.5 * sigma * sigma);
   v.fitted = true;
   std::vector<double> rel;
   for (size_t i = 0; i < hold_rows.size(); ++i) {
-    const double truth = values[hold_rows[i]];
+    const double truth = values[hold_rows[i]].value;
     if (!(truth > 0)) continue;
-    const double pred =
-        std::exp(lo + span * v.forest.predict(bins.data() + static_cast<size_t>(hold_rows[i]) * nf)) * v.smear;
+    const double pred = std::exp(v.log_low + v.log_span * v.forest.predict(bins.data() + static_cast<size_t>(hold_rows[i]) * nf)) * v.smear;
     rel.push_back(std::fabs(pred - truth) / truth);
     check_stop_every(stop, i);
   }
@@ -604,7 +633,8 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   params.validate();
   const size_t n = set.size(), nf = set.spec.size();
   if (set.labels.size() != n || set.rows.size() != n * nf) throw InvalidInput("training set is inconsistent");
-  if (set.has_stages() && (set.stages.size() != n || set.deal_values.size() != n || set.quote_ages.size() != n ||
+  if (set.has_stages() && (set.stages.size() != n || set.deal_values.size() != n || set.deal_lows.size() != n ||
+                           set.deal_highs.size() != n || set.quote_ages.size() != n ||
                            set.win_days.size() != n))
     throw InvalidInput("training set is inconsistent");
   if (n < 2) throw InvalidInput("training needs at least 2 leads");
@@ -639,13 +669,13 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
 
   // The banded leads' bins, kept apart before fit() frees the rest.
   std::vector<uint8_t> banded_bins, banded_held;
-  std::vector<double> banded_values;
+  std::vector<BandedValue> banded_values;
   if (funnel)
     for (uint32_t r : order)
       if (!std::isnan(set.deal_values[r])) {
         banded_bins.insert(banded_bins.end(), set.rows.begin() + static_cast<size_t>(r) * nf,
                            set.rows.begin() + static_cast<size_t>(r + 1) * nf);
-        banded_values.push_back(set.deal_values[r]);
+        banded_values.push_back({set.deal_values[r], set.deal_lows[r], set.deal_highs[r]});
         banded_held.push_back(in_holdout(ids[r], params.seed, params.holdout_fraction));
       }
   auto value_model = [&](const FeatureSpec& spec) {

@@ -78,9 +78,15 @@ void TrainingSet::add(const Lead& lead, const Outcome& outcome) {
   stages.push_back(static_cast<uint8_t>(outcome.stage | (outcome.win_known ? 0 : kPendingWin)));
   const float nan = std::numeric_limits<float>::quiet_NaN();
   auto days = [&](double d) { return std::isfinite(d) && d >= 0 ? static_cast<float>(d) : nan; };
-  deal_values.push_back(std::isfinite(outcome.deal_value) && outcome.deal_value >= 0
-                            ? static_cast<float>(outcome.deal_value)
-                            : nan);
+  const float value = std::isfinite(outcome.deal_value) && outcome.deal_value >= 0
+                          ? static_cast<float>(outcome.deal_value)
+                          : nan;
+  deal_values.push_back(value);
+  // A range that does not hold the value (or none) leaves the value exact.
+  const bool ranged = !std::isnan(value) && outcome.deal_low >= 0 && outcome.deal_low <= value &&
+                      outcome.deal_high >= value;
+  deal_lows.push_back(ranged ? static_cast<float>(outcome.deal_low) : value);
+  deal_highs.push_back(ranged ? static_cast<float>(outcome.deal_high) : value);
   quote_ages.push_back(days(outcome.quote_age_days));
   win_days.push_back(days(outcome.days_to_win));
 }

@@ -65,11 +65,16 @@ class SpecSample {
 // What feedback says about a lead, for a funnel model: the best stage any
 // contractor reached (forest.hpp: kStageNone .. kStageWon), whether the win
 // is known (false for a quote still pending), and the deal value in dollars
-// its band stands for (NaN without a band).
+// its band stands for (NaN without a band) with the band's range.
 struct Outcome {
   uint8_t stage = kStageNone;
   bool win_known = true;
   double deal_value = std::numeric_limits<double>::quiet_NaN();
+  // The dollar range [deal_low, deal_high) the band stands for, deal_high
+  // infinite for the open top band; NaN when unknown, and then the value is
+  // taken as exact.
+  double deal_low = std::numeric_limits<double>::quiet_NaN();
+  double deal_high = std::numeric_limits<double>::quiet_NaN();
   // A quoted or won lead: days since its first quote (or win) was rated; a
   // won one: days from that rating to the win's report. NaN when unknown.
   double quote_age_days = std::numeric_limits<double>::quiet_NaN();
@@ -102,6 +107,7 @@ struct TrainingSet {
   std::vector<uint8_t> rows;
   std::vector<uint8_t> stages;     // a funnel set: stage | kPendingWin when the win is not known
   std::vector<float> deal_values;  // a funnel set: dollars, NaN without a band
+  std::vector<float> deal_lows, deal_highs;  // a funnel set: the band's range, [value, value] when unknown
   std::vector<float> quote_ages, win_days;  // a funnel set: Outcome's quote_age_days and days_to_win
   double quote_expiry_days = 60;   // when an open quote counts as lost (OpenQuoteOdds)
 };

@@ -63,7 +63,7 @@
 #define LS_LEADS_UPDATED_AT LS_COLUMN(leads, updated_at, "timestamp with time zone")
 
 // The rated leads training may use (a view: win label, or NULL while pending;
-// best rating and deal value), and whether there are enough.
+// best rating, deal value and its band's range), and whether there are enough.
 #define LS_LABELLED_LEADS LS_TABLE(labelled_leads)
 #define LS_LABELLED_LEADS_LEAD_ID LS_COLUMN(labelled_leads, lead_id, "bigint")
 #define LS_LABELLED_LEADS_WIN_LABEL LS_COLUMN(labelled_leads, win_label, "boolean")
@@ -73,6 +73,8 @@
 #define LS_LABELLED_LEADS_DEAL_VALUE LS_COLUMN(labelled_leads, deal_value, "numeric")
 #define LS_LABELLED_LEADS_QUOTE_AGE_DAYS LS_COLUMN(labelled_leads, quote_age_days, "double precision")
 #define LS_LABELLED_LEADS_DAYS_TO_WIN LS_COLUMN(labelled_leads, days_to_win, "double precision")
+#define LS_LABELLED_LEADS_DEAL_VALUE_MIN LS_COLUMN(labelled_leads, deal_value_min, "numeric")
+#define LS_LABELLED_LEADS_DEAL_VALUE_MAX LS_COLUMN(labelled_leads, deal_value_max, "numeric")
 #define LS_TRAINING_READINESS LS_FUNCTION(training_readiness, "integer")
 
 // The result of score_lead(), filled attribute by attribute in this order.

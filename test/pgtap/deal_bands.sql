@@ -1,7 +1,7 @@
 -- Deal bands are ranges of dollars, [min_value, max_value), the top one open;
--- inverted, unbounded or overlapping active bands are refused. Training takes
--- each band at its typical value: the midpoint, 1.5 x the open top band's
--- lower bound.
+-- inverted, unbounded or overlapping active bands are refused. Where one
+-- number must stand for a band, it is its typical value: the midpoint, 1.5 x
+-- the open top band's lower bound.
 BEGIN;
 SELECT plan(10);
 

@@ -5,7 +5,7 @@
 -- they change, a band's bounds as they change, and quotes as they expire.
 BEGIN;
 \ir fixture.psql
-SELECT plan(13);
+SELECT plan(15);
 
 INSERT INTO auth.users (id) VALUES ('cccccccc-0000-4000-8000-000000000003');
 -- Typical values of the default bands: $5-15k 10000, $15-50k 32500, $50-150k 100000.
@@ -27,6 +27,9 @@ SELECT results_eq('SELECT lead_id, win_label, best_rating, deal_value FROM leads
   $$VALUES (1::bigint, true, 'won'::leadscore.lead_rating, 32500::numeric), (2, NULL, 'quoted', 21250),
            (3, true, 'won', NULL), (4, false, 'no_answer', NULL)$$,
   'lead_outcomes stores them with the label');
+SELECT results_eq('SELECT lead_id, deal_value_min, deal_value_max FROM leadscore.labelled_leads ORDER BY lead_id',
+  $$VALUES (1::bigint, 15000::numeric, 50000::numeric), (2, 5000, 50000), (3, NULL, NULL), (4, NULL, NULL)$$,
+  'training reads each band as its range: the won rating''s band; the span of two quotes'' bands; none without a band');
 
 -- Ratings change.
 UPDATE leadscore.lead_feedback SET rating = 'won', deal_band = '$50-150k'
@@ -76,5 +79,9 @@ SELECT results_eq('SELECT win_label, best_rating, deal_value FROM leadscore.lead
 -- Time passes for a stored outcome: put it back as it was before expiry, and the nightly run re-derives it.
 UPDATE leadscore.lead_outcomes SET win_label = NULL, best_rating = NULL, deal_value = NULL WHERE lead_id = 2;
 SELECT is(leadscore.rederive_win_labels(), 1::bigint, 'the nightly re-derivation fills the stale outcome once');
+-- A win in the open top band leaves the range open above.
+UPDATE leadscore.lead_feedback SET deal_band = '$150k+' WHERE lead_id = 1 AND account_id = 'bbbbbbbb-0000-4000-8000-000000000002';
+SELECT results_eq('SELECT deal_value_min, deal_value_max FROM leadscore.labelled_leads WHERE lead_id = 1',
+  $$VALUES (15000::numeric, NULL::numeric)$$, 'a range that reaches the open top band has no upper bound');
 SELECT * FROM finish();
 ROLLBACK;
