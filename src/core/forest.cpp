@@ -50,6 +50,7 @@ struct TreeOut {
   std::vector<CatSet> cats;
   std::vector<double> importance;
   std::vector<float> contact, quote;  // a funnel forest's stage fractions per node
+  std::vector<double> weights;        // per node: its weighted rows, for shrinkage
 };
 
 enum class Kind { WinOnly, Funnel, Regression };
@@ -111,6 +112,7 @@ class TreeBuilder {
       const uint32_t self = static_cast<uint32_t>(out.nodes.size());
       if (it.parent >= 0) out.nodes[it.parent].right = self;  // only right children are patched
       const double W = it.W, P = it.P;
+      out.weights.push_back(W);
       Node node;
       bool mixed;
       double won_given_quoted = 0;
@@ -670,6 +672,58 @@ void Forest::validate() const {
   }
 }
 
+namespace {
+
+// Hierarchical shrinkage (Agarwal et al., 2022): walking down from the root,
+// each step moves a node's values by (child - parent) / (1 + lambda /
+// parent's rows), the parent's values already shrunk. A node of few rows is
+// then mostly its parent, a large one mostly itself. Every node's values
+// change, so the steps an explanation credits along a path still add up to
+// the leaf; and each value is a weighted mean of its ancestors' raw ones
+// with the same weights for every stage, so contacted >= quoted >= won still
+// holds at every node. raw holds the tree's unshrunk values (win, and the
+// funnel's contact and quote when present); out receives the shrunk ones.
+struct NodeValues {
+  std::vector<float> win, contact, quote;
+};
+
+NodeValues raw_values(const TreeOut& t) {
+  NodeValues v;
+  v.win.reserve(t.nodes.size());
+  for (const Node& n : t.nodes) v.win.push_back(n.value);
+  v.contact = t.contact;
+  v.quote = t.quote;
+  return v;
+}
+
+void shrink(const TreeOut& t, const NodeValues& raw, double lambda, NodeValues& out) {
+  out = raw;
+  if (lambda <= 0) return;
+  const bool funnel = !raw.contact.empty();
+  // Preorder: a parent comes before its children, so its values are final
+  // when they are reached.
+  for (size_t i = 0; i < t.nodes.size(); ++i) {
+    const Node& node = t.nodes[i];
+    if (node.kind == kLeaf) continue;
+    const double k = 1.0 / (1.0 + lambda / std::max(t.weights[i], 1e-9));
+    for (const uint32_t c : {static_cast<uint32_t>(i + 1), node.right}) {
+      out.win[c] = static_cast<float>(out.win[i] + k * (raw.win[c] - raw.win[i]));
+      if (funnel) {
+        out.contact[c] = static_cast<float>(out.contact[i] + k * (raw.contact[c] - raw.contact[i]));
+        out.quote[c] = static_cast<float>(out.quote[i] + k * (raw.quote[c] - raw.quote[i]));
+      }
+    }
+  }
+}
+
+// The shrinkage tried when params.shrinkage is "auto" (below 0), in
+// bootstrap-weighted rows; 0 (none) is one of them, so data that gain
+// nothing keep the plain forest.
+constexpr double kShrinkageGrid[] = {0, 10, 30, 100, 300, 1000};
+constexpr int kShrinkageChoices = sizeof(kShrinkageGrid) / sizeof(kShrinkageGrid[0]);
+
+}  // namespace
+
 Forest train_forest(const BinnedData& data, const TrainParams& params, const ShouldStop& should_stop,
                     OutOfBag* oob) {
   const size_t n = data.n_rows;
@@ -736,12 +790,29 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
   check_stop(should_stop);
 
   // Out-of-bag means over all grown trees, summed in tree order so the result
-  // is deterministic. Each tree's bootstrap is regenerated from its seed.
-  if (oob) {
-    std::vector<double> sum(n, 0.0), sum_contact(funnel ? n : 0, 0.0), sum_quote(funnel ? n : 0, 0.0);
-    std::vector<uint32_t> cntv(n, 0), boot;
+  // is deterministic, for each shrinkage tried: with "auto", every value of
+  // the grid, and the one whose out-of-bag predictions have the smallest
+  // Brier score ships (a funnel forest's three stages each weighed by 1 /
+  // their variance, as its splits weigh them; an open quote's win counted as
+  // its chance); otherwise only the one given. Each tree's bootstrap is
+  // regenerated from its seed. Sums are floats: a mean of at most a few
+  // thousand values in [0, 1] loses nothing that matters, and they are held
+  // for every row and shrinkage.
+  const bool choose = params.shrinkage < 0;
+  std::vector<double> lambdas;
+  if (choose) lambdas.assign(kShrinkageGrid, kShrinkageGrid + kShrinkageChoices);
+  else lambdas.push_back(params.shrinkage);
+  const size_t G = lambdas.size();
+  const bool regression = !data.target.empty();
+  std::vector<float> sum(G * n, 0.0f), sum_contact(funnel ? G * n : 0, 0.0f), sum_quote(funnel ? G * n : 0, 0.0f);
+  std::vector<uint32_t> cntv(n, 0);
+  if (oob || choose) {
+    std::vector<uint32_t> boot;
+    std::vector<NodeValues> shrunk(G);
     for (size_t t = 0; t < T; ++t) {
       check_stop(should_stop);
+      const NodeValues raw = raw_values(trees[t]);
+      for (size_t g = 0; g < G; ++g) shrink(trees[t], raw, lambdas[g], shrunk[g]);
       bootstrap(tree_seed(params.seed, t), n, boot);
       const std::vector<Node>& ns = trees[t].nodes;
       const CatSet* cs = trees[t].cats.data();
@@ -751,27 +822,85 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
         uint32_t i = 0;
         while (ns[i].kind != kLeaf)
           i = goes_left(ns[i], cs, data.cols[static_cast<size_t>(ns[i].feature) * n + r]) ? i + 1 : ns[i].right;
-        sum[r] += ns[i].value;
-        if (funnel) {
-          sum_contact[r] += trees[t].contact[i];
-          sum_quote[r] += trees[t].quote[i];
+        for (size_t g = 0; g < G; ++g) {
+          sum[g * n + r] += shrunk[g].win[i];
+          if (funnel) {
+            sum_contact[g * n + r] += shrunk[g].contact[i];
+            sum_quote[g * n + r] += shrunk[g].quote[i];
+          }
         }
         cntv[r]++;
       }
     }
+  }
+  size_t best = 0;
+  if (choose) {
+    // What each row's prediction is scored against, per stage.
+    double var_w = 1, var_c = 1, var_q = 1;
+    auto win_target = [&](size_t r) -> double {
+      if (regression) return data.target[r];
+      if (funnel && (data.stage[r] & kPendingWin)) return data.open_win_share.empty() ? 0.0 : data.open_win_share[r];
+      return data.y[r];
+    };
+    if (funnel) {
+      double m[3] = {0, 0, 0};
+      for (size_t r = 0; r < n; ++r) {
+        m[0] += (data.stage[r] & 3) >= kStageContacted;
+        m[1] += (data.stage[r] & 3) >= kStageQuoted;
+        m[2] += win_target(r);
+      }
+      auto var = [&](double k) { const double q = k / static_cast<double>(n); return std::max(q * (1 - q), 1e-6); };
+      var_c = var(m[0]);
+      var_q = var(m[1]);
+      var_w = var(m[2]);
+    }
+    double best_score = std::numeric_limits<double>::infinity();
+    for (size_t g = 0; g < G; ++g) {
+      check_stop(should_stop);
+      double score = 0;
+      for (size_t r = 0; r < n; ++r) {
+        if (!cntv[r]) continue;
+        const double c = cntv[r];
+        const double dw = sum[g * n + r] / c - win_target(r);
+        score += dw * dw / var_w;
+        if (funnel) {
+          const double dc = sum_contact[g * n + r] / c - ((data.stage[r] & 3) >= kStageContacted);
+          const double dq = sum_quote[g * n + r] / c - ((data.stage[r] & 3) >= kStageQuoted);
+          score += dc * dc / var_c + dq * dq / var_q;
+        }
+      }
+      if (score < best_score) {  // ties keep the smaller shrinkage
+        best_score = score;
+        best = g;
+      }
+    }
+  }
+  if (oob) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     oob->win.assign(n, nan);
     oob->contact.assign(funnel ? n : 0, nan);
     oob->quote.assign(funnel ? n : 0, nan);
     for (size_t r = 0; r < n; ++r)
       if (cntv[r]) {
-        oob->win[r] = sum[r] / cntv[r];
+        oob->win[r] = static_cast<double>(sum[best * n + r]) / cntv[r];
         if (funnel) {
-          oob->contact[r] = sum_contact[r] / cntv[r];
-          oob->quote[r] = sum_quote[r] / cntv[r];
+          oob->contact[r] = static_cast<double>(sum_contact[best * n + r]) / cntv[r];
+          oob->quote[r] = static_cast<double>(sum_quote[best * n + r]) / cntv[r];
         }
       }
+    oob->shrinkage = lambdas[best];
   }
+  std::vector<float>().swap(sum);
+  std::vector<float>().swap(sum_contact);
+  std::vector<float>().swap(sum_quote);
+  if (lambdas[best] > 0)
+    for (size_t t = 0; t < T_keep; ++t) {
+      NodeValues shrunk;
+      shrink(trees[t], raw_values(trees[t]), lambdas[best], shrunk);
+      for (size_t i = 0; i < trees[t].nodes.size(); ++i) trees[t].nodes[i].value = shrunk.win[i];
+      trees[t].contact = std::move(shrunk.contact);
+      trees[t].quote = std::move(shrunk.quote);
+    }
   trees.resize(T_keep);
 
   Forest f;

@@ -175,10 +175,13 @@ class Forest {
 // only); NaN for rows every tree saw.
 struct OutOfBag {
   std::vector<double> win, contact, quote;
+  double shrinkage = 0;  // the hierarchical shrinkage the forest got (chosen when params say auto)
 };
 
 // Grow the forest. Trees are seeded by index, so the result does not depend on
 // params.threads. oob (if not null) receives the out-of-bag predictions.
+// Node values are then shrunk towards their ancestors' (params.shrinkage;
+// below 0, the value of a small grid with the best out-of-bag Brier score).
 // Throws Cancelled when should_stop says so; only the calling thread ever
 // calls should_stop.
 Forest train_forest(const BinnedData& data, const TrainParams& params, const ShouldStop& should_stop,

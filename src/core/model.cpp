@@ -217,6 +217,7 @@ ValueModel fit_value(const FeatureSpec& spec, const std::vector<uint8_t>& bins, 
   vp.calibration_trees = 0;
   vp.class_weight = ClassWeight::None;
   vp.max_features = 1.0 / 3.0;
+  vp.shrinkage = 0;
   // Two rounds of expectation-maximisation over the bands' ranges
   // (censored_normal.hpp): the first forest learns each band at its typical
   // value; with its out-of-bag predictions as the means, the spread is
@@ -690,12 +691,14 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
       std::copy_n(set.rows.data() + static_cast<size_t>(hold_rows[i]) * nf, nf, hold_bins.data() + i * nf);
     Fitted fitted = fit(set, train_rows, open_share, win_rows, params, should_stop);
     const OutOfBag fitted_oob = std::move(fitted.oob);
+    TrainParams shipped = params;  // the model records the shrinkage its forest got, chosen or given
+    shipped.shrinkage = fitted_oob.shrinkage;
     const Calibrator contact_cal = fitted.contact_cal, quote_cal = fitted.quote_cal;
     Funnel measured;
     measured.present = funnel;
     measured.contact_cal = contact_cal;
     measured.quote_cal = quote_cal;
-    Model m(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), Metrics(), params,
+    Model m(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), Metrics(), shipped,
             ScoreDistribution(), measured);
     // One pass over the held-out leads' bins gives both the calibrated
     // probabilities the metrics describe and the raw ones auc_raw and the
@@ -765,7 +768,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     std::vector<double> dist(ranked.size());
     for (size_t i = 0; i < ranked.size(); ++i) dist[i] = cal.apply(ranked[i]);
     ValueModel value = value_model(m.spec());
-    return Model(m.spec(), m.forest(), std::move(cal), std::move(metrics), params,
+    return Model(m.spec(), m.forest(), std::move(cal), std::move(metrics), shipped,
                  ScoreDistribution::from_probabilities(std::move(dist)), std::move(stages), std::move(value));
   }
 
@@ -835,7 +838,9 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     }
   }
   ValueModel value = value_model(fitted.spec);
-  return Model(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), std::move(metrics), params,
+  TrainParams shipped = params;  // the model records the shrinkage its forest got, chosen or given
+  shipped.shrinkage = fitted.oob.shrinkage;
+  return Model(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), std::move(metrics), shipped,
                ScoreDistribution::from_probabilities(std::move(dist)), std::move(stages), std::move(value));
 }
 

@@ -79,6 +79,9 @@ constexpr ParamRange no_range() { return {}; }  // Bool, Choice and Features say
     "(the extra ones are then dropped)")                                                                              \
   X(max_depth, int, Int, 14, closed(1, 64), "depth limit of each tree")                                               \
   X(min_samples_leaf, int, Int, 32, closed(1, 1000000), "smallest leaf, in bootstrap-weighted rows")                  \
+  X(shrinkage, double, Real, -1.0, closed(-1, 1000000),                                                               \
+    "hierarchical shrinkage of the stage forest: each step down a tree moves a node's values by (child - parent) / "  \
+    "(1 + shrinkage / parent's rows); -1 chooses it from 0, 10, 30, 100, 300 and 1000 by out-of-bag Brier score")     \
   X(max_features, double, Features, 0.0, no_range(),                                                                  \
     "how many features each split tries: the square root of their number, all, that share of them, or that many")     \
   X(class_weight, ClassWeight, Choice, ClassWeight::None, no_range(),                                                 \

@@ -2,7 +2,7 @@
 -- both ways, rollback, the flag, every fallback reason, and who may call what.
 BEGIN;
 \ir fixture.psql
-SELECT plan(49);
+SELECT plan(50);
 
 -- 400 leads; the outcome is decided by value, occupancy and trade, plus noise.
 INSERT INTO leadscore.leads (id, address, permit_value, trade_tags, created_at, attributes)
@@ -70,6 +70,8 @@ SELECT results_eq($$SELECT version, status FROM leadscore.models ORDER BY versio
 SELECT throws_ok($$UPDATE leadscore.models SET status = 'active' WHERE version = 3$$, '23505', NULL,
   'the schema refuses a second active model');
 SELECT is((SELECT params ->> 'n_trees' FROM leadscore.models WHERE version = 1), '3', 'the parameters used are stored');
+SELECT ok((SELECT (params ->> 'shrinkage')::float8 IN (0, 10, 30, 100, 300, 1000) FROM leadscore.models WHERE version = 1),
+  'the shrinkage chosen out of bag (the default, -1) is stored as the value the forest got');
 SELECT is((SELECT training_rows FROM leadscore.models WHERE version = 2), 320, 'training_rows is stored');
 
 -- Rollback and roll forward.

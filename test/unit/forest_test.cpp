@@ -312,3 +312,84 @@ TEST(Forest, HeldOutLeadsCalibrateOnceMeasuredAndAucRawIsTheForestsRanking) {
   p.refit_full = true;
   EXPECT_GT(train(leads, y, p, 1.7e9).metrics().auc_raw, 0.6);
 }
+
+namespace {
+
+// The shrunk forest has the plain one's splits, and every step from a parent
+// to a child is the plain step scaled towards 0.
+void expect_shrunk_towards_parents(const Forest& plain, const Forest& shrunk, double lambda) {
+  ASSERT_EQ(plain.nodes.size(), shrunk.nodes.size());
+  for (size_t t = 0; t < plain.n_trees(); ++t) {
+    const uint32_t root = plain.roots[t];
+    EXPECT_FLOAT_EQ(shrunk.nodes[root].value, plain.nodes[root].value) << "the root keeps its value";
+  }
+  size_t moved = 0;
+  for (size_t i = 0; i < plain.nodes.size(); ++i) {
+    const Node& n = plain.nodes[i];
+    EXPECT_EQ(n.kind, shrunk.nodes[i].kind);
+    EXPECT_EQ(n.right, shrunk.nodes[i].right);
+    if (n.kind == kLeaf) continue;
+    for (const uint32_t c : {static_cast<uint32_t>(i + 1), n.right}) {
+      // A child's step from its parent is the plain step scaled by a factor
+      // in (0, 1): the same sign, never larger.
+      const double step = plain.nodes[c].value - plain.nodes[i].value;
+      const double got = shrunk.nodes[c].value - shrunk.nodes[i].value;
+      if (lambda == 0 || std::fabs(step) < 1e-6) {
+        EXPECT_NEAR(got, step, 1e-6);
+        continue;
+      }
+      EXPECT_GT(got * step, 0) << i;
+      EXPECT_LT(std::fabs(got), std::fabs(step)) << i;
+      ++moved;
+    }
+  }
+  if (lambda > 0) EXPECT_GT(moved, 0u);
+}
+
+}  // namespace
+
+TEST(Forest, ShrinkageScalesEveryStepTowardsTheParent) {
+  std::vector<Lead> leads;
+  std::vector<uint8_t> y;
+  synth::make_leads(1500, 21, &leads, &y);
+  TrainParams p;
+  p.n_trees = 6;
+  p.holdout_fraction = 0;
+  p.shrinkage = 0;
+  const Model plain = train(leads, y, p, 1.7e9);
+  for (double lambda : {10.0, 1000.0}) {
+    p.shrinkage = lambda;
+    const Model shrunk = train(leads, y, p, 1.7e9);
+    expect_shrunk_towards_parents(plain.forest(), shrunk.forest(), lambda);
+    EXPECT_EQ(shrunk.params().shrinkage, lambda) << "the model records the shrinkage it got";
+  }
+  // With a very large shrinkage every tree says its root's value.
+  p.shrinkage = 1e6;
+  const Model flat = train(leads, y, p, 1.7e9);
+  for (size_t t = 0; t < flat.forest().n_trees(); ++t) {
+    const float root = flat.forest().nodes[flat.forest().roots[t]].value;
+    const uint32_t end = t + 1 < flat.forest().n_trees() ? flat.forest().roots[t + 1]
+                                                           : static_cast<uint32_t>(flat.forest().nodes.size());
+    for (uint32_t i = flat.forest().roots[t]; i < end; ++i) EXPECT_NEAR(flat.forest().nodes[i].value, root, 0.01);
+  }
+}
+
+TEST(Forest, AutomaticShrinkageIsChosenFromTheGridOutOfBag) {
+  // Strong signal and pure noise: out of bag, noise gains from shrinking its
+  // leaves towards the base rate, and every choice is one of the grid's.
+  std::vector<Lead> leads;
+  std::vector<uint8_t> y;
+  synth::make_leads(3000, 22, &leads, &y);
+  TrainParams p;
+  p.n_trees = 20;
+  ASSERT_LT(p.shrinkage, 0) << "automatic is the default";
+  const Model signal = train(leads, y, p, 1.7e9);
+  Rng rng(5);
+  for (auto& label : y) label = rng.below(100) < 20;
+  const Model noise = train(leads, y, p, 1.7e9);
+  const std::vector<double> grid = {0, 10, 30, 100, 300, 1000};
+  EXPECT_NE(std::find(grid.begin(), grid.end(), signal.params().shrinkage), grid.end());
+  EXPECT_NE(std::find(grid.begin(), grid.end(), noise.params().shrinkage), grid.end());
+  EXPECT_GT(noise.params().shrinkage, signal.params().shrinkage);
+  EXPECT_GE(noise.params().shrinkage, 100);
+}
