@@ -295,32 +295,70 @@ void stream_labelled_leads(int64 eligible, int limit, uint64_t seed, Want&& want
 // The labelled leads as the core trains on them, read in two passes so that
 // only a bounded sample is ever held as Lead objects: the first pass keeps
 // the leads the feature spec is learned from (training_set.hpp), the second
-// bins every lead under that spec. On the way, the second pass scores the
-// held-out leads with the active model when the gate needs its AUC there.
+// bins every lead under that spec. No more leads than the sample holds are
+// read once, all kept, and binned from memory: the same model, one scan of
+// labelled_leads less. On the way, the held-out leads are scored with the
+// active model when the gate needs its AUC there.
 struct Loaded {
   TrainingSet set;
   std::vector<double> active_raw;  // the active model's raw probability of each held-out lead
   std::vector<uint8_t> active_y;
+
+  // Adds a lead to the set, and its active score when the gate needs it.
+  void add(const Lead& lead, const Outcome& outcome, const Model* active, const TrainParams& params, double now) {
+    set.add(lead, outcome);
+    if (active && outcome.win_known && is_holdout(lead.id, params.seed, params.holdout_fraction)) {
+      active_raw.push_back(active->score(lead, now).raw_prob);
+      active_y.push_back(outcome.stage == kStageWon ? 1 : 0);
+    }
+  }
 };
+
+// Every trainable lead read in one pass and held, when there are no more of
+// them than spec_sample_leads (the most the first pass would hold anyway);
+// false, with nothing kept, when more arrived than were counted.
+bool load_in_one_pass(const TrainParams& params, int64 eligible, double now, const Model* active, Loaded* out) {
+  const size_t most = static_cast<size_t>(params.spec_sample_leads);
+  std::vector<Lead> leads;
+  std::vector<Outcome> outcomes;
+  bool fits = true;
+  stream_labelled_leads(eligible, params.max_training_leads, params.seed, [&](int64_t) { return fits; },
+                        [&](const Lead& lead, const Outcome& outcome) {
+                          if (!fits) return;
+                          if (leads.size() == most) {
+                            fits = false;
+                            std::vector<Lead>().swap(leads);
+                            std::vector<Outcome>().swap(outcomes);
+                            return;
+                          }
+                          leads.push_back(lead);
+                          outcomes.push_back(outcome);
+                        });
+  if (!fits) return false;
+  out->set = TrainingSet(SpecSample::learn_from(leads, params, now, [] { return interrupt_pending(); }), now);
+  out->set.quote_expiry_days = quote_expiry_days;
+  out->set.reserve(leads.size());
+  for (size_t i = 0; i < leads.size(); ++i) {
+    out->add(leads[i], outcomes[i], active, params, now);
+    if ((i & 1023) == 1023 && interrupt_pending()) throw Cancelled();
+  }
+  return true;
+}
 
 Loaded load_labelled_leads(const TrainParams& params, int64 eligible, double now, const Model* active) {
   const int limit = params.max_training_leads;
+  Loaded out;
+  if (std::min<int64>(eligible, limit) <= params.spec_sample_leads && load_in_one_pass(params, eligible, now, active, &out))
+    return out;
   SpecSample sample(params);
   stream_labelled_leads(eligible, limit, params.seed, [&](int64_t id) { return sample.wants(id); },
                         [&](const Lead& lead, const Outcome&) { sample.offer(lead); });
-  Loaded out;
   out.set = TrainingSet(sample.learn(now, [] { return interrupt_pending(); }), now);
   out.set.quote_expiry_days = quote_expiry_days;
   sample = SpecSample(params);  // frees the sample before the binned set grows
   out.set.reserve(static_cast<size_t>(std::min<int64>(eligible, limit)));
   stream_labelled_leads(eligible, limit, params.seed, [](int64_t) { return true; },
-                        [&](const Lead& lead, const Outcome& outcome) {
-                          out.set.add(lead, outcome);
-                          if (active && outcome.win_known && is_holdout(lead.id, params.seed, params.holdout_fraction)) {
-                            out.active_raw.push_back(active->score(lead, now).raw_prob);
-                            out.active_y.push_back(outcome.stage == kStageWon ? 1 : 0);
-                          }
-                        });
+                        [&](const Lead& lead, const Outcome& outcome) { out.add(lead, outcome, active, params, now); });
   return out;
 }
 

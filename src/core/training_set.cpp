@@ -37,14 +37,33 @@ void SpecSample::offer(const Lead& lead) {
 }
 
 FeatureSpec SpecSample::learn(double now, const ShouldStop& should_stop) const {
-  if (leads_.empty()) throw InvalidInput("every lead is held out: training needs more leads");
+  return learn_keys(leads_, heap_, params_, now, should_stop);
+}
+
+FeatureSpec SpecSample::learn_from(const std::vector<Lead>& leads, const TrainParams& params, double now,
+                                   const ShouldStop& should_stop) {
+  // The leads offer() would keep: the training ones (all when refit_full),
+  // the first spec_sample_leads of them in canonical order.
+  std::vector<Key> keys;
+  for (size_t i = 0; i < leads.size(); ++i)
+    if (params.refit_full || !in_holdout(leads[i].id, params.seed, params.holdout_fraction))
+      keys.push_back(Key{id_hash(leads[i].id, params.seed), leads[i].id, static_cast<uint32_t>(i)});
+  if (keys.size() > static_cast<size_t>(params.spec_sample_leads)) {
+    std::nth_element(keys.begin(), keys.begin() + params.spec_sample_leads, keys.end(), before);
+    keys.resize(params.spec_sample_leads);
+  }
+  return learn_keys(leads, std::move(keys), params, now, should_stop);
+}
+
+FeatureSpec SpecSample::learn_keys(const std::vector<Lead>& leads, std::vector<Key> keys, const TrainParams& params,
+                                   double now, const ShouldStop& should_stop) {
+  if (keys.empty()) throw InvalidInput("every lead is held out: training needs more leads");
   // Learning does not depend on the order of its leads, but give it the
   // canonical one anyway, so nothing could ever depend on the offer order.
-  std::vector<Key> keys = heap_;
   std::sort(keys.begin(), keys.end(), before);
   std::vector<uint32_t> rows(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) rows[i] = keys[i].slot;
-  FeatureSpec spec = FeatureSpec::learn(leads_, rows, params_, now, should_stop);
+  FeatureSpec spec = FeatureSpec::learn(leads, rows, params, now, should_stop);
   if (spec.size() == 0) throw InvalidInput("the training leads carry no usable feature values");
   return spec;
 }

@@ -50,6 +50,12 @@ class SpecSample {
   // The spec learned from the kept leads; throws InvalidInput when they carry no feature.
   FeatureSpec learn(double now, const ShouldStop& should_stop = ShouldStop()) const;
 
+  // The spec a sample offered every one of these leads would learn, from
+  // the same leads, without copying any: for a loader that holds them all
+  // anyway (no more of them than spec_sample_leads).
+  static FeatureSpec learn_from(const std::vector<Lead>& leads, const TrainParams& params, double now,
+                                const ShouldStop& should_stop = ShouldStop());
+
  private:
   struct Key {
     uint64_t hash;
@@ -57,6 +63,9 @@ class SpecSample {
     uint32_t slot;
   };
   static bool before(const Key& a, const Key& b) { return a.hash != b.hash ? a.hash < b.hash : a.id < b.id; }
+  // The spec from leads[k.slot] for the keys, taken in canonical order.
+  static FeatureSpec learn_keys(const std::vector<Lead>& leads, std::vector<Key> keys, const TrainParams& params,
+                                double now, const ShouldStop& should_stop);
   TrainParams params_;
   std::vector<Key> heap_;  // max-heap by canonical order: the front is the last kept lead
   std::vector<Lead> leads_;

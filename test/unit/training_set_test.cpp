@@ -110,3 +110,24 @@ TEST(TrainingSet, RefusesInconsistentSets) {
   set.labels.pop_back();
   EXPECT_THROW(train(std::move(set), p), InvalidInput);
 }
+
+TEST(TrainingSet, SpecLearnedFromLeadsHeldInMemoryIsTheSampledOne) {
+  // A loader that holds every lead learns the spec from them in place: the
+  // same model as the two streaming passes, with and without held-out
+  // leads, the spec from every training lead or from a sample.
+  std::vector<Lead> leads;
+  std::vector<uint8_t> labels;
+  synth::make_leads(3000, 12, &leads, &labels);
+  for (bool refit_full : {false, true}) {
+    for (int sample : {100000, 400}) {
+      TrainParams p;
+      p.n_trees = 10;
+      p.refit_full = refit_full;
+      p.spec_sample_leads = sample;
+      TrainingSet set(SpecSample::learn_from(leads, p, kNow), kNow);
+      for (size_t i = 0; i < leads.size(); ++i) set.add(leads[i], labels[i]);
+      EXPECT_EQ(serialize(train(std::move(set), p)), serialize(train_streamed(leads, labels, shuffled(leads.size(), 4), p)))
+          << "refit_full " << refit_full << ", spec_sample_leads " << sample;
+    }
+  }
+}
