@@ -205,7 +205,12 @@ BEGIN
       SELECT unnest(ARRAY[o.lead_id, n.lead_id])
         FROM old_rows o JOIN new_rows n USING (id)
        WHERE o.lead_id <> n.lead_id OR o.rating <> n.rating
-          OR o.deal_band IS DISTINCT FROM n.deal_band);
+          OR o.deal_band IS DISTINCT FROM n.deal_band
+          -- a rating that can be pending is as old as its row: submitted
+          -- again, an expired quote is young and pending again
+          OR (o.updated_at IS DISTINCT FROM n.updated_at
+              AND EXISTS (SELECT 1 FROM leadscore.rating_labels rl
+                           WHERE rl.rating = n.rating AND rl.win_label IS NULL)));
   END IF;
   -- An upsert fires both the INSERT and the UPDATE trigger; one of them has nothing to do.
   IF cardinality(touched) > 0 THEN

@@ -1,10 +1,11 @@
 -- Quotes resolve: a rating that rating_labels maps to NULL (by default
 -- quoted) is a pending deal while young and a lost one once its feedback row
 -- is older than leadscore.quote_expiry_days; the stored label follows when
--- the nightly run (or any change of the lead's feedback) re-derives it.
+-- the nightly run (or any change of the lead's feedback, a quote submitted
+-- again included) re-derives it.
 BEGIN;
 \ir fixture.psql
-SELECT plan(10);
+SELECT plan(12);
 
 INSERT INTO leadscore.leads (id) SELECT generate_series(1, 6);
 SELECT pg_temp.act_as('service_role');
@@ -49,6 +50,16 @@ SELECT is(leadscore.rederive_win_labels(), 2::bigint, 'a longer expiry makes tho
 SELECT is((SELECT win_label FROM leadscore.lead_outcomes WHERE lead_id = 1), NULL::boolean, 'lead 1 is pending');
 RESET leadscore.quote_expiry_days;
 
+-- An expired quote submitted again is young again: pending at once, not at the next nightly run.
+INSERT INTO leadscore.lead_feedback (account_id, lead_id, rating, created_at, updated_at)
+VALUES ('aaaaaaaa-0000-4000-8000-000000000001', 6, 'quoted', now() - interval '61 days', now() - interval '61 days');
+SELECT is((SELECT win_label FROM leadscore.lead_outcomes WHERE lead_id = 6), false, 'an expired quote is lost');
+SELECT pg_temp.act_as('service_role');
+SELECT leadscore.submit_feedback(6, 'quoted', account_id => 'aaaaaaaa-0000-4000-8000-000000000001');
+RESET ROLE;
+SELECT is((SELECT win_label FROM leadscore.lead_outcomes WHERE lead_id = 6), NULL::boolean,
+  'submitted again, the quote is pending at once');
+
 -- An operator's mapping comes first: a rating it maps to true or false never expires into anything else.
 UPDATE leadscore.rating_labels SET win_label = true WHERE rating = 'quoted';
 SELECT is((SELECT win_label FROM leadscore.lead_outcomes WHERE lead_id = 1), true,
@@ -62,7 +73,7 @@ SELECT is((SELECT win_label FROM leadscore.derived_win_labels WHERE lead_id = 5)
 SELECT is((leadscore.health() -> 'outcomes') - 'unrated',
   (SELECT jsonb_build_object('won', count(*) FILTER (WHERE win_label), 'lost', count(*) FILTER (WHERE NOT win_label),
                              'pending', count(*) FILTER (WHERE win_label IS NULL))
-     FROM leadscore.lead_outcomes WHERE lead_id <= 5),
+     FROM leadscore.lead_outcomes WHERE lead_id <= 6),
   'health() counts won, lost and pending leads');
 
 SELECT * FROM finish();
