@@ -1,6 +1,6 @@
-// See jsonb_builder.hpp. The layout below follows convertJsonbValue and its
-// helpers in PostgreSQL's jsonb_util.c step for step, so that the bytes are
-// the ones jsonb_in produces.
+// See jsonb_builder.hpp. The layout below follows convertJsonbValue and the
+// functions it calls in PostgreSQL's jsonb_util.c step for step, so that the
+// bytes are the ones jsonb_in produces.
 #include "pg/jsonb_builder.hpp"
 
 #include <cstring>
