@@ -2,19 +2,20 @@
 // SQL: leadscore.score_results_stored(leads, use_ml, stored, OUT result jsonb, OUT scores lead_score[])
 // The result body of ml_inference() and score_leads(): one object per lead, in
 // the array's order, each lead scored and explained in one walk of the trees
-// with one model lookup per call, and written straight to JSON text:
+// with one model lookup per call, and built straight as jsonb
+// (pg/jsonb_builder.hpp), its members in jsonb's order:
 //
-//   {"id", "score", "grade", "percentile", "win_prob", "win_prob_low",
-//    "win_prob_high", "contact_prob", "quote_prob", "value_if_won",
-//    "expected_value", "confidence", "confidence_value", "method",
-//    "model_version", "base_points", "fallback_reason", "top_factors"
-//    [, "stored"]}
+//   {"id", "grade", "score", "method", ["stored",] "win_prob", "confidence",
+//    "percentile", "quote_prob", "base_points", "top_factors",
+//    "contact_prob", "value_if_won", "win_prob_low", "model_version",
+//    "win_prob_high", "expected_value", "fallback_reason", "confidence_value"}
 //
 // Members that are NULL for a score are left out (top_factors never is);
 // "stored" is there when stored is given, true for the ids it holds. It is
 // score_result(score_lead(l), explain_lead(l, 3)) for each lead, number for
-// number: the score's floats are written as float8 output writes them (so
-// jsonb keeps the same numeric), the factors as explain_lead writes them.
+// number: the score's floats are the numerics of their float8 output text,
+// the factors as explain_lead writes them; and byte for byte the jsonb that
+// jsonb_in makes of the same value as text.
 //
 // score_results_stored returns the same body and, beside it, the lead_score
 // rows of the leads whose id is in stored: what score_leads() stores, from the
@@ -26,8 +27,8 @@
 #include <vector>
 
 #include "core/errors.hpp"
-#include "core/json.hpp"
 #include "pg/guard.hpp"
+#include "pg/jsonb_builder.hpp"
 #include "pg/lead_score_type.hpp"
 #include "pg/lead_scoring.hpp"
 #include "pg/scoring_state.hpp"
@@ -38,7 +39,6 @@ extern "C" {
 #include "funcapi.h"
 #include "utils/array.h"
 #include "utils/float.h"
-#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/typcache.h"
@@ -51,10 +51,15 @@ namespace {
 
 constexpr int kTopN = 3;  // factors each way, as the RPCs have always shown
 
+// About what one lead's result takes in the builder (with six factors, about
+// 100 tokens and 1 kB of text), reserved for the whole batch up front.
+constexpr size_t kTokensPerLead = 128;
+constexpr size_t kTextPerLead = 1536;
+
 // A float8 as float8out writes it (shortest exact form unless
 // extra_float_digits asks for less), as JSON: to_jsonb(float8) keeps that
 // text as a numeric, or as a string for NaN and the infinities.
-void write_float8(JsonWriter& w, double d) {
+void write_float8(JsonbBuilder& w, double d) {
   if (std::isnan(d)) {
     w.value("NaN");
     return;
@@ -69,29 +74,31 @@ void write_float8(JsonWriter& w, double d) {
   } else {
     snprintf(buf, sizeof buf, "%.*g", DBL_DIG + extra_float_digits, d);
   }
-  w.raw(buf);
+  w.number(buf);
 }
 
-void write_result(JsonWriter& w, const ScoreRow& s, const LeadExplanation& e, int stored) {
+// Members in jsonb's key order (length, then bytes): the builder requires
+// it, and jsonb keeps an object's keys in that order however it was written.
+void write_result(JsonbBuilder& w, const ScoreRow& s, const LeadExplanation& e, int stored) {
   w.begin_object();
   w.key("id").value(static_cast<long long>(s.lead_id));
-  w.key("score").value(s.score);
   w.key("grade").value(s.grade);
-  if (!std::isnan(s.percentile)) write_float8(w.key("percentile"), s.percentile);
-  if (s.has_prob) write_float8(w.key("win_prob"), s.win_prob);
-  if (!std::isnan(s.win_prob_low)) write_float8(w.key("win_prob_low"), s.win_prob_low);
-  if (!std::isnan(s.win_prob_high)) write_float8(w.key("win_prob_high"), s.win_prob_high);
-  if (!std::isnan(s.contact_prob)) write_float8(w.key("contact_prob"), s.contact_prob);
-  if (!std::isnan(s.quote_prob)) write_float8(w.key("quote_prob"), s.quote_prob);
-  if (!std::isnan(s.value_if_won)) write_float8(w.key("value_if_won"), s.value_if_won);
-  if (!std::isnan(s.expected_value)) write_float8(w.key("expected_value"), s.expected_value);
-  w.key("confidence").value(s.confidence);
-  if (s.has_confidence_value) write_float8(w.key("confidence_value"), s.confidence_value);
+  w.key("score").value(s.score);
   w.key("method").value(s.method);
-  if (s.model_version != 0) w.key("model_version").value(s.model_version);
-  write_points(w, e.points);
-  if (e.fallback_reason) w.key("fallback_reason").value(e.fallback_reason);
   if (stored >= 0) w.key("stored").value(stored == 1);
+  if (s.has_prob) write_float8(w.key("win_prob"), s.win_prob);
+  w.key("confidence").value(s.confidence);
+  if (!std::isnan(s.percentile)) write_float8(w.key("percentile"), s.percentile);
+  if (!std::isnan(s.quote_prob)) write_float8(w.key("quote_prob"), s.quote_prob);
+  write_points(w, e.points);  // base_points, top_factors
+  if (!std::isnan(s.contact_prob)) write_float8(w.key("contact_prob"), s.contact_prob);
+  if (!std::isnan(s.value_if_won)) write_float8(w.key("value_if_won"), s.value_if_won);
+  if (!std::isnan(s.win_prob_low)) write_float8(w.key("win_prob_low"), s.win_prob_low);
+  if (s.model_version != 0) w.key("model_version").value(s.model_version);
+  if (!std::isnan(s.win_prob_high)) write_float8(w.key("win_prob_high"), s.win_prob_high);
+  if (!std::isnan(s.expected_value)) write_float8(w.key("expected_value"), s.expected_value);
+  if (e.fallback_reason) w.key("fallback_reason").value(e.fallback_reason);
+  if (s.has_confidence_value) write_float8(w.key("confidence_value"), s.confidence_value);
   w.end_object();
 }
 
@@ -136,7 +143,8 @@ Datum score_batch(FunctionCallInfo fcinfo, ScoringState& state, std::vector<Scor
   std::sort(stored.begin(), stored.end());
 
   Attribution attribution;
-  JsonWriter w;
+  JsonbBuilder w;
+  w.reserve(kTokensPerLead * n_leads, kTextPerLead * n_leads);
   w.begin_array();
   for (int i = 0; i < n_leads; i++) {
     if (interrupt_pending()) throw Cancelled();
@@ -163,12 +171,8 @@ Datum score_batch(FunctionCallInfo fcinfo, ScoringState& state, std::vector<Scor
   }
   w.end_array();
 
-  Datum result;
-  pg_call([&] {
-    MemoryContextDelete(per_lead);
-    result = DirectFunctionCall1(jsonb_in, CStringGetDatum(w.str().c_str()));
-  });
-  return result;
+  pg_call([&] { MemoryContextDelete(per_lead); });
+  return w.finish();
 }
 
 // Postgres side: the record type (result jsonb, scores lead_score[]) this

@@ -75,15 +75,47 @@ JsonWriter& JsonWriter::value(std::string_view s) {
   return *this;
 }
 
+namespace {
+
+// A whole number of tenths below 100,000 in size (score points) has at most
+// six significant digits, so "%.6g" writes it in full, without an exponent
+// and without trailing zeros: written here directly, as printf is slow.
+bool format_tenths(double d, char (&buf)[32]) {
+  if (!(std::fabs(d) < 1e5)) return false;
+  const long long k = std::llround(d * 10.0);
+  if (static_cast<double>(k) / 10.0 != d || (k == 0 && std::signbit(d))) return false;
+  unsigned long long m = k < 0 ? -k : k;
+  char digits[8];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + m % 10);
+    m /= 10;
+  } while (m > 0);
+  char* p = buf;
+  if (k < 0) *p++ = '-';
+  const int tenths = digits[0] - '0';
+  if (n == 1) *p++ = '0';
+  for (int i = n - 1; i >= 1; i--) *p++ = digits[i];
+  if (tenths != 0) {
+    *p++ = '.';
+    *p++ = digits[0];
+  }
+  *p = '\0';
+  return true;
+}
+
+}  // namespace
+
+bool format_json_number(double d, char (&buf)[32]) {
+  if (!std::isfinite(d)) return false;
+  if (!format_tenths(d, buf)) std::snprintf(buf, sizeof buf, "%.6g", d);
+  return true;
+}
+
 JsonWriter& JsonWriter::value(double d) {
   separate();
-  if (!std::isfinite(d)) {
-    out_ += "null";
-  } else {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", d);
-    out_ += buf;
-  }
+  char buf[32];
+  out_ += format_json_number(d, buf) ? buf : "null";
   return *this;
 }
 

@@ -38,4 +38,8 @@ class JsonWriter {
 // Append s to out as a quoted, escaped JSON string.
 void json_escape(std::string& out, std::string_view s);
 
+// d as JsonWriter::value(double) writes it ("%.6g"), NUL-terminated in buf;
+// false, with nothing written, when d is not finite (JSON null).
+bool format_json_number(double d, char (&buf)[32]);
+
 }  // namespace leadscore

@@ -7,6 +7,7 @@
 #include "core/readable_factors.hpp"
 #include "core/rules.hpp"
 #include "core/score_scale.hpp"
+#include "pg/jsonb_builder.hpp"
 
 namespace leadscore::pg {
 namespace {
@@ -15,16 +16,27 @@ namespace {
 // to rounding, without float noise such as 9.99999.
 double tenths(double v) { return std::round(v * 10.0) / 10.0 + 0.0; }
 
-void write_list(JsonWriter& w, const char* key, const std::vector<ReadableFactor>& factors) {
+template <typename Writer>
+void write_list(Writer& w, const char* key, const std::vector<ReadableFactor>& factors) {
   w.key(key).begin_array();
   for (const auto& f : factors)
     w.begin_object()
-        .key("feature").value(f.feature)
         .key("label").value(f.label)
         .key("value").value(f.value)
         .key("points").value(tenths(f.points))
+        .key("feature").value(f.feature)
         .end_object();
   w.end_array();
+}
+
+template <typename Writer>
+void write_points_to(Writer& w, const PointsExplanation& p) {
+  w.key("base_points").value(tenths(p.base_points));
+  w.key("top_factors").begin_object();
+  write_list(w, "up", p.up);
+  write_list(w, "down", p.down);
+  w.key("other_points").value(tenths(p.other_points));
+  w.end_object();
 }
 
 void fill_ml_row(const Score& s, const ServingModel& serving, ScoreRow* row) {
@@ -125,13 +137,7 @@ void score_and_explain_row(ScoringState& state, bool ml, bool use_ml_given, int 
   *explanation = explain_row(state, ml, use_ml_given, top_n);
 }
 
-void write_points(JsonWriter& w, const PointsExplanation& p) {
-  w.key("base_points").value(tenths(p.base_points));
-  w.key("top_factors").begin_object();
-  write_list(w, "up", p.up);
-  write_list(w, "down", p.down);
-  w.key("other_points").value(tenths(p.other_points));
-  w.end_object();
-}
+void write_points(JsonWriter& w, const PointsExplanation& p) { write_points_to(w, p); }
+void write_points(JsonbBuilder& w, const PointsExplanation& p) { write_points_to(w, p); }
 
 }  // namespace leadscore::pg

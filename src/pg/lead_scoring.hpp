@@ -59,8 +59,14 @@ LeadExplanation explain_row(ScoringState& state, bool ml, bool use_ml_given, int
 void score_and_explain_row(ScoringState& state, bool ml, bool use_ml_given, int top_n, Attribution* scratch,
                            ScoreRow* score, LeadExplanation* explanation);
 
+class JsonbBuilder;
+
 // "base_points" and "top_factors" ({"up", "down", "other_points"}), as members
-// of the object being written.
+// of the object being written; each factor {"label", "value", "points",
+// "feature"}. Members come in jsonb's key order (length, then bytes), which a
+// JsonbBuilder requires: in an object written with it, "base_points" and
+// "top_factors" come after the keys shorter than 11 bytes, before the longer.
 void write_points(JsonWriter& w, const PointsExplanation& p);
+void write_points(JsonbBuilder& w, const PointsExplanation& p);
 
 }  // namespace leadscore::pg
