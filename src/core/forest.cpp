@@ -721,6 +721,9 @@ void shrink(const TreeOut& t, const NodeValues& raw, double lambda, NodeValues& 
 // nothing keep the plain forest.
 constexpr double kShrinkageGrid[] = {0, 10, 30, 100, 300, 1000};
 constexpr int kShrinkageChoices = sizeof(kShrinkageGrid) / sizeof(kShrinkageGrid[0]);
+// The most rows the choice reads: a sample of them is as good a judge, and
+// the sums it keeps per row and shrinkage stay bounded.
+constexpr size_t kShrinkageRows = 200000;
 
 }  // namespace
 
@@ -790,58 +793,75 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
   check_stop(should_stop);
 
   // Out-of-bag means over all grown trees, summed in tree order so the result
-  // is deterministic, for each shrinkage tried: with "auto", every value of
-  // the grid, and the one whose out-of-bag predictions have the smallest
-  // Brier score ships (a funnel forest's three stages each weighed by 1 /
-  // their variance, as its splits weigh them; an open quote's win counted as
-  // its chance); otherwise only the one given. Each tree's bootstrap is
-  // regenerated from its seed. Sums are floats: a mean of at most a few
-  // thousand values in [0, 1] loses nothing that matters, and they are held
-  // for every row and shrinkage.
+  // is deterministic. With shrinkage "auto", every value of the grid is
+  // tried, and the one whose out-of-bag predictions have the smallest Brier
+  // score ships (a funnel forest's three stages each weighed by 1 / their
+  // variance, as its splits weigh them; an open quote's win counted as its
+  // chance); otherwise only the one given. The choice is made on at most
+  // kShrinkageRows rows (every stride-th), so what it holds per row and
+  // shrinkage stays bounded; above that, a second pass sums the chosen one
+  // over every row. Each tree's bootstrap is regenerated from its seed.
+  // Sums are floats: a mean of at most a few thousand values in [0, 1] loses
+  // nothing that matters.
   const bool choose = params.shrinkage < 0;
   std::vector<double> lambdas;
   if (choose) lambdas.assign(kShrinkageGrid, kShrinkageGrid + kShrinkageChoices);
   else lambdas.push_back(params.shrinkage);
-  const size_t G = lambdas.size();
   const bool regression = !data.target.empty();
-  std::vector<float> sum(G * n, 0.0f), sum_contact(funnel ? G * n : 0, 0.0f), sum_quote(funnel ? G * n : 0, 0.0f);
-  std::vector<uint32_t> cntv(n, 0);
-  if (oob || choose) {
+  struct OobSums {
+    size_t stride = 1, m = 0;  // rows r with r % stride == 0, at slot r / stride
+    std::vector<float> win, contact, quote;  // [g * m + slot]
+    std::vector<uint32_t> votes;             // trees that did not see the row
+  };
+  // Sums of the out-of-bag leaf values under each shrinkage, over every stride-th row.
+  auto oob_pass = [&](const std::vector<double>& lams, size_t stride) {
+    OobSums o;
+    o.stride = stride;
+    o.m = (n + stride - 1) / stride;
+    const size_t G = lams.size();
+    o.win.assign(G * o.m, 0.0f);
+    o.contact.assign(funnel ? G * o.m : 0, 0.0f);
+    o.quote.assign(funnel ? G * o.m : 0, 0.0f);
+    o.votes.assign(o.m, 0);
     std::vector<uint32_t> boot;
     std::vector<NodeValues> shrunk(G);
     for (size_t t = 0; t < T; ++t) {
       check_stop(should_stop);
       const NodeValues raw = raw_values(trees[t]);
-      for (size_t g = 0; g < G; ++g) shrink(trees[t], raw, lambdas[g], shrunk[g]);
+      for (size_t g = 0; g < G; ++g) shrink(trees[t], raw, lams[g], shrunk[g]);
       bootstrap(tree_seed(params.seed, t), n, boot);
       const std::vector<Node>& ns = trees[t].nodes;
       const CatSet* cs = trees[t].cats.data();
-      for (size_t r = 0; r < n; ++r) {
-        if ((r & 65535) == 65535) check_stop(should_stop);  // a tree over 200,000 rows takes tens of ms
+      for (size_t r = 0; r < n; r += stride) {
+        if ((r & 65535) < stride) check_stop(should_stop);  // a tree over 200,000 rows takes tens of ms
         if (boot[r]) continue;
         uint32_t i = 0;
         while (ns[i].kind != kLeaf)
           i = goes_left(ns[i], cs, data.cols[static_cast<size_t>(ns[i].feature) * n + r]) ? i + 1 : ns[i].right;
+        const size_t slot = r / stride;
         for (size_t g = 0; g < G; ++g) {
-          sum[g * n + r] += shrunk[g].win[i];
+          o.win[g * o.m + slot] += shrunk[g].win[i];
           if (funnel) {
-            sum_contact[g * n + r] += shrunk[g].contact[i];
-            sum_quote[g * n + r] += shrunk[g].quote[i];
+            o.contact[g * o.m + slot] += shrunk[g].contact[i];
+            o.quote[g * o.m + slot] += shrunk[g].quote[i];
           }
         }
-        cntv[r]++;
+        o.votes[slot]++;
       }
     }
-  }
+    return o;
+  };
+  // What a row's win prediction is scored against.
+  auto win_target = [&](size_t r) -> double {
+    if (regression) return data.target[r];
+    if (funnel && (data.stage[r] & kPendingWin)) return data.open_win_share.empty() ? 0.0 : data.open_win_share[r];
+    return data.y[r];
+  };
   size_t best = 0;
+  OobSums sums;
   if (choose) {
-    // What each row's prediction is scored against, per stage.
+    sums = oob_pass(lambdas, std::max<size_t>(1, (n + kShrinkageRows - 1) / kShrinkageRows));
     double var_w = 1, var_c = 1, var_q = 1;
-    auto win_target = [&](size_t r) -> double {
-      if (regression) return data.target[r];
-      if (funnel && (data.stage[r] & kPendingWin)) return data.open_win_share.empty() ? 0.0 : data.open_win_share[r];
-      return data.y[r];
-    };
     if (funnel) {
       double m[3] = {0, 0, 0};
       for (size_t r = 0; r < n; ++r) {
@@ -855,17 +875,18 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
       var_w = var(m[2]);
     }
     double best_score = std::numeric_limits<double>::infinity();
-    for (size_t g = 0; g < G; ++g) {
+    for (size_t g = 0; g < lambdas.size(); ++g) {
       check_stop(should_stop);
       double score = 0;
-      for (size_t r = 0; r < n; ++r) {
-        if (!cntv[r]) continue;
-        const double c = cntv[r];
-        const double dw = sum[g * n + r] / c - win_target(r);
+      for (size_t slot = 0; slot < sums.m; ++slot) {
+        if (!sums.votes[slot]) continue;
+        const size_t r = slot * sums.stride, at = g * sums.m + slot;
+        const double c = sums.votes[slot];
+        const double dw = sums.win[at] / c - win_target(r);
         score += dw * dw / var_w;
         if (funnel) {
-          const double dc = sum_contact[g * n + r] / c - ((data.stage[r] & 3) >= kStageContacted);
-          const double dq = sum_quote[g * n + r] / c - ((data.stage[r] & 3) >= kStageQuoted);
+          const double dc = sums.contact[at] / c - ((data.stage[r] & 3) >= kStageContacted);
+          const double dq = sums.quote[at] / c - ((data.stage[r] & 3) >= kStageQuoted);
           score += dc * dc / var_c + dq * dq / var_q;
         }
       }
@@ -876,23 +897,29 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
     }
   }
   if (oob) {
+    // The chosen shrinkage's sums over every row: those of the choice when it
+    // read every row, else one more pass.
+    size_t g = best;
+    if (!choose || sums.stride > 1) {
+      sums = OobSums();
+      sums = oob_pass({lambdas[best]}, 1);
+      g = 0;
+    }
     const double nan = std::numeric_limits<double>::quiet_NaN();
     oob->win.assign(n, nan);
     oob->contact.assign(funnel ? n : 0, nan);
     oob->quote.assign(funnel ? n : 0, nan);
     for (size_t r = 0; r < n; ++r)
-      if (cntv[r]) {
-        oob->win[r] = static_cast<double>(sum[best * n + r]) / cntv[r];
+      if (sums.votes[r]) {
+        oob->win[r] = static_cast<double>(sums.win[g * n + r]) / sums.votes[r];
         if (funnel) {
-          oob->contact[r] = static_cast<double>(sum_contact[best * n + r]) / cntv[r];
-          oob->quote[r] = static_cast<double>(sum_quote[best * n + r]) / cntv[r];
+          oob->contact[r] = static_cast<double>(sums.contact[g * n + r]) / sums.votes[r];
+          oob->quote[r] = static_cast<double>(sums.quote[g * n + r]) / sums.votes[r];
         }
       }
     oob->shrinkage = lambdas[best];
   }
-  std::vector<float>().swap(sum);
-  std::vector<float>().swap(sum_contact);
-  std::vector<float>().swap(sum_quote);
+  sums = OobSums();
   if (lambdas[best] > 0)
     for (size_t t = 0; t < T_keep; ++t) {
       NodeValues shrunk;

@@ -393,3 +393,46 @@ TEST(Forest, AutomaticShrinkageIsChosenFromTheGridOutOfBag) {
   EXPECT_GT(noise.params().shrinkage, signal.params().shrinkage);
   EXPECT_GE(noise.params().shrinkage, 100);
 }
+
+TEST(Forest, AutomaticShrinkageOnManyRowsChoosesOnASampleAndSumsEveryRow) {
+  // Past 200,000 rows the choice reads a sample of them; the out-of-bag
+  // predictions and the forest are then those of the chosen shrinkage given
+  // outright, over every row.
+  BinnedData d;
+  d.n_rows = 250000;
+  d.n_features = 2;
+  d.n_bins = {11, 11};
+  d.categorical = {0, 0};
+  d.cols.resize(2 * d.n_rows);
+  Rng rng(9);
+  for (size_t r = 0; r < d.n_rows; ++r) {
+    const uint8_t a = static_cast<uint8_t>(1 + rng.below(10)), b = static_cast<uint8_t>(1 + rng.below(10));
+    d.cols[r] = a;
+    d.cols[d.n_rows + r] = b;
+    d.y.push_back(rng.below(100) < static_cast<uint32_t>(5 * a + 2 * b));
+  }
+  TrainParams p;
+  p.n_trees = 3;
+  p.calibration_trees = 0;
+  p.max_depth = 6;
+  p.min_samples_leaf = 20;
+  p.max_features = 1.0;
+  OutOfBag chosen;
+  const Forest a = train_forest(d, p, ShouldStop(), &chosen);
+  p.shrinkage = chosen.shrinkage;
+  OutOfBag given;
+  const Forest b = train_forest(d, p, ShouldStop(), &given);
+  ASSERT_EQ(chosen.win.size(), d.n_rows);
+  size_t voted = 0;
+  for (size_t r = 0; r < d.n_rows; ++r) {
+    if (std::isnan(given.win[r])) {
+      EXPECT_TRUE(std::isnan(chosen.win[r]));
+      continue;
+    }
+    ++voted;
+    EXPECT_EQ(chosen.win[r], given.win[r]) << r;
+  }
+  EXPECT_GT(voted, d.n_rows / 2);
+  ASSERT_EQ(a.nodes.size(), b.nodes.size());
+  EXPECT_EQ(0, std::memcmp(a.nodes.data(), b.nodes.data(), a.nodes.size() * sizeof(Node)));
+}
