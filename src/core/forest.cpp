@@ -797,10 +797,13 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
   // tried, and the one whose out-of-bag predictions have the smallest Brier
   // score ships (a funnel forest's three stages each weighed by 1 / their
   // variance, as its splits weigh them; an open quote's win counted as its
-  // chance); otherwise only the one given. The choice is made on at most
-  // kShrinkageRows rows (every stride-th), so what it holds per row and
-  // shrinkage stays bounded; above that, a second pass sums the chosen one
-  // over every row. Each tree's bootstrap is regenerated from its seed.
+  // chance); otherwise only the one given. The choice is made on the first
+  // kShrinkageRows rows at most, so what it holds per row and shrinkage stays
+  // bounded; above that, a second pass sums the chosen one over every row.
+  // Training rows come in canonical order (a seeded hash of the lead id), so
+  // the first rows are a random sample of them, and a block of rows is read
+  // from a few cache lines per column where a strided sample would touch
+  // every line. Each tree's bootstrap is regenerated from its seed.
   // Sums are floats: a mean of at most a few thousand values in [0, 1] loses
   // nothing that matters.
   const bool choose = params.shrinkage < 0;
@@ -809,15 +812,14 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
   else lambdas.push_back(params.shrinkage);
   const bool regression = !data.target.empty();
   struct OobSums {
-    size_t stride = 1, m = 0;  // rows r with r % stride == 0, at slot r / stride
-    std::vector<float> win, contact, quote;  // [g * m + slot]
+    size_t m = 0;                            // rows 0 .. m - 1
+    std::vector<float> win, contact, quote;  // [g * m + row]
     std::vector<uint32_t> votes;             // trees that did not see the row
   };
-  // Sums of the out-of-bag leaf values under each shrinkage, over every stride-th row.
-  auto oob_pass = [&](const std::vector<double>& lams, size_t stride) {
+  // Sums of the out-of-bag leaf values under each shrinkage, over the first m rows.
+  auto oob_pass = [&](const std::vector<double>& lams, size_t m) {
     OobSums o;
-    o.stride = stride;
-    o.m = (n + stride - 1) / stride;
+    o.m = m;
     const size_t G = lams.size();
     o.win.assign(G * o.m, 0.0f);
     o.contact.assign(funnel ? G * o.m : 0, 0.0f);
@@ -832,21 +834,20 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
       bootstrap(tree_seed(params.seed, t), n, boot);
       const std::vector<Node>& ns = trees[t].nodes;
       const CatSet* cs = trees[t].cats.data();
-      for (size_t r = 0; r < n; r += stride) {
-        if ((r & 65535) < stride) check_stop(should_stop);  // a tree over 200,000 rows takes tens of ms
+      for (size_t r = 0; r < m; ++r) {
+        if ((r & 65535) == 65535) check_stop(should_stop);  // a tree over 200,000 rows takes tens of ms
         if (boot[r]) continue;
         uint32_t i = 0;
         while (ns[i].kind != kLeaf)
           i = goes_left(ns[i], cs, data.cols[static_cast<size_t>(ns[i].feature) * n + r]) ? i + 1 : ns[i].right;
-        const size_t slot = r / stride;
         for (size_t g = 0; g < G; ++g) {
-          o.win[g * o.m + slot] += shrunk[g].win[i];
+          o.win[g * m + r] += shrunk[g].win[i];
           if (funnel) {
-            o.contact[g * o.m + slot] += shrunk[g].contact[i];
-            o.quote[g * o.m + slot] += shrunk[g].quote[i];
+            o.contact[g * m + r] += shrunk[g].contact[i];
+            o.quote[g * m + r] += shrunk[g].quote[i];
           }
         }
-        o.votes[slot]++;
+        o.votes[r]++;
       }
     }
     return o;
@@ -860,7 +861,7 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
   size_t best = 0;
   OobSums sums;
   if (choose) {
-    sums = oob_pass(lambdas, std::max<size_t>(1, (n + kShrinkageRows - 1) / kShrinkageRows));
+    sums = oob_pass(lambdas, std::min(n, kShrinkageRows));
     double var_w = 1, var_c = 1, var_q = 1;
     if (funnel) {
       double m[3] = {0, 0, 0};
@@ -878,10 +879,10 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
     for (size_t g = 0; g < lambdas.size(); ++g) {
       check_stop(should_stop);
       double score = 0;
-      for (size_t slot = 0; slot < sums.m; ++slot) {
-        if (!sums.votes[slot]) continue;
-        const size_t r = slot * sums.stride, at = g * sums.m + slot;
-        const double c = sums.votes[slot];
+      for (size_t r = 0; r < sums.m; ++r) {
+        if (!sums.votes[r]) continue;
+        const size_t at = g * sums.m + r;
+        const double c = sums.votes[r];
         const double dw = sums.win[at] / c - win_target(r);
         score += dw * dw / var_w;
         if (funnel) {
@@ -900,9 +901,9 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
     // The chosen shrinkage's sums over every row: those of the choice when it
     // read every row, else one more pass.
     size_t g = best;
-    if (!choose || sums.stride > 1) {
+    if (!choose || sums.m < n) {
       sums = OobSums();
-      sums = oob_pass({lambdas[best]}, 1);
+      sums = oob_pass({lambdas[best]}, n);
       g = 0;
     }
     const double nan = std::numeric_limits<double>::quiet_NaN();

@@ -395,7 +395,7 @@ TEST(Forest, AutomaticShrinkageIsChosenFromTheGridOutOfBag) {
 }
 
 TEST(Forest, AutomaticShrinkageOnManyRowsChoosesOnASampleAndSumsEveryRow) {
-  // Past 200,000 rows the choice reads a sample of them; the out-of-bag
+  // Past 200,000 rows the choice reads the first of them; the out-of-bag
   // predictions and the forest are then those of the chosen shrinkage given
   // outright, over every row.
   BinnedData d;
