@@ -860,12 +860,16 @@ CREATE VIEW leadscore.labelled_leads WITH (security_invoker = true) AS
     LEFT JOIN leadscore.leads l ON l.id = o.lead_id
     -- When the lead's quote came and, if won, how long the win took to be
     -- reported: training estimates from them how likely an open quote is to
-    -- end in a win. And the dollar range the deal bands on the best rating
+    -- end in a win. An open quote's age is read on the clock that keeps it
+    -- open (its youngest unresolved rating's updated_at, as
+    -- derived_win_labels reads it), so a quote submitted again is young. And the dollar range the deal bands on the best rating
     -- span (the upper bound NULL when one of them is the open top band):
     -- training reads a band as that range, not as one number. Read for
     -- quoted and won leads only.
     LEFT JOIN LATERAL (
-      SELECT (extract(epoch FROM now() - min(f.created_at)) / 86400)::float8 AS quote_age_days,
+      SELECT (extract(epoch FROM now() - CASE WHEN o.win_label IS NULL
+                                               THEN max(f.updated_at) FILTER (WHERE rl.win_label IS NULL)
+                                               ELSE min(f.created_at) END) / 86400)::float8 AS quote_age_days,
              (extract(epoch FROM min(f.updated_at - f.created_at) FILTER (WHERE rl.win_label)) / 86400)::float8
                AS days_to_win,
              min(b.min_value) FILTER (WHERE f.rating = o.best_rating) AS deal_value_min,
@@ -878,7 +882,7 @@ CREATE VIEW leadscore.labelled_leads WITH (security_invoker = true) AS
          AND (rl.win_label IS NULL OR rl.win_label)) q ON true
    WHERE o.best_rating IS NOT NULL;
 COMMENT ON VIEW leadscore.labelled_leads IS
-  'Every rated lead, its win is resolved (win_label) or pending (win_label NULL: a young quote), with its leads row (NULL if it has none), whether training may use it (trainable: has a row and is at least leadscore.training_min_lead_age days old), the best rating (the funnel stage it reached), its deal value, and for a quoted or won lead the days since its first quote or win was rated (quote_age_days) and, if won, the days that win took to be reported (days_to_win), and the dollar range [deal_value_min, deal_value_max) the deal bands on its best rating span (deal_value_max NULL when one is the open top band; both NULL without a band). The contact and quote stages learn from all of them, the win stage from those with a win_label.';
+  'Every rated lead, its win is resolved (win_label) or pending (win_label NULL: a young quote), with its leads row (NULL if it has none), whether training may use it (trainable: has a row and is at least leadscore.training_min_lead_age days old), the best rating (the funnel stage it reached), its deal value, and for a quoted or won lead the days since its first quote or win was rated (quote_age_days; for a pending quote, since its youngest unresolved rating was last submitted, the clock its expiry reads) and, if won, the days that win took to be reported (days_to_win), and the dollar range [deal_value_min, deal_value_max) the deal bands on its best rating span (deal_value_max NULL when one is the open top band; both NULL without a band). The contact and quote stages learn from all of them, the win stage from those with a win_label.';
 
 -- Whether there is enough to train on, and if not, why. The default
 -- min_feedback lives here; train_lead_model() and nightly_training() use it.
@@ -907,12 +911,12 @@ AS $$
                  count(*) FILTER (WHERE ll.win_label IS NOT NULL) AS labelled,
                  count(*) FILTER (WHERE ll.win_label IS NOT NULL AND ll.has_lead_row AND NOT ll.trainable) AS too_young,
                  count(*) FILTER (WHERE ll.win_label IS NOT NULL AND NOT ll.has_lead_row) AS without_lead_row,
-                 count(*) FILTER (WHERE ll.win_label IS NULL) AS pending,
+                 count(*) FILTER (WHERE ll.trainable AND ll.win_label IS NULL) AS pending,
                  leadscore.training_min_lead_age() AS min_age
             FROM leadscore.labelled_leads ll) c
 $$;
 COMMENT ON FUNCTION leadscore.training_readiness(int) IS
-  'Whether training has enough labelled leads (min_feedback, default 50, and both classes), with the counts: trainable, won, lost, labelled (leads with a win_label), too young, without a leads row, and pending (rated leads whose win is unresolved, which train the contact and quote stages only); reason says what is missing.';
+  'Whether training has enough labelled leads (min_feedback, default 50, and both classes), with the counts: trainable, won, lost, labelled (leads with a win_label), too young, without a leads row, and pending (trainable rated leads whose win is unresolved, which train the contact and quote stages only); reason says what is missing.';
 
 CREATE FUNCTION leadscore.train_lead_model(
   min_feedback int   DEFAULT NULL,

@@ -2,9 +2,13 @@
 // The factors that push one lead's score up and down, in score points, each
 // with a readable label and the lead's own value (core/readable_factors.hpp):
 //
-//   {"lead_id", "method", "model_version", "score", "win_prob", "base_points",
+//   {"lead_id", "method", "model_version", "score", "win_prob", "contact_prob",
+//    "quote_prob", "value_if_won", "expected_value", "base_points",
 //    "top_factors": {"up": [{"feature", "label", "value", "points"}], "down": [...],
-//                    "other_points"}}
+//                    "other_points"}[, "fallback_reason", "fallback_detail"]}
+//
+// The funnel's four figures are left out where the model has none (rules,
+// older models); the fallback pair is there when the rules scored.
 //
 // base_points + the points of up, down and other_points = score (to rounding).
 // score_leads() and ml_inference() return top_factors as they are here.

@@ -1,21 +1,13 @@
 // SQL: leadscore.score_lead(lead leadscore.leads, use_ml boolean) -> leadscore.lead_score
 // One lead, scored 0-100 by the active model (method 'ml') or by the rules
 // (method 'rules': ML not wanted, or no readable active model).
-#include <cmath>
-#include <iterator>
-
 #include "core/errors.hpp"
-#include "core/rules.hpp"
-#include "core/score_scale.hpp"
-#include "pg/catalog_names.hpp"
 #include "pg/guard.hpp"
 #include "pg/lead_score_type.hpp"
 #include "pg/lead_scoring.hpp"
 #include "pg/scoring_state.hpp"
 
 extern "C" {
-#include "access/htup_details.h"
-#include "catalog/pg_type.h"
 #include "funcapi.h"
 }
 

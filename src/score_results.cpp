@@ -52,9 +52,10 @@ namespace {
 constexpr int kTopN = 3;  // factors each way, as the RPCs have always shown
 
 // About what one lead's result takes in the builder (with six factors, about
-// 100 tokens and 1 kB of text), reserved for the whole batch up front.
+// 100 tokens and 1 kB of text), reserved up front for up to kReservedLeads.
 constexpr size_t kTokensPerLead = 128;
 constexpr size_t kTextPerLead = 1536;
+constexpr int kReservedLeads = 1000;  // parse_lead_array's limit on a body
 
 // A float8 as float8out writes it (shortest exact form unless
 // extra_float_digits asks for less), as JSON: to_jsonb(float8) keeps that
@@ -144,7 +145,9 @@ Datum score_batch(FunctionCallInfo fcinfo, ScoringState& state, std::vector<Scor
 
   Attribution attribution;
   JsonbBuilder w;
-  w.reserve(kTokensPerLead * n_leads, kTextPerLead * n_leads);
+  // Room for a usual body up front; a longer one grows as it needs.
+  const size_t reserved = static_cast<size_t>(std::min(n_leads, kReservedLeads));
+  w.reserve(kTokensPerLead * reserved, kTextPerLead * reserved);
   w.begin_array();
   for (int i = 0; i < n_leads; i++) {
     if (interrupt_pending()) throw Cancelled();

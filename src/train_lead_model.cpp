@@ -336,7 +336,6 @@ bool load_in_one_pass(const TrainParams& params, int64 eligible, double now, con
                         });
   if (!fits) return false;
   out->set = TrainingSet(SpecSample::learn_from(leads, params, now, [] { return interrupt_pending(); }), now);
-  out->set.quote_expiry_days = quote_expiry_days;
   out->set.reserve(leads.size());
   for (size_t i = 0; i < leads.size(); ++i) {
     out->add(leads[i], outcomes[i], active, params, now);
@@ -345,22 +344,28 @@ bool load_in_one_pass(const TrainParams& params, int64 eligible, double now, con
   return true;
 }
 
-Loaded load_labelled_leads(const TrainParams& params, int64 eligible, double now, const Model* active) {
+// The two streaming passes: the spec sample, then every lead binned.
+void load_in_two_passes(const TrainParams& params, int64 eligible, double now, const Model* active, Loaded* out) {
   const int limit = params.max_training_leads;
-  Loaded out;
-  if (std::min<int64>(eligible, limit) <= params.spec_sample_leads && load_in_one_pass(params, eligible, now, active, &out))
-    return out;
   SpecSample sample(params);
   stream_labelled_leads(eligible, limit, params.seed, [&](int64_t id) { return sample.wants(id); },
                         [&](const Lead& lead, const Outcome&) { sample.offer(lead); });
-  out.set = TrainingSet(sample.learn(now, [] { return interrupt_pending(); }), now);
-  out.set.quote_expiry_days = quote_expiry_days;
+  out->set = TrainingSet(sample.learn(now, [] { return interrupt_pending(); }), now);
   sample = SpecSample(params);  // frees the sample before the binned set grows
-  out.set.reserve(static_cast<size_t>(std::min<int64>(eligible, limit)));
+  out->set.reserve(static_cast<size_t>(std::min<int64>(eligible, limit)));
   stream_labelled_leads(eligible, limit, params.seed, [](int64_t) { return true; },
-                        [&](const Lead& lead, const Outcome& outcome) { out.add(lead, outcome, active, params, now); });
+                        [&](const Lead& lead, const Outcome& outcome) { out->add(lead, outcome, active, params, now); });
+}
+
+Loaded load_labelled_leads(const TrainParams& params, int64 eligible, double now, const Model* active) {
+  const int limit = params.max_training_leads;
+  Loaded out;
+  if (std::min<int64>(eligible, limit) > params.spec_sample_leads || !load_in_one_pass(params, eligible, now, active, &out))
+    load_in_two_passes(params, eligible, now, active, &out);
+  out.set.quote_expiry_days = quote_expiry_days;
   return out;
 }
+
 
 struct Gate {
   Promotion promotion;

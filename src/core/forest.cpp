@@ -99,11 +99,10 @@ class TreeBuilder {
     TreeOut out;
     out.importance.assign(d_.n_features, 0.0);
     // W and P are the node's weighted row count and the weighted sum of its
-    // rows' levels (win-only: the class-1 weight); won_given_quoted is the
-    // parent's, which a funnel node without a resolved quote keeps.
-    struct Item { uint32_t lo, hi; int depth; int64_t parent; double W, P; double won_given_quoted; };
+    // rows' levels (win-only: the class-1 weight).
+    struct Item { uint32_t lo, hi; int depth; int64_t parent; double W, P; };
     std::vector<Item> stack;
-    stack.push_back({0, static_cast<uint32_t>(idx_.size()), 0, -1, W0, P0, 0.0});
+    stack.push_back({0, static_cast<uint32_t>(idx_.size()), 0, -1, W0, P0});
     const double msl = p_.min_samples_leaf * std::min(w_pos_, w_neg_);
     while (!stack.empty()) {
       if (poll()) throw Cancelled();
@@ -115,10 +114,8 @@ class TreeBuilder {
       out.weights.push_back(W);
       Node node;
       bool mixed;
-      double won_given_quoted = 0;
       if (kind_ == Kind::Funnel) {
-        won_given_quoted = it.won_given_quoted;
-        mixed = funnel_values(it.lo, it.hi, &won_given_quoted, &node.value, &out);
+        mixed = funnel_values(it.lo, it.hi, &node.value, &out);
       } else {
         node.value = W > 0 ? static_cast<float>(std::min(1.0, std::max(0.0, P / W))) : 0.0f;
         const double eps = 1e-9 * (W + 1);
@@ -161,8 +158,8 @@ class TreeBuilder {
       std::copy(tmpc_.begin(), tmpc_.begin() + nr, cy_.begin() + it.lo + nl);
       // Right first so that the left child comes next in preorder; the right
       // child's index is patched into this node when it is popped.
-      stack.push_back({it.lo + nl, it.hi, it.depth + 1, self, W - s.lw, P - s.lp, won_given_quoted});
-      stack.push_back({it.lo, it.lo + nl, it.depth + 1, -1, s.lw, s.lp, won_given_quoted});
+      stack.push_back({it.lo + nl, it.hi, it.depth + 1, self, W - s.lw, P - s.lp});
+      stack.push_back({it.lo, it.lo + nl, it.depth + 1, -1, s.lw, s.lp});
     }
     return out;
   }
@@ -337,13 +334,12 @@ class TreeBuilder {
 
   // The funnel node over rows idx_[lo, hi): its contacted and quoted
   // fractions appended to out, and its win fraction into *win as the quoted
-  // fraction times the won share of its quotes, *won_given_quoted (kept as
-  // the parent's when it has no quote), where an open quote counts as its
-  // chance of ending in a win (open_win_share): only quotes can be open, so
+  // fraction times the won share of its quotes (0 without a quote), where an
+  // open quote counts as its chance of ending in a win (open_win_share): only quotes can be open, so
   // leaving them out would bias the win fraction, and counting them as lost
   // would too wherever wins are reported late. Returns whether the rows are
   // of more than one stage, so that a split can gain anything.
-  bool funnel_values(uint32_t lo, uint32_t hi, double* won_given_quoted, float* win, TreeOut* out) const {
+  bool funnel_values(uint32_t lo, uint32_t hi, float* win, TreeOut* out) const {
     double by_level[4] = {0, 0, 0, 0}, expected_wins = 0;
     for (uint32_t k = lo; k < hi; ++k) {
       const double w = unit_weights_ ? static_cast<double>(cy_[k] >> 3) : weight(idx_[k]);
@@ -353,9 +349,9 @@ class TreeBuilder {
     const double all = by_level[0] + by_level[1] + by_level[2] + by_level[3];
     const double quotes = by_level[kStageQuoted] + by_level[kStageWon];
     auto frac = [](double a, double b) { return static_cast<float>(std::min(1.0, std::max(0.0, a / b))); };
-    if (quotes > 0) *won_given_quoted = (by_level[kStageWon] + expected_wins) / quotes;
+    const double won_given_quoted = quotes > 0 ? (by_level[kStageWon] + expected_wins) / quotes : 0.0;
     const float quote = all > 0 ? frac(by_level[kStageQuoted] + by_level[kStageWon], all) : 0.0f;
-    *win = static_cast<float>(std::min<double>(quote, std::max(0.0, quote * *won_given_quoted)));
+    *win = static_cast<float>(std::min<double>(quote, std::max(0.0, quote * won_given_quoted)));
     out->contact.push_back(all > 0 ? frac(all - by_level[kStageNone], all) : 0.0f);
     out->quote.push_back(quote);
     int levels = 0;
@@ -375,7 +371,7 @@ class TreeBuilder {
   // A funnel row's level is a stage score: each step of the funnel (contact,
   // quote, win) adds 1 / sd of that step's indicator over the training rows,
   // so that a rare step (most often the win) weighs as much in the squared
-  // error as a common one, in whole numbers up to kTopLevel so histograms
+  // error as a common one, in whole numbers up to 400 so histograms
   // stay counted (a bin's sum of counts times levels must fit 32 bits, so
   // the top is lower past ten million rows). A step every row or no row took
   // adds nothing. With only won and lost leads the two levels are 0 and the

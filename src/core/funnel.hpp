@@ -74,6 +74,9 @@ struct ValueModel {
   uint64_t rows_holdout = 0;      // held-out banded leads it was measured on
   double median_relative_error = NAN;  // median |predicted - band value| / band value on them
 
+  // A fitted model's dollars for the forest's mean target t over its trees.
+  double dollars(double t) const { return std::exp(log_low + log_span * t) * smear; }
+
   // "fitted", "fallback" or "none".
   const char* kind() const { return fitted ? "fitted" : std::isnan(fallback) ? "none" : "fallback"; }
   // One sentence for the training result and the report.

@@ -60,16 +60,17 @@ class WinRows {
 };
 
 // Per row of a funnel set, a pending quote's chance of ending in a win, from
-// how the set's quotes ended (funnel.hpp: OpenQuoteOdds); 0 elsewhere.
-std::vector<float> open_quote_shares(const TrainingSet& set, const std::vector<uint32_t>& rows,
-                                     const ShouldStop& should_stop) {
+// how the quotes among learn_rows ended (funnel.hpp: OpenQuoteOdds), for the
+// pending quotes among rows; 0 elsewhere.
+std::vector<float> open_quote_shares(const TrainingSet& set, const std::vector<uint32_t>& learn_rows,
+                                     const std::vector<uint32_t>& rows, const ShouldStop& should_stop) {
   std::vector<float> share;
   if (!set.has_stages()) return share;
   std::vector<double> ages, win_days;
   uint64_t lost = 0;
-  for (size_t i = 0; i < rows.size(); ++i) {
+  for (size_t i = 0; i < learn_rows.size(); ++i) {
     check_stop_every(should_stop, i);
-    const uint32_t r = rows[i];
+    const uint32_t r = learn_rows[i];
     if (!reached(set, r, kStageQuoted)) continue;
     ages.push_back(std::isnan(set.quote_ages[r]) ? 0.0 : set.quote_ages[r]);
     if (set.labels[r]) win_days.push_back(set.win_days[r]);
@@ -255,7 +256,7 @@ ValueModel fit_value(const FeatureSpec& spec, const std::vector<uint8_t>& bins, 
   for (size_t i = 0; i < hold_rows.size(); ++i) {
     const double truth = values[hold_rows[i]].value;
     if (!(truth > 0)) continue;
-    const double pred = std::exp(v.log_low + v.log_span * v.forest.predict(bins.data() + static_cast<size_t>(hold_rows[i]) * nf)) * v.smear;
+    const double pred = v.dollars(v.forest.predict(bins.data() + static_cast<size_t>(hold_rows[i]) * nf));
     rel.push_back(std::fabs(pred - truth) / truth);
     check_stop_every(stop, i);
   }
@@ -336,24 +337,30 @@ StageFigures stage_figures(const TrainingSet& set, const std::vector<uint32_t>& 
   return StageFigures::of(p, y);
 }
 
-// Scratch space for one encoded lead: on the stack when the model is small.
-class RowBuffer {
+// Scratch space of n values (an encoded lead, a leaf per tree): on the stack
+// when the model is small.
+template <class T, size_t kStack>
+class ScratchBuffer {
  public:
-  explicit RowBuffer(size_t n) {
-    if (n > sizeof small_) {
+  ScratchBuffer(const ScratchBuffer&) = delete;  // p_ may point into small_
+  ScratchBuffer& operator=(const ScratchBuffer&) = delete;
+  explicit ScratchBuffer(size_t n) {
+    if (n > kStack) {
       big_.resize(n);
       p_ = big_.data();
     } else {
       p_ = small_;
     }
   }
-  uint8_t* data() { return p_; }
+  T* data() { return p_; }
 
  private:
-  uint8_t small_[1024];
-  std::vector<uint8_t> big_;
-  uint8_t* p_;
+  T small_[kStack];
+  std::vector<T> big_;
+  T* p_;
 };
+using RowBuffer = ScratchBuffer<uint8_t, 1024>;
+using LeafBuffer = ScratchBuffer<uint32_t, 256>;
 
 // The leads that train (max_training_leads), then the same two passes a
 // streaming loader makes (training_set.hpp), so both give the same model;
@@ -432,13 +439,8 @@ Model::Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, T
 
 double Model::value_sum(const uint8_t* row) const {
   const size_t T = value_.forest.n_trees();
-  uint32_t small[256];
-  std::vector<uint32_t> big;
-  uint32_t* leaves = small;
-  if (T > 256) {
-    big.resize(T);
-    leaves = big.data();
-  }
+  LeafBuffer buf(T);
+  uint32_t* leaves = buf.data();
   value_.forest.walk_trees(row, leaves);
   double sum = 0;
   for (size_t t = 0; t < T; ++t) sum += value_leaf_[leaves[t]];
@@ -473,10 +475,8 @@ Score Model::finish(const LeafSums& sums, double value_sum, const uint8_t* novel
     s.quote_prob = funnel_.quote_cal.apply(sums.quote / T);
     make_monotone(s.win_prob, &s.quote_prob, &s.contact_prob);
   }
-  s.value_if_won = value_.fitted ? std::exp(value_.log_low + value_.log_span * value_sum /
-                                                                 static_cast<double>(value_.forest.n_trees())) *
-                                       value_.smear
-                                 : value_.fallback;
+  s.value_if_won =
+      value_.fitted ? value_.dollars(value_sum / static_cast<double>(value_.forest.n_trees())) : value_.fallback;
   s.expected_value = s.win_prob * s.value_if_won;
   return s;
 }
@@ -488,13 +488,8 @@ Score Model::score(const Lead& lead, double now) const {
   uint8_t* row = buf.data();
   uint8_t* novel = row + nf;
   spec_.encode(lead, now, row, 1, novel);
-  uint32_t small[256];
-  std::vector<uint32_t> big;
-  uint32_t* leaves = small;
-  if (T > 256) {
-    big.resize(T);
-    leaves = big.data();
-  }
+  LeafBuffer leaf_buf(T);
+  uint32_t* leaves = leaf_buf.data();
   forest_.walk_trees(row, leaves);
   LeafSums sums;
   for (size_t t = 0; t < T; ++t) sums.add(*this, leaves[t]);
@@ -665,7 +660,11 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   };
   if (!both_classes(order)) throw InvalidInput("training needs both won and lost leads");
   if (!both_classes(train_rows)) throw InvalidInput("the non-held-out leads are all of one class");
-  const std::vector<float> open_share = open_quote_shares(set, order, should_stop);
+  // The odds are learned from the quotes the forest trains on: with the
+  // held-out leads kept out (refit_full false), none of their labels reaches
+  // what measures them.
+  const std::vector<float> open_share =
+      open_quote_shares(set, params.refit_full ? order : train_rows, order, should_stop);
   const WinRows win_rows(set, open_share, params.seed);
 
   // The banded leads' bins, kept apart before fit() frees the rest.

@@ -190,6 +190,9 @@ TrainParams read_params_fixed(Reader& r, uint32_t version) {
 
 TrainParams read_params(Reader& r, uint32_t version) {
   TrainParams p = version >= 3 ? read_params_by_key(r) : read_params_fixed(r, version);
+  // A stored forest records the shrinkage it got; one written before there
+  // was shrinkage got none, where the default would say "choose".
+  if (p.shrinkage < 0) p.shrinkage = 0;
   try {
     p.validate();
   } catch (const InvalidInput& e) {

@@ -94,7 +94,11 @@ void TrainingSet::add(const Lead& lead, const Outcome& outcome) {
   spec.encode(lead, now, rows.data() + at, 1);
   ids.push_back(lead.id);
   labels.push_back(outcome.stage == kStageWon ? 1 : 0);
-  stages.push_back(static_cast<uint8_t>(outcome.stage | (outcome.win_known ? 0 : kPendingWin)));
+  // Only a quote can be pending: below it the funnel has no win to wait
+  // for, whatever rating_labels says of the rating (an operator may map a
+  // lower rating to NULL).
+  const bool pending = !outcome.win_known && outcome.stage == kStageQuoted;
+  stages.push_back(static_cast<uint8_t>(outcome.stage | (pending ? kPendingWin : 0)));
   const float nan = std::numeric_limits<float>::quiet_NaN();
   auto days = [&](double d) { return std::isfinite(d) && d >= 0 ? static_cast<float>(d) : nan; };
   const float value = std::isfinite(outcome.deal_value) && outcome.deal_value >= 0

@@ -3,6 +3,7 @@
 // bytes are the ones jsonb_in produces.
 #include "pg/jsonb_builder.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -233,6 +234,7 @@ struct JsonbLayout {
     uint32_t total = 0;
     uint32_t next = i + 1;
     for (int k = 0; k < n; k++) {
+      if ((k & 255) == 255) CHECK_FOR_INTERRUPTS();  // a numeric_in per number; no destructor is live here
       JEntry meta = value(next);
       next = skip(next);
       total += JBE_OFFLENFLD(meta);

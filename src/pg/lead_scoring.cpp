@@ -129,8 +129,7 @@ void score_and_explain_row(ScoringState& state, bool ml, bool use_ml_given, int 
     score->lead_id = state.lead.id;
     fill_ml_row(s, state.serving, score);
     score->grade = grade_for(state, *score);
-    *explanation = ml_explanation(state, *scratch, top_n);
-    fill_funnel(s, explanation);
+    *explanation = ml_explanation(state, *scratch, top_n);  // the funnel's figures are in *score
     return;
   }
   *score = score_row(state, ml);

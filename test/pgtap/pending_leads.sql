@@ -5,7 +5,7 @@
 -- and health() count won, lost and labelled as before and the pending beside.
 BEGIN;
 \ir fixture.psql
-SELECT plan(10);
+SELECT plan(12);
 
 -- 60 old leads, won or lost; lead 100 is scored but never rated.
 INSERT INTO leadscore.leads (id, permit_value, trade_tags, created_at)
@@ -39,7 +39,15 @@ SELECT is(leadscore.health() -> 'labelled_leads', (SELECT h -> 'labelled_leads' 
   'health() counts the labelled leads as before');
 SELECT is(leadscore.health() -> 'outcomes' -> 'pending', '1'::jsonb, 'and its outcomes name the pending lead');
 
--- Every rated lead trains (the pending quote the contact and quote stages),
+-- A quote on a lead too young to train on: pending among the outcomes, but
+-- training cannot read it, so training_readiness() does not count it (it
+-- made training believe more leads would come than did).
+INSERT INTO leadscore.leads (id, created_at) VALUES (62, now());
+INSERT INTO leadscore.lead_feedback (account_id, lead_id, rating) VALUES ('bbbbbbbb-0000-4000-8000-000000000002', 62, 'quoted');
+SELECT is(leadscore.health() -> 'outcomes' -> 'pending', '2'::jsonb, 'health() names both pending leads');
+SELECT is(leadscore.training_readiness() -> 'pending', '1'::jsonb, 'training_readiness() counts only the one training can read');
+
+-- Every trainable rated lead trains (the pending quote the contact and quote stages),
 -- and the result counts the pending one apart.
 SELECT is((SELECT (r ->> 'training_rows')::int || ' rows, ' || (r ->> 'pending') || ' pending'
              FROM leadscore.train_lead_model(min_feedback => 50, activate => 'never', params => '{"n_trees": 5}') r),

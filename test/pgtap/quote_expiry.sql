@@ -5,7 +5,7 @@
 -- again included) re-derives it.
 BEGIN;
 \ir fixture.psql
-SELECT plan(12);
+SELECT plan(13);
 
 INSERT INTO leadscore.leads (id) SELECT generate_series(1, 6);
 SELECT pg_temp.act_as('service_role');
@@ -59,6 +59,8 @@ SELECT leadscore.submit_feedback(6, 'quoted', account_id => 'aaaaaaaa-0000-4000-
 RESET ROLE;
 SELECT is((SELECT win_label FROM leadscore.lead_outcomes WHERE lead_id = 6), NULL::boolean,
   'submitted again, the quote is pending at once');
+SELECT cmp_ok((SELECT quote_age_days FROM leadscore.labelled_leads WHERE lead_id = 6), '<', 1::float8,
+  'and training reads it as a young open quote, on the clock its expiry reads');
 
 -- An operator's mapping comes first: a rating it maps to true or false never expires into anything else.
 UPDATE leadscore.rating_labels SET win_label = true WHERE rating = 'quoted';

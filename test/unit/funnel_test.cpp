@@ -156,6 +156,33 @@ TEST(Funnel, OpenQuotesCountAsTheirChanceOfAWin) {
   EXPECT_NEAR(mean_win(train_funnel(make_funnel(10000, 7, 0))), truth, 0.015);
 }
 
+TEST(Funnel, HeldOutOutcomesDoNotReachTheMeasuredForest) {
+  // With the held-out leads kept out of training (refit_full false, as in
+  // the database), the forest that is measured on them must not depend on
+  // their outcomes, the odds of open quotes included.
+  auto set = make_funnel(4000, 15, 40);
+  TrainParams p = funnel_params();
+  p.refit_full = false;
+  const Model a = train_funnel(set, p);
+  size_t flipped = 0;
+  for (auto& f : set) {
+    if (!in_holdout(f.lead.id, p.seed, p.holdout_fraction) || !f.outcome.win_known) continue;
+    if (f.outcome.stage == kStageWon) {
+      f.outcome.stage = kStageQuoted;
+      f.outcome.days_to_win = NAN;
+      ++flipped;
+    } else if (f.outcome.stage == kStageQuoted) {
+      f.outcome.stage = kStageWon;
+      f.outcome.days_to_win = 1;
+      ++flipped;
+    }
+  }
+  ASSERT_GT(flipped, 100u);
+  const Model b = train_funnel(set, p);
+  ASSERT_EQ(a.forest().nodes.size(), b.forest().nodes.size());
+  EXPECT_EQ(0, std::memcmp(a.forest().nodes.data(), b.forest().nodes.data(), a.forest().nodes.size() * sizeof(Node)));
+}
+
 TEST(Funnel, OpenQuoteOddsFollowWhenWinsAreReported) {
   // Four quotes 0 to 90 days old; wins reported after 0, 10 and 30 days; one expired.
   const OpenQuoteOdds odds({0, 20, 60, 90, 90}, {0, 10, 30}, 1, 60);

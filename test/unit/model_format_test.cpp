@@ -228,6 +228,7 @@ TEST(ModelFormat, OlderFormatsStillLoadAndScore) {
     // Trained before attribute keys were bounded: every key made a feature.
     EXPECT_EQ(m.params().min_attribute_share, 0.0) << file;
     EXPECT_EQ(m.params().max_attribute_features, 65535) << file;
+    EXPECT_EQ(m.params().shrinkage, 0.0) << file << ": trained before shrinkage, its forest got none";
     Lead l;
     l.attributes["score"] = 80.0;
     l.attributes["region"] = std::string("south");
@@ -280,8 +281,11 @@ TEST(ModelFormat, MissingParametersTakeTheirDefaults) {
   EXPECT_NE(m.params().n_trees, TrainParams().n_trees);
   EXPECT_EQ(back.params().max_training_leads, TrainParams().max_training_leads);
   expect_same_scores(m, back);
-  // No parameters at all: every default.
-  EXPECT_EQ(deserialize(with_params(serialize(m), {})).params().to_json(), TrainParams().to_json());
+  // No parameters at all: every default, but the shrinkage the stored forest
+  // got, which is none (the default would say "choose one").
+  TrainParams defaults;
+  defaults.shrinkage = 0;
+  EXPECT_EQ(deserialize(with_params(serialize(m), {})).params().to_json(), defaults.to_json());
 }
 
 TEST(ModelFormat, RepeatedOrBadParametersAreCorrupt) {

@@ -131,3 +131,23 @@ TEST(TrainingSet, SpecLearnedFromLeadsHeldInMemoryIsTheSampledOne) {
     }
   }
 }
+
+TEST(TrainingSet, OnlyAQuoteCanBePending) {
+  // rating_labels may map a rating below a quote to NULL (win unknown); the
+  // funnel has no win to wait for there, so the lead is not an open quote.
+  std::vector<Lead> leads;
+  std::vector<uint8_t> labels;
+  synth::make_leads(10, 13, &leads, &labels);
+  TrainParams p;
+  TrainingSet set(SpecSample::learn_from(leads, p, kNow), kNow);
+  Outcome open_quote, unknown_contact;
+  open_quote.stage = kStageQuoted;
+  open_quote.win_known = false;
+  unknown_contact.stage = kStageContacted;
+  unknown_contact.win_known = false;
+  set.add(leads[0], open_quote);
+  set.add(leads[1], unknown_contact);
+  EXPECT_EQ(set.stages[0], kStageQuoted | kPendingWin);
+  EXPECT_EQ(set.stages[1], kStageContacted);
+  EXPECT_EQ(set.labels[1], 0);
+}
