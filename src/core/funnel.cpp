@@ -40,6 +40,11 @@ std::string ValueModel::estimate() const {
     std::snprintf(buf, sizeof buf, "value model fitted on %llu banded leads", static_cast<unsigned long long>(banded_leads));
   } else if (std::isnan(fallback)) {
     std::snprintf(buf, sizeof buf, "no value model fitted: no training lead carries a deal band");
+  } else if (banded_leads >= min_banded_leads) {
+    std::snprintf(buf, sizeof buf,
+                  "no value model fitted: the %llu banded leads' values spread too widely for their features to "
+                  "say more; every lead gets their mean value, $%.0f",
+                  static_cast<unsigned long long>(banded_leads), fallback);
   } else {
     std::snprintf(buf, sizeof buf,
                   "no value model fitted: %llu banded leads, fewer than %llu; every lead gets their mean value, $%.0f",

@@ -249,6 +249,13 @@ ValueModel fit_value(const FeatureSpec& spec, const std::vector<uint8_t>& bins, 
     if (round == 0)
       for (size_t i = 0; i < n; ++i) t[i] = m[i] + truncated_moments(m[i], sigma, ranges[i]).mean;
   }
+  // Deals spread by more than a factor of e^5 per standard deviation around
+  // the prediction (operator bands of absurd width): the features say
+  // nothing of the value, and every lead keeps the banded leads' mean.
+  if (!(sigma < 5.0)) {
+    v.forest = Forest();
+    return v;
+  }
   // The mean of a log-normal value, not its median.
   v.smear = std::exp(0.5 * sigma * sigma);
   v.fitted = true;

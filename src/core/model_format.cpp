@@ -407,13 +407,14 @@ StageFigures read_figures(Reader& r) {
   return f;
 }
 
-void write_funnel(Writer& w, const Model& m) {
+void write_funnel(Writer& w, const Model& m, const ShouldStop& should_stop) {
   const Funnel& f = m.funnel();
   w.u8(f.present ? 1 : 0);
   if (!f.present) return;
   const Forest& forest = m.forest();
   w.u32(static_cast<uint32_t>(forest.contact_value.size()));
   for (size_t i = 0; i < forest.contact_value.size(); ++i) {
+    if (i % 4096 == 4095) check_stop(should_stop);  // as write_forest polls over the same nodes
     w.f32(forest.contact_value[i]);
     w.f32(forest.quote_value[i]);
   }
@@ -517,7 +518,7 @@ std::string serialize(const Model& model, const ShouldStop& should_stop) {
   write_calibration(sec[3], model.calibrator());
   write_metrics(sec[4], model.metrics());
   write_distribution(sec[5], model.held_out());
-  write_funnel(sec[6], model);
+  write_funnel(sec[6], model, should_stop);
   write_value(sec[7], model.value_model(), should_stop);
   // Sections are appended straight after the header: no copy of the body.
   size_t body_size = 0;

@@ -289,6 +289,25 @@ TEST(Funnel, FewBandedLeadsFallBackToTheirMean) {
   EXPECT_NE(none.metrics_json().find("\"value_model\":{\"fitted\":false,\"kind\":\"none\""), std::string::npos);
 }
 
+TEST(Funnel, ValuesSpreadBeyondAnyModelFallBackToTheirMean) {
+  // Deal values spread by a factor of e^10 per standard deviation whatever
+  // the features: no forest can say more than their mean.
+  auto set = make_funnel(3000, 19);
+  Rng rng(3);
+  for (auto& f : set)
+    if (!std::isnan(f.outcome.deal_value)) {
+      const double z = std::sqrt(-2 * std::log(uniform(rng))) * std::cos(6.283185307179586 * uniform(rng));
+      f.outcome.deal_value = std::exp(9.0 + 10.0 * z);
+    }
+  const Model m = train_funnel(set);
+  EXPECT_FALSE(m.value_model().fitted);
+  EXPECT_STREQ(m.value_model().kind(), "fallback");
+  EXPECT_NE(m.value_model().estimate().find("spread too widely"), std::string::npos) << m.value_model().estimate();
+  EXPECT_DOUBLE_EQ(m.score(set[0].lead, 1.7e9).value_if_won, m.value_model().fallback);
+  const Model back = deserialize(serialize(m));
+  EXPECT_FALSE(back.value_model().fitted);
+}
+
 TEST(Funnel, WinOnlyModelsHaveNoStages) {
   auto set = make_funnel(2000, 10);
   std::vector<Lead> leads;
