@@ -436,3 +436,46 @@ TEST(Forest, AutomaticShrinkageOnManyRowsChoosesOnASampleAndSumsEveryRow) {
   ASSERT_EQ(a.nodes.size(), b.nodes.size());
   EXPECT_EQ(0, std::memcmp(a.nodes.data(), b.nodes.data(), a.nodes.size() * sizeof(Node)));
 }
+
+TEST(Forest, FunnelSplitsWeighEachStepOnItsOwn) {
+  // Feature 0 moves the steps apart: its bin 2 is contacted far more often
+  // (0.9 against 0.5) but quoted and won less (0.2 and 0.1 against 0.4 and
+  // 0.3). Feature 1 moves every step up a little (+0.05). A split judged by
+  // one stage score adds the steps' changes before squaring, so feature 0's
+  // cancel out and feature 1 wins the root; judged step by step, feature 0
+  // moves each step far more and is the split to take.
+  BinnedData d;
+  d.n_features = 2;
+  d.n_bins = {3, 3};
+  d.categorical = {0, 0};
+  std::vector<uint8_t> f0, f1;
+  // Rows per stage (none, contacted, quoted, won) in each cell of (feature 0, feature 1).
+  const int cells[2][2][4] = {{{525, 100, 100, 275}, {475, 100, 100, 325}},
+                              {{125, 700, 100, 75}, {75, 700, 100, 125}}};
+  for (int a = 0; a < 2; ++a)
+    for (int b = 0; b < 2; ++b)
+      for (int s = 0; s < 4; ++s)
+        for (int k = 0; k < cells[a][b][s]; ++k) {
+          f0.push_back(static_cast<uint8_t>(1 + a));
+          f1.push_back(static_cast<uint8_t>(1 + b));
+          d.stage.push_back(static_cast<uint8_t>(s));
+          d.y.push_back(s == kStageWon);
+        }
+  d.n_rows = d.y.size();
+  d.cols = f0;
+  d.cols.insert(d.cols.end(), f1.begin(), f1.end());
+  TrainParams p = one_tree();
+  p.max_depth = 1;
+  p.max_features = 2;  // both features tried
+  p.shrinkage = 0;
+  const Forest f = train_forest(d, p, ShouldStop(), nullptr);
+  const Node& root = f.nodes[f.roots[0]];
+  ASSERT_NE(root.kind, kLeaf);
+  EXPECT_EQ(root.feature, 0);
+  ASSERT_TRUE(f.has_stages());
+  // The two sides keep their steps apart: more contact but fewer wins on bin 2.
+  const uint8_t bin1[2] = {1, 1}, bin2[2] = {2, 1};
+  const uint32_t l1 = f.leaf(0, bin1), l2 = f.leaf(0, bin2);
+  EXPECT_GT(f.contact_value[l2], f.contact_value[l1] + 0.3f);
+  EXPECT_LT(f.nodes[l2].value, f.nodes[l1].value - 0.1f);
+}
