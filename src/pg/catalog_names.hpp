@@ -53,6 +53,7 @@
 
 // Letter grades as percentile bands.
 #define LS_GRADE_BANDS LS_TABLE(grade_bands)
+#define LS_GRADE_BANDS_RELNAME LS_RELNAME(grade_bands)
 #define LS_GRADE_BANDS_GRADE LS_COLUMN(grade_bands, grade, "text")
 #define LS_GRADE_BANDS_MIN_PERCENTILE LS_COLUMN(grade_bands, min_percentile, "double precision")
 #define LS_GRADE_BANDS_MAX_PERCENTILE LS_COLUMN(grade_bands, max_percentile, "double precision")
