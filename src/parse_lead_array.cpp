@@ -183,21 +183,22 @@ Datum parse_lead(JsonbContainer* obj, int idx, const Columns& cols, int64* ids, 
   if (!id_ok)
     RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "leads[%d]: id must be a positive integer, got %s", idx, json_text(id));
   int64 lead_id = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(id->val.numeric)));
-  char* where = psprintf("leads[%d] (id " INT64_FORMAT ")", idx, lead_id);
+  // Where the lead is, for messages: made only when one is raised.
+  auto where = [&] { return psprintf("leads[%d] (id " INT64_FORMAT ")", idx, lead_id); };
   for (int i = 0; i < n_ids; i++)
     if (ids[i] == lead_id)
-      RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: duplicate id, also at leads[%d]", where, i);
+      RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: duplicate id, also at leads[%d]", where(), i);
   ids[n_ids] = lead_id;
   values[cols.id] = Int64GetDatum(lead_id);
   nulls[cols.id] = false;
 
   JsonbValue* address = member(obj, "address");
   if (address && address->type != jbvString && address->type != jbvNull)
-    RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: address must be a string", where);
+    RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: address must be a string", where());
   if (address && address->type == jbvString) {
     int chars = char_length(address->val.string.val, address->val.string.len);
     if (chars > kMaxAddressChars)
-      RAISE(ERRCODE_STRING_DATA_RIGHT_TRUNCATION, "%s: address must be at most %d characters, got %d", where,
+      RAISE(ERRCODE_STRING_DATA_RIGHT_TRUNCATION, "%s: address must be at most %d characters, got %d", where(),
             kMaxAddressChars, chars);
     values[cols.address] = PointerGetDatum(cstring_to_text_with_len(address->val.string.val, address->val.string.len));
     nulls[cols.address] = false;
@@ -205,7 +206,7 @@ Datum parse_lead(JsonbContainer* obj, int idx, const Columns& cols, int64* ids, 
 
   JsonbValue* permit = member(obj, "permit_value");
   if (permit && permit->type != jbvNumeric && permit->type != jbvNull)
-    RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: permit_value must be a number, got %s", where, json_text(permit));
+    RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: permit_value must be a number, got %s", where(), json_text(permit));
   if (permit && permit->type == jbvNumeric) {
     values[cols.permit_value] = NumericGetDatum(permit->val.numeric);
     nulls[cols.permit_value] = false;
@@ -227,28 +228,28 @@ Datum parse_lead(JsonbContainer* obj, int idx, const Columns& cols, int64* ids, 
       if (too_short_or_long < 0 && (chars < 1 || chars > kMaxTagChars)) too_short_or_long = chars;
       texts[i] = PointerGetDatum(cstring_to_text_with_len(t->val.string.val, t->val.string.len));
     }
-    if (!is_array) RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: trade_tags must be an array of strings", where);
+    if (!is_array) RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: trade_tags must be an array of strings", where());
     if (n > kMaxTradeTags)
-      RAISE(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "%s: trade_tags must have at most %d tags, got %d", where, kMaxTradeTags,
+      RAISE(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "%s: trade_tags must have at most %d tags, got %d", where(), kMaxTradeTags,
             n);
     if (too_short_or_long >= 0)
       RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: trade_tags: each tag must have 1 to %d characters, got one of %d",
-            where, kMaxTagChars, too_short_or_long);
+            where(), kMaxTagChars, too_short_or_long);
     values[cols.trade_tags] = PointerGetDatum(construct_array(texts, n, TEXTOID, -1, false, TYPALIGN_INT));
     nulls[cols.trade_tags] = false;
   }
 
   JsonbValue* created = member(obj, "created_at");
   if (created && created->type != jbvString && created->type != jbvNull)
-    RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: created_at must be a timestamp string", where);
+    RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: created_at must be a timestamp string", where());
   if (created && created->type == jbvString) {
     char* text = pnstrdup(created->val.string.val, created->val.string.len);
     TimestampTz t;
     if (!read_timestamp(text, &t))
-      RAISE(ERRCODE_INVALID_DATETIME_FORMAT, "%s: created_at is not a timestamp: %s", where, text);
+      RAISE(ERRCODE_INVALID_DATETIME_FORMAT, "%s: created_at is not a timestamp: %s", where(), text);
     if (t > latest)
       ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                      errmsg("%s: created_at is in the future: %s", where, text),
+                      errmsg("%s: created_at is in the future: %s", where(), text),
                       errhint("A lead cannot be created more than a day from now.")));
     values[cols.created_at] = TimestampTzGetDatum(t);
     nulls[cols.created_at] = false;
@@ -259,7 +260,7 @@ Datum parse_lead(JsonbContainer* obj, int idx, const Columns& cols, int64* ids, 
   for (const char* k : kLeadKeys)
     if (member(obj, k)) n_attributes--;
   if (n_attributes > kMaxAttributes)
-    RAISE(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "%s: at most %d attributes per lead, got %d", where, kMaxAttributes,
+    RAISE(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "%s: at most %d attributes per lead, got %d", where(), kMaxAttributes,
           n_attributes);
   JsonbParseState* state = nullptr;
   pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
@@ -275,20 +276,20 @@ Datum parse_lead(JsonbContainer* obj, int idx, const Columns& cols, int64* ids, 
     for (const char* lk : kLeadKeys)
       if (static_cast<int>(strlen(lk)) == klen && memcmp(lk, k, klen) == 0) lead_key = true;
     if (lead_key) continue;
-    char* kstr = pnstrdup(k, klen);
+    auto kstr = [&] { return pnstrdup(k, klen); };
     if (!key_allowed(k, klen))
       RAISE(ERRCODE_INVALID_PARAMETER_VALUE,
             "%s: attribute key \"%s\" is not allowed: keys have 1 to 64 characters, letters, digits, space, _ . - "
             "(not starting with space, . or -)",
-            where, key_echo(k, klen));
+            where(), key_echo(k, klen));
     if (value.type == jbvBinary)
       RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: attribute \"%s\" must be a number, string, boolean or null, not an %s",
-            where, kstr, json_type(&value));
+            where(), kstr(), json_type(&value));
     if (value.type == jbvString) {
       int chars = char_length(value.val.string.val, value.val.string.len);
       if (chars > kMaxValueChars)
-        RAISE(ERRCODE_STRING_DATA_RIGHT_TRUNCATION, "%s: attribute \"%s\" must be at most %d characters, got %d", where,
-              kstr, kMaxValueChars, chars);
+        RAISE(ERRCODE_STRING_DATA_RIGHT_TRUNCATION, "%s: attribute \"%s\" must be at most %d characters, got %d", where(),
+              kstr(), kMaxValueChars, chars);
     }
     pushJsonbValue(&state, WJB_KEY, &key);
     pushJsonbValue(&state, WJB_VALUE, &value);

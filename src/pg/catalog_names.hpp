@@ -15,6 +15,8 @@
 //                                   format_type() spells it is type
 //   LS_FUNCTION(function, args)     leadscore.function, whose argument types
 //                                   (as regprocedure spells them) are args
+//   LS_INDEX(table, index)          index, an index of leadscore.table, for
+//                                   catalog lookups
 // The types and arguments expand to nothing: they are there for the reader
 // and for the test.
 #pragma once
@@ -25,6 +27,7 @@
 #define LS_TYPE(type) LS_SCHEMA "." #type
 #define LS_COLUMN(table, column, type) #column
 #define LS_FUNCTION(function, args) LS_SCHEMA "." #function
+#define LS_INDEX(table, index) #index
 
 // The model registry: one immutable row per trained model.
 #define LS_MODELS LS_TABLE(models)
@@ -39,6 +42,8 @@
 #define LS_MODELS_TRAINING_ROWS LS_COLUMN(models, training_rows, "integer")
 #define LS_MODELS_BLOB LS_COLUMN(models, blob, "bytea")
 #define LS_ACTIVATE_MODEL LS_FUNCTION(activate_model, "integer")
+// The partial unique index of the active model (status = 'active' only).
+#define LS_MODELS_ONE_ACTIVE LS_INDEX(models, models_one_active)
 
 // The weights of rules-based scoring.
 #define LS_RULE_WEIGHTS LS_TABLE(rule_weights)
@@ -48,6 +53,7 @@
 
 // Letter grades as percentile bands.
 #define LS_GRADE_BANDS LS_TABLE(grade_bands)
+#define LS_GRADE_BANDS_RELNAME LS_RELNAME(grade_bands)
 #define LS_GRADE_BANDS_GRADE LS_COLUMN(grade_bands, grade, "text")
 #define LS_GRADE_BANDS_MIN_PERCENTILE LS_COLUMN(grade_bands, min_percentile, "double precision")
 #define LS_GRADE_BANDS_MAX_PERCENTILE LS_COLUMN(grade_bands, max_percentile, "double precision")

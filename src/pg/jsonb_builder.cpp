@@ -9,6 +9,7 @@
 
 #include "core/json.hpp"
 #include "pg/guard.hpp"
+#include "pg/numeric_text.hpp"
 
 extern "C" {
 #include "lib/stringinfo.h"
@@ -201,12 +202,18 @@ struct JsonbLayout {
         append(text + t.a, static_cast<int>(t.b));
         return t.b;
       case Kind::Number: {
-        Numeric n = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(text + t.a),
-                                                        ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-        int numlen = static_cast<int>(VARSIZE_ANY(n));
         int padlen = pad_to_int();
-        append(n, numlen);
-        pfree(n);
+        alignas(4) char encoded[kMaxEncodedNumeric];  // a varlena header is written through it
+        int numlen = static_cast<int>(encode_numeric(std::string_view(text + t.a, t.b), encoded));
+        if (numlen > 0) {
+          append(encoded, numlen);
+        } else {
+          Numeric n = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(text + t.a),
+                                                          ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+          numlen = static_cast<int>(VARSIZE_ANY(n));
+          append(n, numlen);
+          pfree(n);
+        }
         return JENTRY_ISNUMERIC | (padlen + numlen);
       }
       case Kind::True: return JENTRY_ISBOOL_TRUE;
@@ -234,7 +241,7 @@ struct JsonbLayout {
     uint32_t total = 0;
     uint32_t next = i + 1;
     for (int k = 0; k < n; k++) {
-      if ((k & 255) == 255) CHECK_FOR_INTERRUPTS();  // a numeric_in per number; no destructor is live here
+      if ((k & 255) == 255) CHECK_FOR_INTERRUPTS();  // no destructor is live here
       JEntry meta = value(next);
       next = skip(next);
       total += JBE_OFFLENFLD(meta);

@@ -8,8 +8,10 @@
 // container a header and a JEntry per child (every JB_OFFSET_STRIDE'th an end
 // offset, the others lengths), an object's keys before its values, numerics
 // and containers padded to 4 bytes with the padding counted in their length.
-// Numbers are kept as their text and made numerics by numeric_in, as jsonb_in
-// makes them; strings are stored as their bytes. The result is the jsonb that
+// Numbers are kept as their text and laid out as the numerics numeric_in
+// makes of it (pg/numeric_text.hpp; numeric_in itself for the rare text longer
+// than that encoder takes), as jsonb_in makes them; strings are stored as
+// their bytes. The result is the jsonb that
 // jsonb_in returns for the same value written as JSON text, byte for byte.
 //
 // jsonb keeps an object's keys sorted by length, then bytes, and drops

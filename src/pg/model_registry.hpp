@@ -3,6 +3,8 @@
 // The active version is read from leadscore.models once per statement (per
 // call site), in the statement's snapshot, so activating another model takes
 // effect at the next statement and nothing uncommitted by others is ever seen.
+// It is read straight from the index of the active model, which costs a few
+// microseconds where a query cost about a tenth of a millisecond per call.
 // Model rows are immutable, so a backend caches the deserialized model by
 // version and deserializes each version at most once; the cache holds one
 // model, so memory stays bounded whatever the history.

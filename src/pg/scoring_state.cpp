@@ -7,10 +7,18 @@
 #include "pg/spi_owner.hpp"
 
 extern "C" {
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/tuptable.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 }
 
 namespace leadscore::pg {
@@ -50,8 +58,53 @@ struct FlatBand {
   double min_percentile, max_percentile;
 };
 
+// Postgres side: the rows of leadscore.grade_bands (a handful) read straight
+// from the table in the statement's snapshot, as the query below reads them,
+// without parsing and planning it on every call; as the registry's owner,
+// with no function of the caller's search_path run. False when the table or
+// a column is not there, for the query to answer (and fail as it would).
+bool scan_grade_bands(FlatBand** rows, int* n) {
+  Oid schema = get_namespace_oid(LS_SCHEMA, true);
+  Oid table = OidIsValid(schema) ? get_relname_relid(LS_GRADE_BANDS_RELNAME, schema) : InvalidOid;
+  if (!OidIsValid(table)) return false;
+  AttrNumber grade_att = get_attnum(table, LS_GRADE_BANDS_GRADE);
+  AttrNumber min_att = get_attnum(table, LS_GRADE_BANDS_MIN_PERCENTILE);
+  AttrNumber max_att = get_attnum(table, LS_GRADE_BANDS_MAX_PERCENTILE);
+  if (grade_att == InvalidAttrNumber || min_att == InvalidAttrNumber || max_att == InvalidAttrNumber) return false;
+  Relation rel = table_open(table, AccessShareLock);
+  TupleDesc desc = RelationGetDescr(rel);
+  if (TupleDescAttr(desc, grade_att - 1)->atttypid != TEXTOID ||
+      TupleDescAttr(desc, min_att - 1)->atttypid != FLOAT8OID ||
+      TupleDescAttr(desc, max_att - 1)->atttypid != FLOAT8OID) {
+    table_close(rel, AccessShareLock);
+    return false;
+  }
+  int capacity = 8;
+  *n = 0;
+  *rows = static_cast<FlatBand*>(palloc(sizeof(FlatBand) * capacity));
+  TupleTableSlot* slot = table_slot_create(rel, nullptr);
+  TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, nullptr);
+  while (table_scan_getnextslot(scan, ForwardScanDirection, slot)) {
+    if (*n == capacity) {
+      capacity *= 2;
+      *rows = static_cast<FlatBand*>(repalloc(*rows, sizeof(FlatBand) * capacity));
+    }
+    bool isnull;
+    FlatBand& band = (*rows)[(*n)++];
+    Datum grade = slot_getattr(slot, grade_att, &isnull);
+    band.grade = isnull ? nullptr : TextDatumGetCString(grade);
+    band.min_percentile = DatumGetFloat8(slot_getattr(slot, min_att, &isnull));
+    band.max_percentile = DatumGetFloat8(slot_getattr(slot, max_att, &isnull));
+  }
+  table_endscan(scan);
+  ExecDropSingleTupleTableSlot(slot);
+  table_close(rel, NoLock);  // kept to the end of the transaction, as the query's lock would be
+  return true;
+}
+
 // Postgres side: the rows of leadscore.grade_bands, palloc'd in the caller's context.
 void fetch_grade_bands(FlatBand** rows, int* n) {
+  if (scan_grade_bands(rows, n)) return;
   MemoryContext caller = CurrentMemoryContext;
   SPI_connect();
   spi_read_as_owner("SELECT " LS_GRADE_BANDS_GRADE ", " LS_GRADE_BANDS_MIN_PERCENTILE

@@ -3,9 +3,10 @@
 # declared once in src/pg/catalog_names.hpp, exist in an installed database:
 # every table, every column with the type the header gives it, every composite
 # type with its attributes in the order the C++ fills them, every function with
-# its arguments. The checks are read from the header, so a name added there is
-# checked too; a name written there in any other form fails the first check,
-# and a table named in a C++ string anywhere but the header fails the last.
+# its arguments, every index on its table. The checks are read from the header,
+# so a name added there is checked too; a name written there in any other form
+# fails the first check, and a table named in a C++ string anywhere but the
+# header fails the last.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,14 +23,15 @@ mapfile -t table_declarations < <(declared TABLE "$NAME()()"; declared RELNAME "
 mapfile -t types < <(declared TYPE "$NAME()()")
 mapfile -t columns < <(declared COLUMN "$NAME, $NAME, $TYPE")
 mapfile -t functions < <(declared FUNCTION "$NAME, \"([^\"]*)\"()")
+mapfile -t indexes < <(declared INDEX "$NAME, $NAME()")
 mapfile -t tables < <(printf '%s\n' "${table_declarations[@]}" | sort -u)
 
-plan $((2 + 2 * ${#tables[@]} + 2 * ${#types[@]} + ${#columns[@]} + ${#functions[@]}))
+plan $((2 + 2 * ${#tables[@]} + 2 * ${#types[@]} + ${#columns[@]} + ${#functions[@]} + ${#indexes[@]}))
 
 # 1. The header holds the macros and declarations in the one form read above.
 helpers=$(grep -cE '^#define LS_SCHEMA |^#define LS_[A-Z]+\(' "$HEADER")
 is "$(grep -c '^#define' "$HEADER")" \
-   "$((helpers + ${#table_declarations[@]} + ${#types[@]} + ${#columns[@]} + ${#functions[@]}))" \
+   "$((helpers + ${#table_declarations[@]} + ${#types[@]} + ${#columns[@]} + ${#functions[@]} + ${#indexes[@]}))" \
    "every #define in catalog_names.hpp is a helper macro or a declaration this test reads"
 ok "catalog_names.hpp declares tables and columns" test "${#tables[@]}" -gt 0 -a "${#columns[@]}" -gt 0
 
@@ -59,6 +61,13 @@ for f in "${functions[@]}"; do
   IFS='|' read -r function args <<<"$f"
   is "$(q "$db" "SELECT to_regprocedure('leadscore.$function($args)') IS NOT NULL")" "t" \
      "function leadscore.$function($args) exists"
+done
+
+for i in "${indexes[@]}"; do
+  IFS='|' read -r table index <<<"$i"
+  is "$(q "$db" "SELECT indrelid = to_regclass('leadscore.$table') FROM pg_index
+                  WHERE indexrelid = to_regclass('leadscore.$index')")" \
+     "t" "index leadscore.$index exists, on leadscore.$table"
 done
 
 # 3. The C++ names those tables only through the header.
