@@ -961,7 +961,9 @@ BEGIN
 
   -- In id order, so that concurrent calls lock the same leads in the same
   -- order. The conflict clause is what enforces ownership, atomically: a row
-  -- that exists is changed only by the service or by its owner.
+  -- that exists is changed only by the service or by its owner. updated_at
+  -- is set here, as touch_updated_at would set it, so its trigger (a call per
+  -- row) does not fire.
   WITH written AS (
     INSERT INTO leadscore.leads AS l (id, address, permit_value, trade_tags, created_at, attributes, owner_account)
     SELECT p.id, p.address, p.permit_value, p.trade_tags, p.created_at, p.attributes, account
@@ -970,7 +972,7 @@ BEGIN
     ON CONFLICT (id) DO UPDATE
        SET address = excluded.address, permit_value = excluded.permit_value,
            trade_tags = excluded.trade_tags, created_at = excluded.created_at,
-           attributes = excluded.attributes
+           attributes = excluded.attributes, updated_at = now()
      WHERE service OR l.owner_account = excluded.owner_account
     RETURNING l.id
   )
@@ -1405,6 +1407,16 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION leadscore.touch_updated_at() IS 'Trigger: sets updated_at on every update that does not set it itself.';
+-- Its triggers fire only for the rows whose updated_at the writer left as it
+-- was, so a writer that sets it, as score_leads() does, pays no call.
+DROP TRIGGER touch_updated_at ON leadscore.leads;
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON leadscore.leads
+  FOR EACH ROW WHEN (NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at)
+  EXECUTE FUNCTION leadscore.touch_updated_at();
+DROP TRIGGER touch_updated_at ON leadscore.lead_feedback;
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON leadscore.lead_feedback
+  FOR EACH ROW WHEN (NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at)
+  EXECUTE FUNCTION leadscore.touch_updated_at();
 
 ---------------------------------------------------------------------------
 -- Privileges of the new objects

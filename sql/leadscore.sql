@@ -321,6 +321,8 @@ CREATE CONSTRAINT TRIGGER grade_bands_cover_0_to_100
 
 -- Keeps updated_at honest for writers that forget it; a writer that sets it
 -- (the service loading history with its own timestamps) keeps its value.
+-- Its triggers fire only for the rows whose updated_at the writer left as it
+-- was (WHEN), so a writer that sets it, as score_leads() does, pays no call.
 CREATE FUNCTION leadscore.touch_updated_at() RETURNS trigger
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
@@ -355,7 +357,8 @@ CREATE INDEX leads_owner_account_idx ON leadscore.leads (owner_account, updated_
   WHERE owner_account IS NOT NULL;
 COMMENT ON FUNCTION leadscore.touch_updated_at() IS 'Trigger: sets updated_at on every update that does not set it itself.';
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON leadscore.leads
-  FOR EACH ROW EXECUTE FUNCTION leadscore.touch_updated_at();
+  FOR EACH ROW WHEN (NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at)
+  EXECUTE FUNCTION leadscore.touch_updated_at();
 
 -- One row per lead that has ever been rated or scored. win_label, best_rating
 -- and deal_value are derived from lead_feedback by the trigger below and are
@@ -423,7 +426,8 @@ CREATE INDEX lead_feedback_lead_id_idx ON leadscore.lead_feedback (lead_id);
 -- An account's feedback written in the last day (its rate limit).
 CREATE INDEX lead_feedback_account_updated_idx ON leadscore.lead_feedback (account_id, updated_at);
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON leadscore.lead_feedback
-  FOR EACH ROW EXECUTE FUNCTION leadscore.touch_updated_at();
+  FOR EACH ROW WHEN (NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at)
+  EXECUTE FUNCTION leadscore.touch_updated_at();
 
 ---------------------------------------------------------------------------
 -- Outcome labels
@@ -1320,7 +1324,9 @@ BEGIN
 
   -- In id order, so that concurrent calls lock the same leads in the same
   -- order. The conflict clause is what enforces ownership, atomically: a row
-  -- that exists is changed only by the service or by its owner.
+  -- that exists is changed only by the service or by its owner. updated_at
+  -- is set here, as touch_updated_at would set it, so its trigger (a call per
+  -- row) does not fire.
   WITH written AS (
     INSERT INTO leadscore.leads AS l (id, address, permit_value, trade_tags, created_at, attributes, owner_account)
     SELECT p.id, p.address, p.permit_value, p.trade_tags, p.created_at, p.attributes, account
@@ -1329,7 +1335,7 @@ BEGIN
     ON CONFLICT (id) DO UPDATE
        SET address = excluded.address, permit_value = excluded.permit_value,
            trade_tags = excluded.trade_tags, created_at = excluded.created_at,
-           attributes = excluded.attributes
+           attributes = excluded.attributes, updated_at = now()
      WHERE service OR l.owner_account = excluded.owner_account
     RETURNING l.id
   )
