@@ -126,9 +126,31 @@ void fetch_grade_bands(FlatBand** rows, int* n) {
 
 }  // namespace
 
+// Forgets what state read from tables when the active snapshot differs from
+// the one it was read in. Plain reads of the snapshot, no Postgres call that
+// can raise.
+void follow_snapshot(ScoringState& state) {
+  if (!ActiveSnapshotSet()) return;
+  const Snapshot snap = GetActiveSnapshot();
+  if (state.read_snapshot_known && snap->xmin == state.read_xmin && snap->xmax == state.read_xmax &&
+      snap->curcid == state.read_cid)
+    return;
+  state.read_snapshot_known = true;
+  state.read_xmin = snap->xmin;
+  state.read_xmax = snap->xmax;
+  state.read_cid = snap->curcid;
+  state.model_looked_up = false;
+  state.rules_loaded = false;
+  state.grade_bands_loaded = false;
+}
+
 ScoringState& scoring_state(FunctionCallInfo fcinfo) {
   FmgrInfo* flinfo = fcinfo->flinfo;
-  if (flinfo->fn_extra) return *static_cast<ScoringState*>(flinfo->fn_extra);
+  if (flinfo->fn_extra) {
+    ScoringState& state = *static_cast<ScoringState*>(flinfo->fn_extra);
+    follow_snapshot(state);
+    return state;
+  }
   MemoryContextCallback* cb = nullptr;
   pg_call([&] {
     cb = static_cast<MemoryContextCallback*>(MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(*cb)));
@@ -139,6 +161,7 @@ ScoringState& scoring_state(FunctionCallInfo fcinfo) {
   MemoryContextRegisterResetCallback(flinfo->fn_mcxt, cb);
   flinfo->fn_extra = state;
   timestamptz_to_epoch(GetCurrentTransactionStartTimestamp(), &state->now);
+  follow_snapshot(*state);
   return *state;
 }
 

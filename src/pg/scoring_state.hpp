@@ -2,6 +2,13 @@
 // fn_extra: the lead row's layout, the serving model (looked up once per
 // statement), the rule weights, the grade bands, and a reusable Lead. It is a C++ object owned
 // by the call site's memory context and deleted when that context goes away.
+//
+// A call site can outlive its statement: PL/pgSQL keeps a simple expression's
+// call site (x := leadscore.score_lead(l)) for the whole transaction. What
+// was read from tables is therefore tied to the snapshot it was read in, and
+// read again when the call comes under another (a later statement, or the
+// same one after this transaction wrote, such as a model activated between
+// two turns of a loop), so a statement always scores with what it can see.
 #pragma once
 
 #include <memory>
@@ -26,6 +33,10 @@ struct ScoringState {
   RuleWeights rules;
   bool grade_bands_loaded = false;
   GradeBands grade_bands;
+  // The snapshot the three above were read in (xmin, xmax, command id).
+  bool read_snapshot_known = false;
+  TransactionId read_xmin = 0, read_xmax = 0;
+  CommandId read_cid = 0;
   Lead lead;          // buffer reused row after row
   std::vector<uint32_t> attribute_slots;  // where each attribute key sat last row (lead_row.hpp)
   double now = 0;     // scoring time: the transaction's start, so results are stable
@@ -40,7 +51,9 @@ struct ScoringState {
   int n_label_texts = 0;
 };
 
-// The state of this call site, created on first use.
+// The state of this call site, created on first use; the model, rules and
+// grade bands it read are forgotten when the active snapshot is not the one
+// they were read in.
 ScoringState& scoring_state(FunctionCallInfo fcinfo);
 
 // Whether this call uses the model: use_ml when given, else leadscore.enable_ml_scoring.

@@ -7,7 +7,10 @@
 -- route); for ml_inference, score_leads and score_lead alike.
 BEGIN;
 \ir fixture.psql
-SELECT plan(14);
+SELECT plan(15);
+-- Sequences are not rolled back: the versions trained here are given back at
+-- the end, so the suites after this one number their models as alone.
+SELECT last_value AS seq_last, is_called AS seq_called FROM leadscore.models_version_seq \gset
 
 -- 300 leads rated by alice; two models, the first active.
 INSERT INTO leadscore.leads (id, address, permit_value, trade_tags, created_at)
@@ -51,6 +54,29 @@ UPDATE leadscore.models SET status = 'active' WHERE version = :v1;
 SELECT pg_temp.act_as('service_role');
 SELECT is(pg_temp.versions(), ARRAY[:v1, :v1, :v1], 'a model made active by hand serves at the next call');
 
+-- PL/pgSQL keeps a simple expression's call site for the whole transaction:
+-- evaluated again after an activation, the same call site serves the new
+-- model (score_lead and score_results, the RPCs' core, alike).
+RESET ROLE;
+CREATE FUNCTION pg_temp.loop_versions(first int, second int) RETURNS int[]
+  LANGUAGE plpgsql AS $$
+DECLARE
+  l leadscore.leads;
+  seen int[] := '{}';
+BEGIN
+  SELECT * INTO l FROM leadscore.leads WHERE id = 1;
+  FOR i IN 1..2 LOOP
+    PERFORM leadscore.activate_model(CASE i WHEN 1 THEN first ELSE second END);
+    seen := seen || (leadscore.score_lead(l, true)).model_version;
+    seen := seen || (leadscore.score_results(ARRAY[l], true) -> 0 ->> 'model_version')::int;
+  END LOOP;
+  RETURN seen;
+END
+$$;
+SELECT is(pg_temp.loop_versions(:v2, :v1), ARRAY[:v2, :v2, :v1, :v1],
+          'a PL/pgSQL call site evaluated again after an activation serves the new model');
+SELECT pg_temp.act_as('service_role');
+
 -- Without the index (a database whose schema is not what this library
 -- expects), the version comes from the query instead, with the same answers.
 RESET ROLE;
@@ -64,5 +90,7 @@ UPDATE leadscore.models SET status = 'retired' WHERE status = 'active';
 SELECT pg_temp.act_as('service_role');
 SELECT is(pg_temp.versions(), ARRAY[NULL, NULL, NULL]::int[], 'and no active model is seen too');
 
+RESET ROLE;
+SELECT setval('leadscore.models_version_seq', :seq_last, :'seq_called') IS NOT NULL AS sequence_restored \gset
 SELECT * FROM finish();
 ROLLBACK;
