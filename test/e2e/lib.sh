@@ -15,7 +15,9 @@ _tap_failed=0
 _e2e_dbs=()
 
 plan() { _tap_planned=$1; echo "1..$1"; }
-diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+# On stderr, as Test::More writes a failure's diagnostics: prove shows them
+# without -v, so a failure in CI says what it got.
+diag() { printf '%s\n' "$@" | sed 's/^/# /' >&2; }
 
 _tap_result() {  # _tap_result PASSED DESCRIPTION
   _tap_run=$((_tap_run + 1))
@@ -56,7 +58,9 @@ isnt() {
 
 # like GOT EXTENDED_REGEX DESCRIPTION
 like() {
-  if printf '%s' "$1" | grep -Eq -- "$2"; then
+  # A here-string, not a pipe: under pipefail, grep -q leaving at its first
+  # match could fail the pipe with the writer's SIGPIPE.
+  if grep -Eq -- "$2" <<<"$1"; then
     _tap_result 1 "$3"
   else
     _tap_result 0 "$3"
