@@ -44,36 +44,6 @@ struct Split {
   double lw = 0, lp = 0;  // weighted rows and class-1 weight going left
 };
 
-// What a split's gain reads of a set of rows. Win-only and regression: the
-// weighted row count and the weighted sum of the rows' levels.
-struct Sums {
-  double w = 0, p = 0;
-  Sums& operator+=(const Sums& o) { w += o.w; p += o.p; return *this; }
-  Sums operator-(const Sums& o) const { return {w - o.w, p - o.p}; }
-  Sums operator+(const Sums& o) const { return {w + o.w, p + o.p}; }
-  double level_sum() const { return p; }
-};
-
-// A funnel's: the weighted row count and, per step of the funnel (contact,
-// quote, win), the weight of the rows that took it.
-struct StageSums {
-  double w = 0;
-  double took[3] = {0, 0, 0};
-  StageSums& operator+=(const StageSums& o) {
-    w += o.w;
-    for (int k = 0; k < 3; ++k) took[k] += o.took[k];
-    return *this;
-  }
-  StageSums operator-(const StageSums& o) const {
-    StageSums r;
-    r.w = w - o.w;
-    for (int k = 0; k < 3; ++k) r.took[k] = took[k] - o.took[k];
-    return r;
-  }
-  StageSums operator+(const StageSums& o) const { StageSums r = *this; return r += o; }
-  double level_sum() const { return 0; }  // a funnel node's children recount their rows
-};
-
 // One tree's nodes before they are concatenated into the forest.
 struct TreeOut {
   std::vector<Node> nodes;
@@ -97,7 +67,7 @@ class TreeBuilder {
     mtry_ = std::min(mtry_, nf);
     order_.resize(nf);
     unit_weights_ = w_pos_ == 1.0 && w_neg_ == 1.0 && kind_ != Kind::Regression;
-    if (kind_ == Kind::Funnel) stage_weights();
+    if (kind_ == Kind::Funnel) stage_levels();
   }
 
   // Grow tree t; poll() is consulted once per node and true aborts with Cancelled.
@@ -144,16 +114,15 @@ class TreeBuilder {
       out.weights.push_back(W);
       Node node;
       bool mixed;
-      StageSums staged;
       if (kind_ == Kind::Funnel) {
-        mixed = funnel_values(it.lo, it.hi, &node.value, &out, &staged);
+        mixed = funnel_values(it.lo, it.hi, &node.value, &out);
       } else {
         node.value = W > 0 ? static_cast<float>(std::min(1.0, std::max(0.0, P / W))) : 0.0f;
         const double eps = 1e-9 * (W + 1);
         mixed = kind_ == Kind::Regression || (P > eps && W - P > eps);
       }
       Split s;
-      if (it.depth < p_.max_depth && W >= 2 * msl && mixed) s = best_split(it.lo, it.hi, W, P, staged, rng);
+      if (it.depth < p_.max_depth && W >= 2 * msl && mixed) s = best_split(it.lo, it.hi, W, P, rng);
       if (s.feature < 0) {
         uint64_t count = 0;
         for (uint32_t k = it.lo; k < it.hi; ++k) count += cy_[k] >> 3;
@@ -197,11 +166,9 @@ class TreeBuilder {
 
  private:
   // Best split of rows idx_[lo, hi) over a random subset of non-constant features.
-  Split best_split(uint32_t lo, uint32_t hi, double W, double P, const StageSums& staged, Rng& rng) {
+  Split best_split(uint32_t lo, uint32_t hi, double W, double P, Rng& rng) {
     Split best;
-    const bool funnel = kind_ == Kind::Funnel;
-    const Sums total{W, P};
-    const double parent = funnel ? purity(staged) : purity(total);
+    const double parent = purity(W, P);
     const double msl = p_.min_samples_leaf * std::min(w_pos_, w_neg_) - 1e-9;
     const size_t nf = order_.size();
     // With unweighted classes (the default) a weight is a bootstrap count,
@@ -213,7 +180,7 @@ class TreeBuilder {
       for (uint32_t q = lo; q < hi; ++q) {
         const uint32_t r = idx_[q];
         gw_[q - lo] = weight(r);
-        if (!funnel) gwy_[q - lo] = gw_[q - lo] * level(r);
+        gwy_[q - lo] = gw_[q - lo] * level(r);
       }
     size_t tried = 0;
     for (size_t k = 0; k < nf && tried < mtry_; ++k) {
@@ -225,20 +192,6 @@ class TreeBuilder {
       // that small nodes cost O(rows), not O(bins).
       const uint8_t* col = d_.cols.data() + static_cast<size_t>(f) * d_.n_rows;
       int m = 0;
-      if (funnel) {
-        m = stage_histogram(col, lo, hi, counted);
-        if (m >= 2) {
-          ++tried;
-          if (d_.categorical[f]) {
-            categorical_split(f, nb, m, staged, parent, msl, hs_, best);
-          } else {
-            std::sort(touched_, touched_ + m);
-            numeric_split(f, nb, m, staged, parent, msl, hs_, best);
-          }
-        }
-        for (int i = 0; i < m; ++i) hs_[touched_[i]] = StageSums{};
-        continue;
-      }
       if (counted && hi - lo >= 2u * static_cast<uint32_t>(nb)) {
         m = count_histogram(col, lo, hi, nb);
       } else if (counted) {
@@ -251,28 +204,28 @@ class TreeBuilder {
         }
         for (int i = 0; i < m; ++i) {
           const uint8_t b = touched_[i];
-          h_[b].w = hc_[0][b];
-          h_[b].p = hcy_[0][b];
+          hw_[b] = hc_[0][b];
+          hp_[b] = hcy_[0][b];
           hc_[0][b] = hcy_[0][b] = 0;
         }
       } else {
         for (uint32_t q = lo; q < hi; ++q) {
           uint8_t b = col[idx_[q]];
-          if (h_[b].w == 0) touched_[m++] = b;
-          h_[b].w += gw_[q - lo];
-          h_[b].p += gwy_[q - lo];
+          if (hw_[b] == 0) touched_[m++] = b;
+          hw_[b] += gw_[q - lo];
+          hp_[b] += gwy_[q - lo];
         }
       }
       if (m >= 2) {
         ++tried;  // constant features do not count towards mtry
         if (d_.categorical[f]) {
-          categorical_split(f, nb, m, total, parent, msl, h_, best);
+          categorical_split(f, nb, m, W, P, parent, msl, best);
         } else {
           std::sort(touched_, touched_ + m);
-          numeric_split(f, nb, m, total, parent, msl, h_, best);
+          numeric_split(f, nb, m, W, P, parent, msl, best);
         }
       }
-      for (int i = 0; i < m; ++i) h_[touched_[i]] = Sums{};
+      for (int i = 0; i < m; ++i) hw_[touched_[i]] = hp_[touched_[i]] = 0;
     }
     if (best.gain <= 1e-12 * W) best.feature = -1;
     return best;
@@ -282,7 +235,7 @@ class TreeBuilder {
   // interleaved tables, so consecutive rows in one bin do not wait on each
   // other's store, and the present bins are found by one pass over the nb
   // bins, in ascending order. Whole numbers add up exactly in any order, so
-  // h_ gets the same values the row-by-row loop gives. Returns the
+  // hw_ and hp_ get the same values the row-by-row loop gives. Returns the
   // number of present bins, listed in touched_.
   int count_histogram(const uint8_t* col, uint32_t lo, uint32_t hi, int nb) {
     uint32_t q = lo;
@@ -309,8 +262,8 @@ class TreeBuilder {
       for (int k = 0; k < 4; ++k) hc_[k][b] = hcy_[k][b] = 0;
       if (c == 0) continue;
       touched_[m++] = static_cast<uint8_t>(b);
-      h_[b].w = static_cast<double>(c);
-      h_[b].p = static_cast<double>(cy);
+      hw_[b] = static_cast<double>(c);
+      hp_[b] = static_cast<double>(cy);
     }
     return m;
   }
@@ -318,85 +271,65 @@ class TreeBuilder {
   // Scan thresholds between the present bins (touched_, sorted); missing values
   // (bin 0) are tried on both sides. Thresholds fall halfway between present
   // bins, so values unseen in this node are split evenly.
-  template <class S>
-  void numeric_split(uint32_t f, int nb, int m, const S& total, double parent, double msl, const S* hist,
-                     Split& best) {
-    const S& miss = hist[0];
+  void numeric_split(uint32_t f, int nb, int m, double W, double P, double parent, double msl, Split& best) {
+    const double mw = hw_[0], mp = hp_[0];
     const int first = touched_[0] == 0 ? 1 : 0;  // skip the missing bin
-    if (miss.w > 0 && miss.w >= msl && total.w - miss.w >= msl) {  // missing alone on the left
-      double g = purity(miss) + purity(total - miss) - parent;
-      if (g > best.gain) set_best(best, g, f, kNumMissingLeft, 0, miss);
+    if (mw > 0 && mw >= msl && W - mw >= msl) {   // missing alone on the left
+      double g = purity(mw, mp) + purity(W - mw, P - mp) - parent;
+      if (g > best.gain) set_best(best, g, f, kNumMissingLeft, 0, mw, mp);
     }
-    S c{};
+    double cw = 0, cp = 0;
     for (int i = first; i < m - 1; ++i) {
       const int b = touched_[i];
-      c += hist[b];
+      cw += hw_[b];
+      cp += hp_[b];
       const int t = b + (touched_[i + 1] - b - 1) / 2;
-      const S l = c + miss;  // missing left
-      if (l.w >= msl && total.w - l.w >= msl) {
-        double g = purity(l) + purity(total - l) - parent;
-        if (g > best.gain) set_best(best, g, f, kNumMissingLeft, static_cast<uint8_t>(t), l);
+      double lw = cw + mw, lp = cp + mp;  // missing left
+      if (lw >= msl && W - lw >= msl) {
+        double g = purity(lw, lp) + purity(W - lw, P - lp) - parent;
+        if (g > best.gain) set_best(best, g, f, kNumMissingLeft, static_cast<uint8_t>(t), lw, lp);
       }
-      if (miss.w > 0 && c.w >= msl && total.w - c.w >= msl) {  // missing right
-        double g = purity(c) + purity(total - c) - parent;
-        if (g > best.gain) set_best(best, g, f, kNumMissingRight, static_cast<uint8_t>(t - 1), c);
+      if (mw > 0 && cw >= msl && W - cw >= msl) {  // missing right
+        double g = purity(cw, cp) + purity(W - cw, P - cp) - parent;
+        if (g > best.gain) set_best(best, g, f, kNumMissingRight, static_cast<uint8_t>(t - 1), cw, cp);
       }
     }
-    if (miss.w > 0 && first < m && miss.w >= msl && total.w - miss.w >= msl) {  // everything present left, missing right
-      const S present = total - miss;
-      double g = purity(present) + purity(miss) - parent;
-      if (g > best.gain) set_best(best, g, f, kNumMissingRight, static_cast<uint8_t>(nb - 2), present);
+    if (mw > 0 && first < m && mw >= msl && W - mw >= msl) {  // everything present left, missing right
+      double g = purity(W - mw, P - mp) + purity(mw, mp) - parent;
+      if (g > best.gain) set_best(best, g, f, kNumMissingRight, static_cast<uint8_t>(nb - 2), W - mw, P - mp);
     }
   }
 
-  // Sort present bins by their mean level (win-only: class-1 rate, optimal
-  // for two classes) and scan the prefixes.
-  template <class S>
-  void categorical_split(uint32_t f, int nb, int m, const S& total, double parent, double msl, const S* hist,
-                         Split& best) {
+  // Sort present bins by class-1 rate and scan the prefixes.
+  void categorical_split(uint32_t f, int nb, int m, double W, double P, double parent, double msl, Split& best) {
     std::copy(touched_, touched_ + m, sorted_);
     std::sort(sorted_, sorted_ + m, [&](uint8_t a, uint8_t b) {
-      double ra = mean_level(hist[a]), rb = mean_level(hist[b]);
+      double ra = hp_[a] / hw_[a], rb = hp_[b] / hw_[b];
       return ra != rb ? ra < rb : a < b;
     });
-    S l{};
+    double lw = 0, lp = 0;
     int best_k = -1;
     double best_g = best.gain;
     for (int k = 0; k < m - 1; ++k) {
-      l += hist[sorted_[k]];
-      if (l.w < msl || total.w - l.w < msl) continue;
-      double g = purity(l) + purity(total - l) - parent;
+      lw += hw_[sorted_[k]];
+      lp += hp_[sorted_[k]];
+      if (lw < msl || W - lw < msl) continue;
+      double g = purity(lw, lp) + purity(W - lw, P - lp) - parent;
       if (g > best_g) { best_g = g; best_k = k; }
     }
     if (best_k < 0) return;
     best.set = CatSet{};
-    S left{};
+    double left_w = 0, left_p = 0;
     for (int k = 0; k <= best_k; ++k) {
       best.set.add(sorted_[k]);
-      left += hist[sorted_[k]];
+      left_w += hw_[sorted_[k]];
+      left_p += hp_[sorted_[k]];
     }
-    set_best(best, best_g, f, kCategorical, 0, left);
+    set_best(best, best_g, f, kCategorical, 0, left_w, left_p);
     // Bins absent from this node (unseen levels, "other") follow the larger side.
-    if (left.w >= total.w - left.w)
+    if (left_w >= W - left_w)
       for (int b = 0; b < 256; ++b)
-        if (b >= nb || hist[b].w <= 0) best.set.add(static_cast<uint8_t>(b));
-  }
-
-  // The histogram of a funnel node: per present bin, its weight and the
-  // weight of its rows past each step. Returns the number of present bins,
-  // listed in touched_.
-  int stage_histogram(const uint8_t* col, uint32_t lo, uint32_t hi, bool counted) {
-    int m = 0;
-    for (uint32_t q = lo; q < hi; ++q) {
-      const uint8_t b = col[idx_[q]];
-      StageSums& h = hs_[b];
-      if (h.w == 0) touched_[m++] = b;
-      const double w = counted ? static_cast<double>(count(q)) : gw_[q - lo];
-      h.w += w;
-      const uint32_t stage = cy_[q] & 3u;
-      for (uint32_t k = 0; k < stage; ++k) h.took[k] += w;
-    }
-    return m;
+        if (b >= nb || hw_[b] <= 0) best.set.add(static_cast<uint8_t>(b));
   }
 
   // The funnel node over rows idx_[lo, hi): its contacted and quoted
@@ -406,7 +339,7 @@ class TreeBuilder {
   // leaving them out would bias the win fraction, and counting them as lost
   // would too wherever wins are reported late. Returns whether the rows are
   // of more than one stage, so that a split can gain anything.
-  bool funnel_values(uint32_t lo, uint32_t hi, float* win, TreeOut* out, StageSums* sums) const {
+  bool funnel_values(uint32_t lo, uint32_t hi, float* win, TreeOut* out) const {
     double by_level[4] = {0, 0, 0, 0}, expected_wins = 0;
     for (uint32_t k = lo; k < hi; ++k) {
       const double w = unit_weights_ ? static_cast<double>(cy_[k] >> 3) : weight(idx_[k]);
@@ -421,62 +354,51 @@ class TreeBuilder {
     *win = static_cast<float>(std::min<double>(quote, std::max(0.0, quote * won_given_quoted)));
     out->contact.push_back(all > 0 ? frac(all - by_level[kStageNone], all) : 0.0f);
     out->quote.push_back(quote);
-    sums->w = all;
-    sums->took[0] = all - by_level[kStageNone];
-    sums->took[1] = by_level[kStageQuoted] + by_level[kStageWon];
-    sums->took[2] = by_level[kStageWon];
     int levels = 0;
     for (double v : by_level) levels += v > 0;
     return levels > 1;
   }
 
   // What a split wants to maximise over the children: win-only, Σ over classes
-  // of (class weight)^2 / total, the part of weighted Gini that varies;
-  // regression, (sum of levels)^2 / weight, the part of the squared error
-  // that varies. For two levels 0 and 1 both pick the same split.
-  double purity(const Sums& s) const {
-    if (s.w <= 0) return 0.0;
-    return kind_ == Kind::WinOnly ? (s.p * s.p + (s.w - s.p) * (s.w - s.p)) / s.w : s.p * s.p / s.w;
-  }
-  // A funnel's: the squared error of the three step indicators (contact,
-  // quote, win) at once, each weighed by 1 / its variance over the training
-  // rows (step_weight_), so that a rare step (most often the win) counts as
-  // much as a common one: Σ over steps of weight × took^2 / total. A split is
-  // judged by what it does to each step on its own, not to one stage score:
-  // a score would add the steps' changes before squaring, and a feature that
-  // moves every step (most often the contact) would outweigh one that moves
-  // the win alone by the cross terms.
-  double purity(const StageSums& s) const {
-    if (s.w <= 0) return 0.0;
-    double v = 0;
-    for (int k = 0; k < 3; ++k) v += step_weight_[k] * s.took[k] * s.took[k];
-    return v / s.w;
-  }
-  double mean_level(const Sums& s) const { return s.p / s.w; }
-  double mean_level(const StageSums& s) const {
-    double v = 0;
-    for (int k = 0; k < 3; ++k) v += std::sqrt(step_weight_[k]) * s.took[k];
-    return v / s.w;
+  // of (class weight)^2 / total, the part of weighted Gini that varies; else
+  // (sum of levels)^2 / weight, the part of the squared error that varies.
+  // For two levels 0 and 1 both pick the same split.
+  double purity(double w, double p) const {
+    if (w <= 0) return 0.0;
+    return kind_ == Kind::WinOnly ? (p * p + (w - p) * (w - p)) / w : p * p / w;
   }
 
-  // Each step's weight: 1 / the variance of its indicator over the training
-  // rows; a step every row or no row took weighs nothing.
-  void stage_weights() {
+  // A funnel row's level is a stage score: each step of the funnel (contact,
+  // quote, win) adds 1 / sd of that step's indicator over the training rows,
+  // so that a rare step (most often the win) weighs as much in the squared
+  // error as a common one, in whole numbers up to 400 so histograms
+  // stay counted (a bin's sum of counts times levels must fit 32 bits, so
+  // the top is lower past ten million rows). A step every row or no row took
+  // adds nothing. With only won and lost leads the two levels are 0 and the
+  // top: Gini's splits.
+  void stage_levels() {
+    const double top = std::max(3.0, std::min(400.0, std::floor(4e9 / std::max<double>(1, d_.stage.size()))));
     double reached[4] = {0, 0, 0, 0};
     for (uint8_t s : d_.stage) reached[s & 3] += 1;
     const double n = static_cast<double>(d_.stage.size());
-    double at_least = n;
-    for (int k = 0; k < 3; ++k) {
-      at_least -= reached[k];
+    double step[4] = {0, 0, 0, 0}, total = 0, at_least = n;
+    for (int k = 1; k <= 3; ++k) {
+      at_least -= reached[k - 1];
       const double p = n > 0 ? at_least / n : 0;
-      step_weight_[k] = p > 0 && p < 1 ? 1.0 / (p * (1 - p)) : 0.0;
+      step[k] = p > 0 && p < 1 ? 1.0 / std::sqrt(p * (1 - p)) : 0.0;
+      total += step[k];
+    }
+    double acc = 0;
+    for (int k = 1; k <= 3; ++k) {
+      acc += total > 0 ? step[k] / total : 1.0 / 3.0;
+      levels_[k] = static_cast<uint32_t>(std::lround(acc * top));
     }
   }
 
-  // A row's level: win-only its label, regression its target (a funnel's rows are counted by stage).
+  // A row's level: win-only its label, funnel its stage score, regression its target.
   double level(uint32_t r) const {
     switch (kind_) {
-      case Kind::Funnel: return 0;  // a funnel node's sums are counted from its rows
+      case Kind::Funnel: return levels_[d_.stage[r] & 3];
       case Kind::Regression: return d_.target[r];
       default: return d_.y[r];
     }
@@ -493,10 +415,9 @@ class TreeBuilder {
   uint32_t count(uint32_t q) const { return cy_[q] >> 3; }
   uint32_t won(uint32_t q) const { return (cy_[q] >> 3) * levels_[cy_[q] & 3u]; }
 
-  template <class S>
-  static void set_best(Split& s, double g, uint32_t f, uint8_t kind, uint8_t thr, const S& left) {
-    s.lw = left.w;
-    s.lp = left.level_sum();
+  static void set_best(Split& s, double g, uint32_t f, uint8_t kind, uint8_t thr, double lw, double lp) {
+    s.lw = lw;
+    s.lp = lp;
     s.gain = g;
     s.feature = static_cast<int>(f);
     s.kind = kind;
@@ -507,8 +428,7 @@ class TreeBuilder {
   const TrainParams& p_;
   double w_pos_, w_neg_;
   Kind kind_;
-  uint32_t levels_[4] = {0, 1, 2, 3};  // per code & 3: win-only labels 0 and 1
-  double step_weight_[3] = {0, 0, 0};  // a funnel's, per step (purity)
+  uint32_t levels_[4] = {0, 1, 2, 3};  // per code & 3: win-only labels 0 and 1, funnel stage scores
   size_t mtry_ = 1;
   std::vector<uint32_t> order_, cnt_, idx_, tmp_;
   std::vector<double> gw_, gwy_;
@@ -518,8 +438,7 @@ class TreeBuilder {
   // Beside idx_ and partitioned with it: bootstrap count << 3 | code(row).
   std::vector<uint32_t> cy_, tmpc_;
   uint32_t hc_[4][256] = {}, hcy_[4][256] = {};  // zero between uses
-  Sums h_[256];         // zero between uses
-  StageSums hs_[256];   // a funnel's; zero between uses
+  double hw_[256] = {0}, hp_[256] = {0};  // zero between uses
   uint8_t touched_[256], sorted_[256];
 };
 

@@ -15,11 +15,10 @@
 // Three kinds of forest share the builder (BinnedData says which):
 //   win only   labels 0/1, Gini splits; what every model before the funnel was.
 //   funnel     each row's stage (none, contacted, quoted, won) and whether a
-//              quote is still pending. Splits reduce the squared error of
-//              the three step indicators (contact, quote, win) together,
-//              each weighted by 1 / its variance, so a feature that moves a
-//              lead up any step of the funnel is found; with two stages only
-//              this is Gini again. A
+//              quote is still pending. Splits reduce the squared error of a
+//              stage score (each step of the funnel weighted by 1 / its
+//              spread), so a feature that moves a lead up any step of the
+//              funnel is found; with two stages only this is Gini again. A
 //              node keeps its win fraction in value (the quoted fraction
 //              times the won share of its quotes, an open quote counting as
 //              its chance of a win) and its contacted and quoted fractions

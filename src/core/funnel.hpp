@@ -2,9 +2,9 @@
 // probabilities, and the deal value a won lead brings.
 //
 // Stages. A model trained on every rating (training_set.hpp: Outcome) grows
-// one funnel forest (forest.hpp): its splits reduce the squared error of the
-// funnel's three steps (contacted, quoted, won) together, each weighted by 1 /
-// its variance so the rare win weighs as much as the common contact, and each
+// one funnel forest (forest.hpp): its splits reduce the squared error of a
+// stage score (none, contacted, quoted, won; each step weighted by 1 / its
+// spread, so the rare win weighs as much as the common contact), and each
 // node keeps three fractions: contacted and quoted among all its leads, and
 // won, the quoted fraction times the won share of its quotes, where an open
 // quote counts as its chance of ending in a win (OpenQuoteOdds). One walk
