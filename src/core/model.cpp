@@ -699,22 +699,18 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     const OutOfBag fitted_oob = std::move(fitted.oob);
     TrainParams shipped = params;  // the model records the shrinkage its forest got, chosen or given
     shipped.shrinkage = fitted_oob.shrinkage;
-    const Calibrator contact_cal = fitted.contact_cal, quote_cal = fitted.quote_cal;
-    Funnel measured;
-    measured.present = funnel;
-    measured.contact_cal = contact_cal;
-    measured.quote_cal = quote_cal;
-    Model m(std::move(fitted.spec), std::move(fitted.forest), std::move(fitted.cal), Metrics(), shipped,
-            ScoreDistribution(), measured);
+    const Calibrator& contact_cal = fitted.contact_cal;
+    const Calibrator& quote_cal = fitted.quote_cal;
+    const Calibrator& fitted_cal = fitted.cal;  // the win map fitted out of bag, which the metrics describe
     // One pass over the held-out leads' bins gives both the calibrated
     // probabilities the metrics describe and the raw ones auc_raw and the
     // refit need.
-    const OutOfBag raw = raw_probs(m.forest(), hold_bins.data(), nf, hold_rows.size(), should_stop);
+    const OutOfBag raw = raw_probs(fitted.forest, hold_bins.data(), nf, hold_rows.size(), should_stop);
     std::vector<double> p, raw_known;
     std::vector<uint8_t> hy;
     for (size_t i = 0; i < hold_rows.size(); ++i) {
       if (pending(set, hold_rows[i])) continue;
-      p.push_back(m.calibrator().apply(raw.win[i]));
+      p.push_back(fitted_cal.apply(raw.win[i]));
       raw_known.push_back(raw.win[i]);
       hy.push_back(labels[hold_rows[i]]);
     }
@@ -722,7 +718,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     Metrics metrics = compute_metrics(p, hy);
     check_stop(should_stop);
     metrics.rows_train = train_rows.size();
-    metrics.importance = top_importance(m.spec(), m.forest());
+    metrics.importance = top_importance(fitted.spec, fitted.forest);
     metrics.auc_raw = roc_auc(raw_known, hy);
     check_stop(should_stop);
     // Once measured, the held-out leads also calibrate: the forest never sees
@@ -753,7 +749,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
       }
       return calibrate(x, xy, params, should_stop);
     };
-    Calibrator cal = hold_rows.empty() ? m.calibrator() : refit(fitted_oob.win, raw.win, kStageWon);
+    Calibrator cal = hold_rows.empty() ? fitted_cal : refit(fitted_oob.win, raw.win, kStageWon);
     std::vector<double> oob_known;  // what percentiles rank against when nothing is held out
     if (hold_rows.empty())
       for (size_t i = 0; i < train_rows.size(); ++i)
@@ -764,7 +760,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
       stages.present = true;
       stages.contact = stage_figures(set, hold_rows, raw.contact, contact_cal, kStageContacted);
       stages.quote = stage_figures(set, hold_rows, raw.quote, quote_cal, kStageQuoted);
-      stages.win = stage_figures(set, hold_rows, raw.win, m.calibrator(), kStageWon);
+      stages.win = stage_figures(set, hold_rows, raw.win, fitted_cal, kStageWon);
       stages.contact_cal = hold_rows.empty() ? contact_cal : refit(fitted_oob.contact, raw.contact, kStageContacted);
       stages.quote_cal = hold_rows.empty() ? quote_cal : refit(fitted_oob.quote, raw.quote, kStageQuoted);
     }
@@ -773,8 +769,8 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     const std::vector<double>& ranked = hold_rows.empty() ? oob_known : raw_known;
     std::vector<double> dist(ranked.size());
     for (size_t i = 0; i < ranked.size(); ++i) dist[i] = cal.apply(ranked[i]);
-    ValueModel value = value_model(m.spec());
-    return Model(m.spec(), m.forest(), std::move(cal), std::move(metrics), shipped,
+    ValueModel value = value_model(fitted.spec);
+    return Model(std::move(fitted.spec), std::move(fitted.forest), std::move(cal), std::move(metrics), shipped,
                  ScoreDistribution::from_probabilities(std::move(dist)), std::move(stages), std::move(value));
   }
 
