@@ -10,6 +10,7 @@
 // caught and reported as parse_leads reports them; an input function holds no
 // lock, buffer or other resource when it raises, so the error is flushed
 // without a subtransaction (parse_leads needs one, per lead, in PL/pgSQL).
+#include "core/hash.hpp"
 #include "pg/catalog_names.hpp"
 #include "pg/guard.hpp"
 
@@ -162,8 +163,36 @@ Columns lead_columns(Oid row_type) {
 
 #define RAISE(code, ...) ereport(ERROR, (errcode(code), errmsg(__VA_ARGS__)))
 
+// The ids seen so far and where, so that a repeated id is found in constant
+// time rather than by comparing with every lead before it (a body of n leads
+// cost n^2 / 2 comparisons). Open addressing in palloc'd memory, at most
+// half full.
+struct SeenIds {
+  int64* ids;
+  int* at;  // -1: empty slot
+  uint32 mask;
+
+  static SeenIds with_room(int n) {
+    uint32 size = 16;
+    while (size < 2u * static_cast<uint32>(n)) size <<= 1;
+    SeenIds s{static_cast<int64*>(palloc(sizeof(int64) * size)), static_cast<int*>(palloc(sizeof(int) * size)),
+              size - 1};
+    for (uint32 i = 0; i < size; i++) s.at[i] = -1;
+    return s;
+  }
+  // Where id was seen before (-1: never); remembers it at idx when new.
+  int seen_or_add(int64 id, int idx) {
+    uint32 slot = static_cast<uint32>(leadscore::mix64(static_cast<uint64_t>(id))) & mask;
+    for (; at[slot] >= 0; slot = (slot + 1) & mask)
+      if (ids[slot] == id) return at[slot];
+    ids[slot] = id;
+    at[slot] = idx;
+    return -1;
+  }
+};
+
 // One lead object, checked as parse_leads checks it, as a row.
-Datum parse_lead(JsonbContainer* obj, int idx, const Columns& cols, int64* ids, int n_ids, Datum max_id,
+Datum parse_lead(JsonbContainer* obj, int idx, const Columns& cols, SeenIds* seen, Datum max_id,
                  TimestampTz now, TimestampTz latest) {
   Datum* values = static_cast<Datum*>(palloc0(sizeof(Datum) * cols.desc->natts));
   bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * cols.desc->natts));
@@ -185,10 +214,8 @@ Datum parse_lead(JsonbContainer* obj, int idx, const Columns& cols, int64* ids, 
   int64 lead_id = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(id->val.numeric)));
   // Where the lead is, for messages: made only when one is raised.
   auto where = [&] { return psprintf("leads[%d] (id " INT64_FORMAT ")", idx, lead_id); };
-  for (int i = 0; i < n_ids; i++)
-    if (ids[i] == lead_id)
-      RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: duplicate id, also at leads[%d]", where(), i);
-  ids[n_ids] = lead_id;
+  const int earlier = seen->seen_or_add(lead_id, idx);
+  if (earlier >= 0) RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: duplicate id, also at leads[%d]", where(), earlier);
   values[cols.id] = Int64GetDatum(lead_id);
   nulls[cols.id] = false;
 
@@ -319,7 +346,7 @@ Datum parse_array(FunctionCallInfo fcinfo) {
   TimestampTz latest = DatumGetTimestampTz(
       DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(now), IntervalPGetDatum(&day)));
   Datum max_id = DirectFunctionCall1(int8_numeric, Int64GetDatum(PG_INT64_MAX));
-  int64* ids = static_cast<int64*>(palloc(sizeof(int64) * (n + 1)));
+  SeenIds seen = SeenIds::with_room(n);
   Datum* rows = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
   MemoryContext call = CurrentMemoryContext;
   for (int i = 0; i < n; i++) {
@@ -327,7 +354,7 @@ Datum parse_array(FunctionCallInfo fcinfo) {
     JsonbValue* item = getIthJsonbValueFromContainer(&body->root, i);
     if (item->type != jbvBinary || !JsonContainerIsObject(item->val.binary.data))
       RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "leads[%d]: must be an object", i);
-    rows[i] = parse_lead(item->val.binary.data, i, cols, ids, i, max_id, now, latest);
+    rows[i] = parse_lead(item->val.binary.data, i, cols, &seen, max_id, now, latest);
     MemoryContextSwitchTo(call);
   }
   return PointerGetDatum(construct_array(rows, n, row_type, -1, false, TYPALIGN_DOUBLE));

@@ -5,7 +5,7 @@
 -- a future created_at kept a lead out of training for good.
 BEGIN;
 \ir fixture.psql
-SELECT plan(14);
+SELECT plan(16);
 
 SELECT pg_temp.act_as('service_role');
 
@@ -13,6 +13,15 @@ SELECT is((SELECT array_agg(id ORDER BY id) FROM leadscore.parse_leads('[{"id": 
   '{1,2,30}'::bigint[], 'an id written 1.0 or 2e0 is that integer (0.3.0: invalid input syntax for type bigint)');
 SELECT throws_ok($$SELECT leadscore.parse_leads('[{"id": 1.5}]')$$, '22023',
   'leads[0]: id must be a positive integer, got 1.5', 'a fractional id names the lead');
+-- A repeated id is named with the lead it repeats, however far apart, in a
+-- body of the most leads a call takes (ids a power of two apart).
+SELECT is(jsonb_array_length(leadscore.ml_inference(
+            (SELECT jsonb_agg(jsonb_build_object('id', i * 1024)) FROM generate_series(1, 1000) i), false)), 1000,
+          '1,000 distinct ids are taken');
+SELECT throws_ok(format('SELECT leadscore.ml_inference(%L::jsonb, false)',
+                        (SELECT jsonb_agg(jsonb_build_object('id', CASE WHEN i = 1000 THEN 500 ELSE i END * 1024))
+                           FROM generate_series(1, 1000) i)),
+  '22023', 'leads[999] (id 512000): duplicate id, also at leads[499]', 'a repeated id names the lead it repeats');
 
 SELECT throws_ok(format($$SELECT leadscore.parse_leads('[{"id": 1, "address": "%s"}]')$$, repeat('1 ', 600)),
   '22001', 'leads[0] (id 1): address must be at most 1000 characters, got 1200', 'addresses are capped');
