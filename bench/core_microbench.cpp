@@ -163,6 +163,25 @@ void BM_ScoreAndExplainPoints(benchmark::State& st) {
 }
 BENCHMARK(BM_ScoreAndExplainPoints);
 
+// The same for a body of 100 leads, walked together (Model::attribute_batch).
+void BM_ScoreAndExplainPointsBatch(benchmark::State& st) {
+  Fixture& f = fixture();
+  constexpr size_t kBody = 100;
+  std::vector<Attribution> a(kBody);
+  std::vector<Score> s(kBody);
+  size_t start = 0;
+  for (auto _ : st) {
+    const Lead* body = f.leads.data() + start;
+    start = (start + kBody) % (f.leads.size() - kBody);
+    f.model.attribute_batch(body, kBody, kNow, a.data(), s.data());
+    for (size_t i = 0; i < kBody; ++i)
+      benchmark::DoNotOptimize(model_points(a[i], f.model.spec(), f.model.calibrator(), body[i], kNow, 3));
+    benchmark::DoNotOptimize(s.data());
+  }
+  st.SetItemsProcessed(st.iterations() * static_cast<int64_t>(kBody));
+}
+BENCHMARK(BM_ScoreAndExplainPointsBatch);
+
 void BM_SerializeRoundTrip(benchmark::State& st) {
   Fixture& f = fixture();
   for (auto _ : st) benchmark::DoNotOptimize(deserialize(serialize(f.model)));

@@ -631,6 +631,25 @@ void Forest::walk_block(size_t tree, const uint8_t* rows, size_t m, size_t nf, u
   }
 }
 
+void Forest::walk_block_paths(size_t tree, const uint8_t* rows, size_t m, size_t nf, uint32_t* paths,
+                              size_t stride) const {
+  const WalkNode* ws = walk.data();
+  const CatSet* ms = masks.data();
+  const uint32_t root = walk_roots[tree];
+  for (size_t i = 0; i < m; ++i) paths[i * stride] = root;
+  for (int level = 0; level < depth[tree]; ++level) {
+    uint32_t moved = 0;
+    for (size_t i = 0; i < m; ++i) {
+      uint32_t* path = paths + i * stride + level;
+      const uint32_t at = path[0];
+      const uint32_t next = walk_step(ws, ms, at, rows + i * nf);
+      moved |= next ^ at;
+      path[1] = next;
+    }
+    if (!moved) break;
+  }
+}
+
 void Forest::validate() const {
   if (roots.empty()) throw CorruptModel("forest has no trees");
   if (contact_value.size() != quote_value.size() || (has_stages() && contact_value.size() != nodes.size()))

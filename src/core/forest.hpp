@@ -157,6 +157,13 @@ class Forest {
   // their memory reads overlap and no branch is mispredicted.
   void walk_block(size_t tree, const uint8_t* rows, size_t m, size_t nf, uint32_t* leaves) const;
 
+  // The same walk, keeping the way down: row i's walk position at each level
+  // from the root on goes to paths[i * stride + level] (stride > depth[tree]).
+  // Once a walk has reached its leaf the next slot repeats the leaf, unless
+  // the leaf is at level depth[tree]; later slots may be unwritten. Only for
+  // a compact walk (walk_compact).
+  void walk_block_paths(size_t tree, const uint8_t* rows, size_t m, size_t nf, uint32_t* paths, size_t stride) const;
+
   // Walk one row down every tree at once, the trees advancing in lockstep so
   // a single lead also gets overlapping memory reads; leaves has n_trees()
   // slots and receives walk positions.

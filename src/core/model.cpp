@@ -594,6 +594,65 @@ void Model::attribute(const Lead& lead, double now, Attribution* out, Score* sco
   if (score) *score = finish(leaf_sums, value_.fitted ? value_sum(row) : 0.0, novel);
 }
 
+void Model::attribute_batch(const Lead* leads, size_t n, double now, Attribution* out, Score* scores) const {
+  if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
+  if (!forest_.walk_compact || n == 1) {
+    for (size_t i = 0; i < n; ++i) attribute(leads[i], now, &out[i], &scores[i]);
+    return;
+  }
+  constexpr size_t kBlock = 32;
+  const size_t nf = spec_.size(), T = forest_.n_trees();
+  const size_t stride = static_cast<size_t>(forest_.max_depth) + 1;
+  RowBuffer buf(2 * std::min(n, kBlock) * nf);
+  uint8_t* const rows = buf.data();
+  uint8_t* const novel = rows + std::min(n, kBlock) * nf;
+  std::vector<uint32_t> paths(kBlock * stride);
+  const Forest::WalkNode* ws = forest_.walk.data();
+  const double* value = leaf_value_.data();
+  LeafSums leaf_sums[kBlock];
+  double values[kBlock];
+  uint32_t leaves[kBlock];
+  // The roots' values are the same for every lead.
+  double base = 0;
+  for (size_t t = 0; t < T; ++t) base += value[forest_.walk_roots[t]];
+  const double Td = static_cast<double>(T);
+  for (size_t b0 = 0; b0 < n; b0 += kBlock) {
+    const size_t m = std::min(kBlock, n - b0);
+    for (size_t i = 0; i < m; ++i) {
+      spec_.encode(leads[b0 + i], now, rows + i * nf, 1, novel + i * nf);
+      out[b0 + i].sums.assign(nf, 0.0);
+      leaf_sums[i] = LeafSums();
+      values[i] = 0;
+    }
+    // Tree after tree and down each path, as attribute() credits them, so
+    // every sum adds the same numbers in the same order.
+    for (size_t t = 0; t < T; ++t) {
+      forest_.walk_block_paths(t, rows, m, nf, paths.data(), stride);
+      const int d = forest_.depth[t];
+      for (size_t i = 0; i < m; ++i) {
+        const uint32_t* path = paths.data() + i * stride;
+        double* sums = out[b0 + i].sums.data();
+        int l = 0;
+        for (; l < d && path[l + 1] != path[l]; ++l) sums[ws[path[l]].feature] += value[path[l + 1]] - value[path[l]];
+        leaf_sums[i].add(*this, path[l]);
+      }
+    }
+    if (value_.fitted)
+      for (size_t t = 0; t < value_.forest.n_trees(); ++t) {
+        value_.forest.walk_block(t, rows, m, nf, leaves);
+        for (size_t i = 0; i < m; ++i) values[i] += value_leaf_[leaves[i]];
+      }
+    for (size_t i = 0; i < m; ++i) {
+      Attribution& a = out[b0 + i];
+      a.n_trees = Td;
+      a.base_value = base / Td;
+      a.raw_prob = leaf_sums[i].v / Td;
+      a.win_prob = cal_.apply(a.raw_prob);
+      scores[b0 + i] = finish(leaf_sums[i], values[i], novel + i * nf);
+    }
+  }
+}
+
 Explanation Model::explain(const Lead& lead, double now, int top_n) const {
   if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
   if (top_n < 0) throw InvalidInput("top_n must not be negative");

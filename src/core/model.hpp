@@ -143,6 +143,12 @@ class Model {
   // leaves), so a caller that needs both walks once.
   void attribute(const Lead& lead, double now, Attribution* out, Score* score = nullptr) const;
 
+  // attribute() with a score for each of n leads, into out[0..n) and
+  // scores[0..n), equal to it number for number. Blocks of leads walk each
+  // tree together, so the tree stays in cache while the block goes down it:
+  // what a batch of leads to score and explain should call.
+  void attribute_batch(const Lead* leads, size_t n, double now, Attribution* out, Score* scores) const;
+
   const FeatureSpec& spec() const { return spec_; }
   const Forest& forest() const { return forest_; }
   const Calibrator& calibrator() const { return cal_; }

@@ -70,14 +70,14 @@ const char* grade_for(ScoringState& state, const ScoreRow& row) {
   return std::isnan(row.percentile) ? grade_of(row.score) : grade_bands(state).grade_of(row.percentile);
 }
 
-LeadExplanation ml_explanation(ScoringState& state, const Attribution& a, int top_n) {
+LeadExplanation ml_explanation(ScoringState& state, const Lead& lead, const Attribution& a, int top_n) {
   const Model& m = *state.serving.model;
   LeadExplanation out;
   out.ml = true;
   out.model_version = state.serving.version;
   out.score = percent_score(a.win_prob);
   out.win_prob = a.win_prob;
-  out.points = model_points(a, m.spec(), m.calibrator(), state.lead, state.now, top_n);
+  out.points = model_points(a, m.spec(), m.calibrator(), lead, state.now, top_n);
   return out;
 }
 
@@ -102,7 +102,7 @@ LeadExplanation explain_row(ScoringState& state, bool ml, bool use_ml_given, int
     Attribution a;
     Score s;
     state.serving.model->attribute(state.lead, state.now, &a, &s);
-    LeadExplanation e = ml_explanation(state, a, top_n);
+    LeadExplanation e = ml_explanation(state, state.lead, a, top_n);
     fill_funnel(s, &e);
     return e;
   }
@@ -125,15 +125,20 @@ void score_and_explain_row(ScoringState& state, bool ml, bool use_ml_given, int 
   if (ml && serving_model(state).model) {
     Score s;
     state.serving.model->attribute(state.lead, state.now, scratch, &s);
-    *score = ScoreRow();
-    score->lead_id = state.lead.id;
-    fill_ml_row(s, state.serving, score);
-    score->grade = grade_for(state, *score);
-    *explanation = ml_explanation(state, *scratch, top_n);  // the funnel's figures are in *score
+    model_row(state, state.lead, *scratch, s, top_n, score, explanation);
     return;
   }
   *score = score_row(state, ml);
   *explanation = explain_row(state, ml, use_ml_given, top_n);
+}
+
+void model_row(ScoringState& state, const Lead& lead, const Attribution& a, const Score& s, int top_n,
+               ScoreRow* score, LeadExplanation* explanation) {
+  *score = ScoreRow();
+  score->lead_id = lead.id;
+  fill_ml_row(s, state.serving, score);
+  score->grade = grade_for(state, *score);
+  *explanation = ml_explanation(state, lead, a, top_n);  // the funnel's figures are in *score
 }
 
 void write_points(JsonWriter& w, const PointsExplanation& p) { write_points_to(w, p); }

@@ -59,6 +59,12 @@ LeadExplanation explain_row(ScoringState& state, bool ml, bool use_ml_given, int
 void score_and_explain_row(ScoringState& state, bool ml, bool use_ml_given, int top_n, Attribution* scratch,
                            ScoreRow* score, LeadExplanation* explanation);
 
+// score_and_explain_row's model branch for a lead whose attribution and
+// score the caller already has (Model::attribute_batch, with the serving
+// model): the same row and explanation.
+void model_row(ScoringState& state, const Lead& lead, const Attribution& a, const Score& s, int top_n,
+               ScoreRow* score, LeadExplanation* explanation);
+
 class JsonbBuilder;
 
 // "base_points" and "top_factors" ({"up", "down", "other_points"}), as members

@@ -39,6 +39,9 @@ struct ScoringState {
   CommandId read_cid = 0;
   Lead lead;          // buffer reused row after row
   std::vector<uint32_t> attribute_slots;  // where each attribute key sat last row (lead_row.hpp)
+  // The same for a block of leads walked together (score_results).
+  std::vector<Lead> block;
+  std::vector<std::vector<uint32_t>> block_slots;
   double now = 0;     // scoring time: the transaction's start, so results are stable
   TupleDesc result_desc = nullptr;  // blessed, for composite results
   // Text datums of the static labels results repeat ("A", "high", "ml"),

@@ -334,7 +334,23 @@ TEST(Funnel, SurvivesTheBlobAndBothTrainingPaths) {
     ASSERT_TRUE(m.value_model().fitted);
     const Model back = deserialize(serialize(m));
     EXPECT_EQ(back.metrics_json(), m.metrics_json());
-    for (const auto& f : make_funnel(300, 12)) {
+    const auto held = make_funnel(300, 12);
+    std::vector<Lead> leads;
+    for (const auto& f : held) leads.push_back(f.lead);
+    std::vector<Attribution> attributions(leads.size());
+    std::vector<Score> batch(leads.size());
+    m.attribute_batch(leads.data(), leads.size(), 1.7e9, attributions.data(), batch.data());
+    size_t i = 0;
+    for (const auto& f : held) {
+      // The batch walk, stages and value forest included.
+      const Score one = m.score(f.lead, 1.7e9);
+      EXPECT_EQ(batch[i].contact_prob, one.contact_prob);
+      EXPECT_EQ(batch[i].quote_prob, one.quote_prob);
+      EXPECT_EQ(batch[i].value_if_won, one.value_if_won);
+      EXPECT_EQ(batch[i].expected_value, one.expected_value);
+      ++i;
+    }
+    for (const auto& f : held) {
       const Score a = m.score(f.lead, 1.7e9), b = back.score(f.lead, 1.7e9);
       EXPECT_EQ(a.win_prob, b.win_prob);
       EXPECT_EQ(a.contact_prob, b.contact_prob);
