@@ -919,8 +919,15 @@ REVOKE ALL ON FUNCTION leadscore.score_results_stored(leadscore.leads[], boolean
 -- scored, but creates and changes only its own leads and stores only their
 -- scores; for a shared lead, or another account's, nothing is written and the
 -- result says "stored": false.
+-- Generic plans: every statement here takes the body as an array, and a
+-- custom plan, which knows the array's length, is costed lower than the
+-- generic one for a short body, so PostgreSQL planned the statements again on
+-- every call (a 1-lead call as a contractor: 0.68 ms of CPU with them, 0.52-0.59
+-- without). The generic plans are the same index probes, and measured no
+-- slower with 100 and 1,000 leads.
 CREATE OR REPLACE FUNCTION leadscore.score_leads(leads jsonb, use_ml boolean DEFAULT NULL) RETURNS jsonb
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   service   boolean := leadscore.caller_is_service();
