@@ -1012,6 +1012,25 @@ COMMENT ON COLUMN leadscore.score_history.expected_value IS
 CREATE INDEX score_history_lead_idx ON leadscore.score_history (lead_id, scored_at);
 CREATE INDEX score_history_scored_at_idx ON leadscore.score_history (scored_at);
 
+-- What score_leads' rate limit for signed-in accounts counts: each own lead
+-- an account created or changed through score_leads, and when it last did.
+-- The count reads this table by account, not leads by (owner_account,
+-- updated_at): every write moves a lead in that index, so an account that
+-- rewrote its leads left behind index entries the count walked on every call
+-- until a vacuum cleaned the index. Here a rewrite updates one row in place
+-- (written_at is in no index, and fillfactor leaves room for the new
+-- version on its page). score_leads deletes an account's rows older than a
+-- day as it writes, and nightly_training() everyone's. Internal: no API role
+-- may read it.
+CREATE TABLE leadscore.private_writes (
+  account_id uuid NOT NULL,
+  lead_id    bigint NOT NULL,
+  written_at timestamptz NOT NULL,
+  PRIMARY KEY (account_id, lead_id)
+) WITH (fillfactor = 70);
+COMMENT ON TABLE leadscore.private_writes IS
+  'Per signed-in account, the own leads it created or changed through score_leads() in about the last day and when (internal: what leadscore.max_private_leads_per_day counts).';
+
 ---------------------------------------------------------------------------
 -- Scoring
 ---------------------------------------------------------------------------
@@ -1319,9 +1338,9 @@ BEGIN
     SELECT count(*) INTO writing FROM unnest(parsed) AS p
      WHERE NOT EXISTS (SELECT 1 FROM leadscore.leads l
                         WHERE l.id = p.id AND l.owner_account IS DISTINCT FROM account);
-    SELECT count(*) INTO recent FROM leadscore.leads l
-     WHERE l.owner_account = account AND l.updated_at > now() - interval '1 day'
-       AND l.id <> ALL (ARRAY(SELECT p.id FROM unnest(parsed) AS p));
+    SELECT count(*) INTO recent FROM leadscore.private_writes w
+     WHERE w.account_id = account AND w.written_at > now() - interval '1 day'
+       AND w.lead_id <> ALL (ARRAY(SELECT p.id FROM unnest(parsed) AS p));
     IF writing > 0 AND recent + writing > own_limit THEN
       RAISE EXCEPTION 'rate limit: this call would write % of your own leads, after % in the last 24 hours; leadscore.max_private_leads_per_day is %',
         writing, recent, own_limit
@@ -1348,6 +1367,16 @@ BEGIN
     RETURNING l.id
   )
   SELECT coalesce(array_agg(w.id), '{}') INTO stored FROM written AS w;
+
+  -- What the rate limit counts, after the leads' row locks, so that two calls
+  -- of one account take these rows in the same order too.
+  IF NOT service AND cardinality(stored) > 0 THEN
+    DELETE FROM leadscore.private_writes w
+     WHERE w.account_id = account AND w.written_at <= now() - interval '1 day';
+    INSERT INTO leadscore.private_writes AS w (account_id, lead_id, written_at)
+    SELECT account, s.id, now() FROM unnest(stored) AS s(id) ORDER BY s.id
+    ON CONFLICT (account_id, lead_id) DO UPDATE SET written_at = excluded.written_at;
+  END IF;
 
   -- One call scores, explains and formats the batch and returns the scores
   -- of the leads to store beside it: one model, one walk per lead.
@@ -1480,6 +1509,7 @@ BEGIN
   END IF;
 
   DELETE FROM leadscore.score_history h WHERE h.scored_at < now() - make_interval(days => retention);
+  DELETE FROM leadscore.private_writes w WHERE w.written_at <= now() - interval '1 day';
 
   -- Labels move with time (quotes expire): re-derive them before counting.
   UPDATE leadscore.training_runs SET relabelled = leadscore.rederive_win_labels()
@@ -1937,3 +1967,4 @@ SELECT pg_catalog.pg_extension_config_dump('leadscore.grade_bands', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.training_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.training_runs_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('leadscore.score_history', '');
+SELECT pg_catalog.pg_extension_config_dump('leadscore.private_writes', '');
