@@ -928,6 +928,18 @@ COMMENT ON FUNCTION leadscore.score_results(leadscore.leads[], boolean, bigint[]
 REVOKE ALL ON FUNCTION leadscore.score_results(leadscore.leads[], boolean, bigint[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION leadscore.score_results(leadscore.leads[], boolean, bigint[]) TO authenticated, service_role;
 
+-- ml_inference()'s body in one call: the leads checked exactly as
+-- parse_lead_array() checks them (the same errors, in the same order), then
+-- scored, explained and formatted as score_results() does with the rows
+-- parse_lead_array() would make, without making them.
+CREATE FUNCTION leadscore.score_body(leads jsonb, use_ml boolean DEFAULT NULL) RETURNS jsonb
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'score_body';
+COMMENT ON FUNCTION leadscore.score_body(jsonb, boolean) IS
+  'score_results(parse_lead_array(leads), use_ml) without the rows in between: what ml_inference() returns.';
+REVOKE ALL ON FUNCTION leadscore.score_body(jsonb, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION leadscore.score_body(jsonb, boolean) TO authenticated, service_role;
+
 -- score_results() and, beside its body, the lead_score rows of the leads
 -- whose id is in stored, from the same walk: what score_leads() stores.
 -- Internal: score_leads() calls it as the owner.
@@ -1037,15 +1049,15 @@ COMMENT ON FUNCTION leadscore.score_leads(jsonb, boolean) IS
 
 -- ml_inference gains use_ml, as score_leads has it.
 DROP FUNCTION leadscore.ml_inference(jsonb);
--- Read-only: the body is parsed once, and score_results scores, explains and
--- formats it in one pass, so the batch sees one model. PL/pgSQL returns the
--- result as it is: a SQL function copies it into a tuplestore and out again,
--- which cost a 100-lead call about 8% of its CPU.
+-- Read-only: score_body checks the body and scores, explains and formats it
+-- in one pass, so the batch sees one model. PL/pgSQL returns the result as it
+-- is: a SQL function copies it into a tuplestore and out again, which cost a
+-- 100-lead call about 8% of its CPU.
 CREATE FUNCTION leadscore.ml_inference(leads jsonb, use_ml boolean DEFAULT NULL) RETURNS jsonb
   LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  RETURN leadscore.score_results(leadscore.parse_lead_array(ml_inference.leads), ml_inference.use_ml);
+  RETURN leadscore.score_body(ml_inference.leads, ml_inference.use_ml);
 END
 $$;
 COMMENT ON FUNCTION leadscore.ml_inference(jsonb, boolean) IS

@@ -1,138 +1,29 @@
 // SQL: leadscore.parse_lead_array(leads jsonb) -> leadscore.leads[]
-// parse_leads() in one pass over the jsonb: the same checks in the same order,
-// raising the same messages, SQLSTATEs and hints (test/pgtap/rpc_results.sql
-// compares the two on every problem parse_leads reports), and the same rows,
-// as an array for the RPCs to score and write. parse_leads stays the readable
-// statement of the rules.
+// parse_leads() in one pass over the jsonb: the body checked as parse_leads
+// checks it (pg/lead_body.hpp), and the same rows, as an array for the RPCs
+// to score and write. parse_leads stays the readable statement of the rules.
 //
 // All of it is Postgres-side code (palloc, ereport, no C++ object), run under
-// one pg_call. created_at is read by timestamptz_in, whose format errors are
-// caught and reported as parse_leads reports them; an input function holds no
-// lock, buffer or other resource when it raises, so the error is flushed
-// without a subtransaction (parse_leads needs one, per lead, in PL/pgSQL).
-#include "core/hash.hpp"
+// one pg_call.
 #include "pg/catalog_names.hpp"
 #include "pg/guard.hpp"
+#include "pg/lead_body.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
-#include "lib/stringinfo.h"
-#include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/datetime.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
-#include "utils/numeric.h"
-#include "utils/timestamp.h"
 #include "utils/typcache.h"
 }
 
 using namespace leadscore::pg;
 
 namespace {
-
-// parse_leads' limits (README, "Input limits").
-constexpr int kMaxLeads = 1000;
-constexpr int kMaxAddressChars = 1000;
-constexpr int kMaxTradeTags = 50;
-constexpr int kMaxTagChars = 64;
-constexpr int kMaxAttributes = 50;
-constexpr int kMaxValueChars = 1000;
-constexpr int kMaxKeyChars = 64;
-
-const char* const kLeadKeys[] = {"id", "address", "permit_value", "trade_tags", "created_at"};
-
-// jsonb_typeof() of a value.
-const char* json_type(const JsonbValue* v) {
-  switch (v->type) {
-    case jbvNull: return "null";
-    case jbvString: return "string";
-    case jbvNumeric: return "number";
-    case jbvBool: return "boolean";
-    case jbvBinary: return JsonContainerIsArray(v->val.binary.data) ? "array" : "object";
-    default: return "unknown";
-  }
-}
-
-// The value as jsonb_out writes it (what "item -> key" shows in a message).
-char* json_text(JsonbValue* v) {
-  Jsonb* jb = JsonbValueToJsonb(v);
-  return JsonbToCString(nullptr, &jb->root, VARSIZE(jb));
-}
-
-JsonbValue* member(JsonbContainer* obj, const char* key) {
-  return getKeyJsonValueFromContainer(obj, key, static_cast<int>(strlen(key)), nullptr);
-}
-
-int char_length(const char* s, int len) { return pg_mbstrlen_with_len(s, len); }
-
-// The key pattern ^[A-Za-z0-9_][A-Za-z0-9_ .-]{0,63}$.
-bool key_allowed(const char* k, int len) {
-  if (len < 1 || len > kMaxKeyChars) return false;
-  for (int i = 0; i < len; i++) {
-    unsigned char c = static_cast<unsigned char>(k[i]);
-    bool word = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    if (!word && (i == 0 || (c != ' ' && c != '.' && c != '-'))) return false;
-  }
-  return true;
-}
-
-// The key's first 80 characters as printable ASCII, any other character as
-// "\u" and its code point in hex, at least four digits, as parse_leads writes
-// it. An empty key splits into one empty character, whose ascii() is 0.
-char* key_echo(const char* k, int len) {
-  StringInfoData out;
-  initStringInfo(&out);
-  if (len == 0) appendStringInfoString(&out, "\\u0000");
-  const char* p = k;
-  const char* end = k + len;
-  for (int n = 0; n < 80 && p < end; n++) {
-    int l = pg_mblen(p);
-    pg_wchar c = GetDatabaseEncoding() == PG_UTF8 ? utf8_to_unicode(reinterpret_cast<const unsigned char*>(p))
-                                                  : static_cast<unsigned char>(*p);
-    if (c >= 0x20 && c <= 0x7E) {
-      appendStringInfoChar(&out, static_cast<char>(c));
-    } else {
-      char hex[16];
-      snprintf(hex, sizeof hex, "%x", c);
-      int h = static_cast<int>(strlen(hex));
-      appendStringInfoString(&out, "\\u");
-      for (int i = h; i < 4; i++) appendStringInfoChar(&out, '0');
-      appendBinaryStringInfo(&out, hex, h);
-    }
-    p += l;
-  }
-  return out.data;
-}
-
-// created_at as timestamptz_in reads it; false for the format errors
-// parse_leads turns into its own message.
-bool read_timestamp(const char* text, TimestampTz* out) {
-  MemoryContext context = CurrentMemoryContext;
-  volatile bool ok = true;
-  PG_TRY();
-  {
-    *out = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(text),
-                                                   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-  }
-  PG_CATCH();
-  {
-    MemoryContextSwitchTo(context);
-    ErrorData* e = CopyErrorData();
-    if (e->sqlerrcode != ERRCODE_INVALID_DATETIME_FORMAT && e->sqlerrcode != ERRCODE_DATETIME_FIELD_OVERFLOW &&
-        e->sqlerrcode != ERRCODE_INVALID_PARAMETER_VALUE)
-      PG_RE_THROW();
-    FlushErrorState();
-    FreeErrorData(e);
-    ok = false;
-  }
-  PG_END_TRY();
-  return ok;
-}
 
 struct Columns {
   TupleDesc desc;
@@ -161,201 +52,57 @@ Columns lead_columns(Oid row_type) {
   return c;
 }
 
-#define RAISE(code, ...) ereport(ERROR, (errcode(code), errmsg(__VA_ARGS__)))
-
-// The ids seen so far and where, so that a repeated id is found in constant
-// time rather than by comparing with every lead before it (a body of n leads
-// cost n^2 / 2 comparisons). Open addressing in palloc'd memory, at most
-// half full.
-struct SeenIds {
-  int64* ids;
-  int* at;  // -1: empty slot
-  uint32 mask;
-
-  static SeenIds with_room(int n) {
-    uint32 size = 16;
-    while (size < 2u * static_cast<uint32>(n)) size <<= 1;
-    SeenIds s{static_cast<int64*>(palloc(sizeof(int64) * size)), static_cast<int*>(palloc(sizeof(int) * size)),
-              size - 1};
-    for (uint32 i = 0; i < size; i++) s.at[i] = -1;
-    return s;
-  }
-  // Where id was seen before (-1: never); remembers it at idx when new.
-  int seen_or_add(int64 id, int idx) {
-    uint32 slot = static_cast<uint32>(leadscore::mix64(static_cast<uint64_t>(id))) & mask;
-    for (; at[slot] >= 0; slot = (slot + 1) & mask)
-      if (ids[slot] == id) return at[slot];
-    ids[slot] = id;
-    at[slot] = idx;
-    return -1;
-  }
-};
-
-// One lead object, checked as parse_leads checks it, as a row.
-Datum parse_lead(JsonbContainer* obj, int idx, const Columns& cols, SeenIds* seen, Datum max_id,
-                 TimestampTz now, TimestampTz latest) {
+// A checked lead as a row; updated_at is now.
+Datum lead_row(const CheckedLead& lead, const Columns& cols, TimestampTz now) {
   Datum* values = static_cast<Datum*>(palloc0(sizeof(Datum) * cols.desc->natts));
   bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * cols.desc->natts));
   for (int i = 0; i < cols.desc->natts; i++) nulls[i] = true;
-
-  JsonbValue* id = member(obj, "id");
-  if (!id || id->type == jbvNull) RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "leads[%d]: id is required", idx);
-  bool id_ok = false;
-  if (id->type == jbvNumeric) {
-    Datum num = NumericGetDatum(id->val.numeric);
-    Datum zero = DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
-    id_ok = DatumGetInt32(DirectFunctionCall2(numeric_cmp, num, zero)) > 0 &&
-            DatumGetInt32(DirectFunctionCall2(numeric_cmp, num,
-                                              DirectFunctionCall2(numeric_trunc, num, Int32GetDatum(0)))) == 0 &&
-            DatumGetInt32(DirectFunctionCall2(numeric_cmp, num, max_id)) <= 0;
-  }
-  if (!id_ok)
-    RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "leads[%d]: id must be a positive integer, got %s", idx, json_text(id));
-  int64 lead_id = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(id->val.numeric)));
-  // Where the lead is, for messages: made only when one is raised.
-  auto where = [&] { return psprintf("leads[%d] (id " INT64_FORMAT ")", idx, lead_id); };
-  const int earlier = seen->seen_or_add(lead_id, idx);
-  if (earlier >= 0) RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: duplicate id, also at leads[%d]", where(), earlier);
-  values[cols.id] = Int64GetDatum(lead_id);
+  values[cols.id] = Int64GetDatum(lead.id);
   nulls[cols.id] = false;
-
-  JsonbValue* address = member(obj, "address");
-  if (address && address->type != jbvString && address->type != jbvNull)
-    RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: address must be a string", where());
-  if (address && address->type == jbvString) {
-    int chars = char_length(address->val.string.val, address->val.string.len);
-    if (chars > kMaxAddressChars)
-      RAISE(ERRCODE_STRING_DATA_RIGHT_TRUNCATION, "%s: address must be at most %d characters, got %d", where(),
-            kMaxAddressChars, chars);
-    values[cols.address] = PointerGetDatum(cstring_to_text_with_len(address->val.string.val, address->val.string.len));
+  if (lead.address) {
+    values[cols.address] = PointerGetDatum(cstring_to_text_with_len(lead.address, lead.address_len));
     nulls[cols.address] = false;
   }
-
-  JsonbValue* permit = member(obj, "permit_value");
-  if (permit && permit->type != jbvNumeric && permit->type != jbvNull)
-    RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: permit_value must be a number, got %s", where(), json_text(permit));
-  if (permit && permit->type == jbvNumeric) {
-    values[cols.permit_value] = NumericGetDatum(permit->val.numeric);
+  if (lead.permit_value) {
+    values[cols.permit_value] = NumericGetDatum(lead.permit_value);
     nulls[cols.permit_value] = false;
   }
-
-  JsonbValue* tags = member(obj, "trade_tags");
-  if (tags && tags->type != jbvNull) {
-    bool is_array = tags->type == jbvBinary && JsonContainerIsArray(tags->val.binary.data);
-    int n = is_array ? JsonContainerSize(tags->val.binary.data) : 0;
-    Datum* texts = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
-    int too_short_or_long = -1;
-    for (int i = 0; is_array && i < n; i++) {
-      JsonbValue* t = getIthJsonbValueFromContainer(tags->val.binary.data, i);
-      if (t->type != jbvString) {
-        is_array = false;
-        break;
-      }
-      int chars = char_length(t->val.string.val, t->val.string.len);
-      if (too_short_or_long < 0 && (chars < 1 || chars > kMaxTagChars)) too_short_or_long = chars;
-      texts[i] = PointerGetDatum(cstring_to_text_with_len(t->val.string.val, t->val.string.len));
-    }
-    if (!is_array) RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: trade_tags must be an array of strings", where());
-    if (n > kMaxTradeTags)
-      RAISE(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "%s: trade_tags must have at most %d tags, got %d", where(), kMaxTradeTags,
-            n);
-    if (too_short_or_long >= 0)
-      RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: trade_tags: each tag must have 1 to %d characters, got one of %d",
-            where(), kMaxTagChars, too_short_or_long);
-    values[cols.trade_tags] = PointerGetDatum(construct_array(texts, n, TEXTOID, -1, false, TYPALIGN_INT));
+  if (lead.has_tags) {
+    Datum* texts = static_cast<Datum*>(palloc(sizeof(Datum) * (lead.n_tags + 1)));
+    for (int i = 0; i < lead.n_tags; i++) texts[i] = PointerGetDatum(cstring_to_text_with_len(lead.tags[i], lead.tag_lens[i]));
+    values[cols.trade_tags] = PointerGetDatum(construct_array(texts, lead.n_tags, TEXTOID, -1, false, TYPALIGN_INT));
     nulls[cols.trade_tags] = false;
   }
-
-  JsonbValue* created = member(obj, "created_at");
-  if (created && created->type != jbvString && created->type != jbvNull)
-    RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: created_at must be a timestamp string", where());
-  if (created && created->type == jbvString) {
-    char* text = pnstrdup(created->val.string.val, created->val.string.len);
-    TimestampTz t;
-    if (!read_timestamp(text, &t))
-      RAISE(ERRCODE_INVALID_DATETIME_FORMAT, "%s: created_at is not a timestamp: %s", where(), text);
-    if (t > latest)
-      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                      errmsg("%s: created_at is in the future: %s", where(), text),
-                      errhint("A lead cannot be created more than a day from now.")));
-    values[cols.created_at] = TimestampTzGetDatum(t);
+  if (lead.has_created_at) {
+    values[cols.created_at] = TimestampTzGetDatum(lead.created_at);
     nulls[cols.created_at] = false;
   }
-
-  // Attributes: every other member, counted first, then checked in key order.
-  int n_attributes = JsonContainerSize(obj);
-  for (const char* k : kLeadKeys)
-    if (member(obj, k)) n_attributes--;
-  if (n_attributes > kMaxAttributes)
-    RAISE(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "%s: at most %d attributes per lead, got %d", where(), kMaxAttributes,
-          n_attributes);
   JsonbParseState* state = nullptr;
   pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
-  JsonbIterator* it = JsonbIteratorInit(obj);
-  JsonbValue key, value;
-  JsonbIteratorToken token;
-  while ((token = JsonbIteratorNext(&it, &key, true)) != WJB_DONE) {
-    if (token != WJB_KEY) continue;
-    token = JsonbIteratorNext(&it, &value, true);
-    const char* k = key.val.string.val;
-    int klen = key.val.string.len;
-    bool lead_key = false;
-    for (const char* lk : kLeadKeys)
-      if (static_cast<int>(strlen(lk)) == klen && memcmp(lk, k, klen) == 0) lead_key = true;
-    if (lead_key) continue;
-    auto kstr = [&] { return pnstrdup(k, klen); };
-    if (!key_allowed(k, klen))
-      RAISE(ERRCODE_INVALID_PARAMETER_VALUE,
-            "%s: attribute key \"%s\" is not allowed: keys have 1 to 64 characters, letters, digits, space, _ . - "
-            "(not starting with space, . or -)",
-            where(), key_echo(k, klen));
-    if (value.type == jbvBinary)
-      RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "%s: attribute \"%s\" must be a number, string, boolean or null, not an %s",
-            where(), kstr(), json_type(&value));
-    if (value.type == jbvString) {
-      int chars = char_length(value.val.string.val, value.val.string.len);
-      if (chars > kMaxValueChars)
-        RAISE(ERRCODE_STRING_DATA_RIGHT_TRUNCATION, "%s: attribute \"%s\" must be at most %d characters, got %d", where(),
-              kstr(), kMaxValueChars, chars);
-    }
-    pushJsonbValue(&state, WJB_KEY, &key);
-    pushJsonbValue(&state, WJB_VALUE, &value);
+  for (int i = 0; i < lead.n_attributes; i++) {
+    pushJsonbValue(&state, WJB_KEY, &lead.attribute_keys[i]);
+    pushJsonbValue(&state, WJB_VALUE, &lead.attribute_values[i]);
   }
   values[cols.attributes] = JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, nullptr)));
   nulls[cols.attributes] = false;
   values[cols.updated_at] = TimestampTzGetDatum(now);
   nulls[cols.updated_at] = false;
-
   return HeapTupleGetDatum(heap_form_tuple(cols.desc, values, nulls));
 }
 
 Datum parse_array(FunctionCallInfo fcinfo) {
   Oid array_type = get_fn_expr_rettype(fcinfo->flinfo);
   Oid row_type = get_element_type(array_type);
-  if (!OidIsValid(row_type)) RAISE(ERRCODE_FEATURE_NOT_SUPPORTED, "parse_lead_array must return an array of rows");
-  if (PG_ARGISNULL(0)) RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "leads: must be a JSON array of lead objects");
-  Jsonb* body = PG_GETARG_JSONB_P(0);
-  if (!JB_ROOT_IS_ARRAY(body) || JB_ROOT_IS_SCALAR(body))
-    RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "leads: must be a JSON array of lead objects");
-  int n = JB_ROOT_COUNT(body);
-  if (n > kMaxLeads) RAISE(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "leads: at most %d leads per call, got %d", kMaxLeads, n);
-
+  if (!OidIsValid(row_type))
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("parse_lead_array must return an array of rows")));
+  int n = 0;
+  CheckedLead* leads = check_lead_body(PG_ARGISNULL(0) ? nullptr : PG_GETARG_JSONB_P(0), &n);
   Columns cols = lead_columns(row_type);
   TimestampTz now = GetCurrentTransactionStartTimestamp();
-  Interval day = {0, 1, 0};
-  TimestampTz latest = DatumGetTimestampTz(
-      DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(now), IntervalPGetDatum(&day)));
-  Datum max_id = DirectFunctionCall1(int8_numeric, Int64GetDatum(PG_INT64_MAX));
-  SeenIds seen = SeenIds::with_room(n);
   Datum* rows = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
-  MemoryContext call = CurrentMemoryContext;
   for (int i = 0; i < n; i++) {
     CHECK_FOR_INTERRUPTS();
-    JsonbValue* item = getIthJsonbValueFromContainer(&body->root, i);
-    if (item->type != jbvBinary || !JsonContainerIsObject(item->val.binary.data))
-      RAISE(ERRCODE_INVALID_PARAMETER_VALUE, "leads[%d]: must be an object", i);
-    rows[i] = parse_lead(item->val.binary.data, i, cols, &seen, max_id, now, latest);
-    MemoryContextSwitchTo(call);
+    rows[i] = lead_row(leads[i], cols, now);
   }
   return PointerGetDatum(construct_array(rows, n, row_type, -1, false, TYPALIGN_DOUBLE));
 }

@@ -1,5 +1,6 @@
 // SQL: leadscore.score_results(leads leadscore.leads[], use_ml boolean, stored bigint[]) -> jsonb
 // SQL: leadscore.score_results_stored(leads, use_ml, stored, OUT result jsonb, OUT scores lead_score[])
+// SQL: leadscore.score_body(leads jsonb, use_ml boolean) -> jsonb
 // The result body of ml_inference() and score_leads(): one object per lead, in
 // the array's order, each lead scored and explained in one walk of the trees
 // with one model lookup per call, and built straight as jsonb
@@ -19,7 +20,9 @@
 //
 // score_results_stored returns the same body and, beside it, the lead_score
 // rows of the leads whose id is in stored: what score_leads() stores, from the
-// same walk, so no lead is scored twice.
+// same walk, so no lead is scored twice. score_body takes ml_inference()'s
+// JSON body instead of rows: checked as parse_lead_array checks it, each lead
+// read as the row parse_lead_array would make of it would be read.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -29,6 +32,7 @@
 #include "core/errors.hpp"
 #include "pg/guard.hpp"
 #include "pg/jsonb_builder.hpp"
+#include "pg/lead_body.hpp"
 #include "pg/lead_score_type.hpp"
 #include "pg/lead_scoring.hpp"
 #include "pg/scoring_state.hpp"
@@ -104,15 +108,23 @@ void write_result(JsonbBuilder& w, const ScoreRow& s, const LeadExplanation& e, 
   w.end_object();
 }
 
-// Postgres side: the array's elements, and the stored ids sorted.
-void read_arguments(FunctionCallInfo fcinfo, Datum** leads, bool** lead_nulls, int* n_leads, bool* have_stored,
-                    std::vector<int64>* stored) {
+// What a call scores: the rows of leads[], or the checked leads of a JSON
+// body (pg/lead_body.hpp).
+struct LeadInput {
+  int n = 0;
+  Datum* rows = nullptr;
+  bool* row_nulls = nullptr;
+  CheckedLead* checked = nullptr;
+};
+
+// Postgres side: leads[] (the first argument) and the stored ids (the third).
+void read_arguments(FunctionCallInfo fcinfo, LeadInput* input, bool* have_stored, std::vector<int64>* stored) {
   ArrayType* arr = PG_GETARG_ARRAYTYPE_P(0);
   int16 typlen;
   bool typbyval;
   char typalign;
   get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
-  deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign, leads, lead_nulls, n_leads);
+  deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign, &input->rows, &input->row_nulls, &input->n);
   *have_stored = !PG_ARGISNULL(2);
   if (*have_stored) {
     ArrayType* ids = PG_GETARG_ARRAYTYPE_P(2);
@@ -125,38 +137,38 @@ void read_arguments(FunctionCallInfo fcinfo, Datum** leads, bool** lead_nulls, i
   }
 }
 
-// Scores, explains and formats leads[] (the first argument), in order, into
-// one JSON array; with collect, also keeps the score rows of the leads whose
-// id is in stored. One model lookup, one walk of the trees per lead.
-Datum score_batch(FunctionCallInfo fcinfo, ScoringState& state, std::vector<ScoreRow>* collect) {
+// Scores, explains and formats the input's leads, in order, into one JSON
+// array; with stored given, says for each lead whether its id is in it, and
+// with collect, also keeps those leads' score rows. use_ml is the second
+// argument. One model lookup, one walk of the trees per lead.
+Datum score_batch(FunctionCallInfo fcinfo, ScoringState& state, const LeadInput& input, bool have_stored,
+                  std::vector<int64> stored, std::vector<ScoreRow>* collect) {
   const bool ml = wants_ml(fcinfo, 1);
   const bool use_ml_given = !PG_ARGISNULL(1);
-
-  Datum* leads = nullptr;
-  bool* lead_nulls = nullptr;
-  int n_leads = 0;
-  bool have_stored = false;
-  std::vector<int64> stored;
+  const int n_leads = input.n;
   MemoryContext per_lead = nullptr;
   pg_call([&] {
-    read_arguments(fcinfo, &leads, &lead_nulls, &n_leads, &have_stored, &stored);
     per_lead = AllocSetContextCreate(CurrentMemoryContext, "leadscore score_results lead", ALLOCSET_SMALL_SIZES);
   });
   std::sort(stored.begin(), stored.end());
 
-  // Reads leads[i] into *lead (Postgres side first, then C++).
+  // Reads lead i into *lead (Postgres side first, then C++).
   auto read_lead = [&](int i, Lead* lead, std::vector<uint32_t>* slots) {
-    if (lead_nulls[i]) throw InvalidInput("leads[" + std::to_string(i) + "]: must not be NULL");
+    if (input.row_nulls && input.row_nulls[i]) throw InvalidInput("leads[" + std::to_string(i) + "]: must not be NULL");
     FlatLead flat;
     pg_call([&] {
       MemoryContextReset(per_lead);
       MemoryContext old = MemoryContextSwitchTo(per_lead);
-      HeapTupleHeader row = DatumGetHeapTupleHeader(leads[i]);
-      if (!state.columns_known) {
-        state.columns = lead_columns(row, fcinfo->flinfo->fn_mcxt);
-        state.columns_known = true;
+      if (input.checked) {
+        read_checked_lead(input.checked[i], &flat);
+      } else {
+        HeapTupleHeader row = DatumGetHeapTupleHeader(input.rows[i]);
+        if (!state.columns_known) {
+          state.columns = lead_columns(row, fcinfo->flinfo->fn_mcxt);
+          state.columns_known = true;
+        }
+        read_lead_row(row, state.columns, &flat);
       }
-      read_lead_row(row, state.columns, &flat);
       MemoryContextSwitchTo(old);
     });
     to_lead(flat, lead, slots);
@@ -223,12 +235,31 @@ TupleDesc stored_result_type(FunctionCallInfo fcinfo, ScoringState& state, Oid* 
   return BlessTupleDesc(desc);
 }
 
+// Reads leads[] and stored, then score_batch.
+Datum score_array(FunctionCallInfo fcinfo, ScoringState& state, std::vector<ScoreRow>* collect) {
+  LeadInput input;
+  bool have_stored = false;
+  std::vector<int64> stored;
+  pg_call([&] { read_arguments(fcinfo, &input, &have_stored, &stored); });
+  return score_batch(fcinfo, state, input, have_stored, std::move(stored), collect);
+}
+
 }  // namespace
 
 LEADSCORE_FUNCTION(score_results) {
   if (PG_ARGISNULL(0)) PG_RETURN_NULL();
   ScoringState& state = scoring_state(fcinfo);
-  return score_batch(fcinfo, state, nullptr);
+  return score_array(fcinfo, state, nullptr);
+}
+
+// ml_inference's body in one call: checked as parse_lead_array checks it
+// (the same errors, in the same order), then scored as score_results scores
+// the rows parse_lead_array would make of it, without making them.
+LEADSCORE_FUNCTION(score_body) {
+  ScoringState& state = scoring_state(fcinfo);
+  LeadInput input;
+  pg_call([&] { input.checked = check_lead_body(PG_ARGISNULL(0) ? nullptr : PG_GETARG_JSONB_P(0), &input.n); });
+  return score_batch(fcinfo, state, input, false, {}, nullptr);
 }
 
 LEADSCORE_FUNCTION(score_results_stored) {
@@ -238,7 +269,7 @@ LEADSCORE_FUNCTION(score_results_stored) {
   Oid element_type = InvalidOid;
   pg_call([&] { desc = stored_result_type(fcinfo, state, &element_type); });
   std::vector<ScoreRow> rows;
-  const Datum result = score_batch(fcinfo, state, &rows);
+  const Datum result = score_array(fcinfo, state, &rows);
   Datum record;
   pg_call([&] {
     Datum* scores = static_cast<Datum*>(palloc(sizeof(Datum) * (rows.size() + 1)));

@@ -6,6 +6,7 @@
 
 #include "core/decimal.hpp"
 #include "pg/catalog_names.hpp"
+#include "pg/lead_body.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -77,6 +78,34 @@ int column_index(TupleDesc desc, const char* name) {
   return -1;
 }
 
+// An attribute's key and scalar value; false for a nested container, which
+// is not a feature.
+bool flat_attribute(const char* key, int key_len, const JsonbValue& v, FlatAttribute* a) {
+  a->key = key;
+  a->key_len = key_len;
+  switch (v.type) {
+    case jbvNull: a->kind = FlatAttribute::Null; return true;
+    case jbvNumeric:
+      a->kind = FlatAttribute::Number;
+      a->number = numeric_to_double(NumericGetDatum(v.val.numeric));
+      return true;
+    case jbvString:
+      a->kind = FlatAttribute::String;
+      a->text = v.val.string.val;
+      a->text_len = v.val.string.len;
+      return true;
+    case jbvBool: a->kind = FlatAttribute::Bool; a->boolean = v.val.boolean; return true;
+    default: return false;
+  }
+}
+
+// permit_value as read_lead_row reads it: known when finite and not negative.
+void flat_permit_value(Datum numeric, FlatLead* out) {
+  double v = numeric_to_double(numeric);
+  out->has_permit_value = std::isfinite(v) && v >= 0;
+  out->permit_value = v;
+}
+
 void read_attributes(Jsonb* jb, FlatLead* out) {
   out->n_attributes = 0;
   out->attributes = nullptr;
@@ -106,21 +135,7 @@ void read_attributes(Jsonb* jb, FlatLead* out) {
         break;
       case WJB_VALUE: {
         if (depth != 1 || out->n_attributes >= capacity) break;
-        FlatAttribute& a = out->attributes[out->n_attributes];
-        a.key = key;
-        a.key_len = key_len;
-        switch (v.type) {
-          case jbvNull: a.kind = FlatAttribute::Null; break;
-          case jbvNumeric: a.kind = FlatAttribute::Number; a.number = numeric_to_double(NumericGetDatum(v.val.numeric)); break;
-          case jbvString:
-            a.kind = FlatAttribute::String;
-            a.text = v.val.string.val;
-            a.text_len = v.val.string.len;
-            break;
-          case jbvBool: a.kind = FlatAttribute::Bool; a.boolean = v.val.boolean; break;
-          default: continue;  // a nested container: not a feature
-        }
-        out->n_attributes++;
+        if (flat_attribute(key, key_len, v, &out->attributes[out->n_attributes])) out->n_attributes++;
         break;
       }
       default:
@@ -171,11 +186,7 @@ void read_lead_row(HeapTupleHeader row, const LeadColumns& c, FlatLead* out) {
     out->address = VARDATA_ANY(t);
     out->address_len = VARSIZE_ANY_EXHDR(t);
   }
-  if (!nulls[c.permit_value]) {
-    double v = numeric_to_double(values[c.permit_value]);
-    out->has_permit_value = std::isfinite(v) && v >= 0;
-    out->permit_value = v;
-  }
+  if (!nulls[c.permit_value]) flat_permit_value(values[c.permit_value], out);
   if (!nulls[c.trade_tags]) {
     ArrayType* arr = DatumGetArrayTypeP(values[c.trade_tags]);
     Datum* elems;
@@ -195,6 +206,29 @@ void read_lead_row(HeapTupleHeader row, const LeadColumns& c, FlatLead* out) {
   if (!nulls[c.created_at])
     out->has_created_at = timestamptz_to_epoch(DatumGetTimestampTz(values[c.created_at]), &out->created_at);
   if (!nulls[c.attributes]) read_attributes(DatumGetJsonbP(values[c.attributes]), out);
+}
+
+void read_checked_lead(const CheckedLead& lead, FlatLead* out) {
+  memset(out, 0, sizeof(*out));
+  out->id = lead.id;
+  out->address = lead.address;
+  out->address_len = lead.address_len;
+  if (lead.permit_value) flat_permit_value(NumericGetDatum(lead.permit_value), out);
+  if (lead.has_tags) {
+    out->n_tags = lead.n_tags;
+    out->tags = lead.tags;
+    out->tag_lens = lead.tag_lens;
+  }
+  if (lead.has_created_at) out->has_created_at = timestamptz_to_epoch(lead.created_at, &out->created_at);
+  if (lead.n_attributes > 0) {
+    out->attributes = static_cast<FlatAttribute*>(palloc(sizeof(FlatAttribute) * lead.n_attributes));
+    for (int i = 0; i < lead.n_attributes; i++) {
+      const JsonbValue& key = lead.attribute_keys[i];
+      if (flat_attribute(key.val.string.val, key.val.string.len, lead.attribute_values[i],
+                         &out->attributes[out->n_attributes]))
+        out->n_attributes++;
+    }
+  }
 }
 
 namespace {

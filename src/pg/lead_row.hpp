@@ -55,6 +55,12 @@ LeadColumns lead_columns(HeapTupleHeader row, MemoryContext context);
 // Nested objects and arrays inside attributes are skipped (they are not features).
 void read_lead_row(HeapTupleHeader row, const LeadColumns& columns, FlatLead* out);
 
+struct CheckedLead;
+
+// Step 1 for a lead of an RPC body checked by check_lead_body() (lead_body.hpp):
+// the values a row made of it would give read_lead_row, without the row.
+void read_checked_lead(const CheckedLead& lead, FlatLead* out);
+
 // Step 2: the same values as a core Lead. With slots (kept between calls by
 // the caller), lead's buffers are reused when the row has the same attribute
 // keys as the lead already holds; without, the attributes are rebuilt.

@@ -48,12 +48,12 @@ SELECT is_empty(
 SELECT set_eq(
   $$SELECT proname::text FROM fns WHERE has_function_privilege('authenticated', oid, 'EXECUTE')$$,
   ARRAY['current_account', 'submit_feedback', 'get_feedback', 'score_lead', 'explain_lead', 'score_leads', 'ml_inference',
-        'parse_leads', 'parse_lead_array', 'score_result', 'score_results', 'model_report_svg'],
+        'parse_leads', 'parse_lead_array', 'score_result', 'score_results', 'score_body', 'model_report_svg'],
   'authenticated may call exactly the feedback and scoring RPCs and the model report');
 SELECT set_eq(
   $$SELECT proname::text FROM fns WHERE has_function_privilege('service_role', oid, 'EXECUTE')$$,
   ARRAY['current_account', 'submit_feedback', 'get_feedback', 'score_lead', 'explain_lead', 'score_leads', 'ml_inference',
-        'parse_leads', 'parse_lead_array', 'score_result', 'score_results', 'rederive_win_labels', 'feedback_enabled',
+        'parse_leads', 'parse_lead_array', 'score_result', 'score_results', 'score_body', 'rederive_win_labels', 'feedback_enabled',
         'train_lead_model', 'activate_model', 'model_report_svg', 'training_readiness', 'training_min_lead_age',
         'metric', 'metric_object', 'metric_points', 'metrics_problems', 'settings', 'quote_expiry_days',
         'nightly_training', 'refresh_outcomes', 'latest_model', 'health', 'score_drift'],
