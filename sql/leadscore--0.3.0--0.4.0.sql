@@ -977,6 +977,7 @@ DECLARE
   own_limit int;
   writing   bigint;
   recent    bigint;
+  aged      bigint := 0;
 BEGIN
   IF NOT service THEN
     account := auth.uid();
@@ -993,9 +994,13 @@ BEGIN
     SELECT count(*) INTO writing FROM unnest(parsed) AS p
      WHERE NOT EXISTS (SELECT 1 FROM leadscore.leads l
                         WHERE l.id = p.id AND l.owner_account IS DISTINCT FROM account);
-    SELECT count(*) INTO recent FROM leadscore.private_writes w
-     WHERE w.account_id = account AND w.written_at > now() - interval '1 day'
-       AND w.lead_id <> ALL (ARRAY(SELECT p.id FROM unnest(parsed) AS p));
+    -- One pass over the account's rows: those of the last day not in this
+    -- body, and whether any are older (then deleted below, as it writes).
+    SELECT count(*) FILTER (WHERE w.written_at > now() - interval '1 day'
+                              AND w.lead_id <> ALL (ARRAY(SELECT p.id FROM unnest(parsed) AS p))),
+           count(*) FILTER (WHERE w.written_at <= now() - interval '1 day')
+      INTO recent, aged
+      FROM leadscore.private_writes w WHERE w.account_id = account;
     IF writing > 0 AND recent + writing > own_limit THEN
       RAISE EXCEPTION 'rate limit: this call would write % of your own leads, after % in the last 24 hours; leadscore.max_private_leads_per_day is %',
         writing, recent, own_limit
@@ -1026,8 +1031,10 @@ BEGIN
   -- What the rate limit counts, after the leads' row locks, so that two calls
   -- of one account take these rows in the same order too.
   IF NOT service AND cardinality(stored) > 0 THEN
-    DELETE FROM leadscore.private_writes w
-     WHERE w.account_id = account AND w.written_at <= now() - interval '1 day';
+    IF aged > 0 THEN
+      DELETE FROM leadscore.private_writes w
+       WHERE w.account_id = account AND w.written_at <= now() - interval '1 day';
+    END IF;
     INSERT INTO leadscore.private_writes AS w (account_id, lead_id, written_at)
     SELECT account, s.id, now() FROM unnest(stored) AS s(id) ORDER BY s.id
     ON CONFLICT (account_id, lead_id) DO UPDATE SET written_at = excluded.written_at;
