@@ -366,7 +366,6 @@ Loaded load_labelled_leads(const TrainParams& params, int64 eligible, double now
   return out;
 }
 
-
 struct Gate {
   Promotion promotion;
   ChanceCheck chance;
