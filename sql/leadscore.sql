@@ -624,7 +624,11 @@ CREATE FUNCTION leadscore.submit_feedback(
   notes        text   DEFAULT NULL,
   account_id   uuid   DEFAULT NULL
 ) RETURNS leadscore.lead_feedback
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  -- Generic plans, as for score_leads: PostgreSQL costed custom plans below
+  -- the generic ones and planned the statements again on every call (one
+  -- client: 1.20-1.25 ms of CPU a call before, 0.83-0.99 ms after).
+  SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
