@@ -454,6 +454,15 @@ double Model::value_sum(const uint8_t* row) const {
   return sum;
 }
 
+void Model::add_value_sums(const uint8_t* rows, size_t m, size_t nf, double* values) const {
+  if (!value_.fitted) return;
+  uint32_t leaves[kMaxBlock];
+  for (size_t t = 0; t < value_.forest.n_trees(); ++t) {
+    value_.forest.walk_block(t, rows, m, nf, leaves);
+    for (size_t i = 0; i < m; ++i) values[i] += value_leaf_[leaves[i]];
+  }
+}
+
 Score Model::finish(const LeafSums& sums, double value_sum, const uint8_t* novel) const {
   const double sum_v = sums.v, sum_v2 = sums.v2, sum_support = sums.support;
   const double T = static_cast<double>(forest_.n_trees());
@@ -505,7 +514,7 @@ Score Model::score(const Lead& lead, double now) const {
 
 void Model::score_batch(const Lead* leads, size_t n, double now, Score* out, const ShouldStop& should_stop) const {
   if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
-  constexpr size_t kBlock = 32;
+  constexpr size_t kBlock = kMaxBlock;
   const size_t nf = spec_.size();
   RowBuffer buf(2 * std::min(n, kBlock) * nf);
   uint8_t* const rows = buf.data();
@@ -526,11 +535,7 @@ void Model::score_batch(const Lead* leads, size_t n, double now, Score* out, con
       forest_.walk_block(t, rows, m, nf, leaves);
       for (size_t i = 0; i < m; ++i) sums[i].add(*this, leaves[i]);
     }
-    if (value_.fitted)
-      for (size_t t = 0; t < value_.forest.n_trees(); ++t) {
-        value_.forest.walk_block(t, rows, m, nf, leaves);
-        for (size_t i = 0; i < m; ++i) values[i] += value_leaf_[leaves[i]];
-      }
+    add_value_sums(rows, m, nf, values);
     for (size_t i = 0; i < m; ++i) out[b0 + i] = finish(sums[i], values[i], novel + i * nf);
   }
 }
@@ -541,6 +546,21 @@ std::vector<Score> Model::score_batch(const std::vector<Lead>& leads, double now
   score_batch(leads.data(), leads.size(), now, out.data(), should_stop);
   return out;
 }
+
+namespace {
+
+// Path attribution along one tree's way down (walk positions from the root,
+// a position repeated once the walk sat in its leaf, at most levels steps):
+// each split's feature is credited with the change in the node's class-1
+// fraction from the node to the child the lead takes. Returns the leaf.
+inline uint32_t credit_path(const Forest::WalkNode* ws, const double* value, const uint32_t* path, int levels,
+                            double* sums) {
+  int l = 0;
+  for (; l < levels && path[l + 1] != path[l]; ++l) sums[ws[path[l]].feature] += value[path[l + 1]] - value[path[l]];
+  return path[l];
+}
+
+}  // namespace
 
 void Model::attribute(const Lead& lead, double now, Attribution* out, Score* score) const {
   if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
@@ -568,9 +588,7 @@ void Model::attribute(const Lead& lead, double now, Attribution* out, Score* sco
     for (size_t t = 0; t < T; ++t) {
       const uint32_t* path = out->paths.data() + t * stride;
       base += value[path[0]];
-      size_t l = 0;
-      for (; l + 1 < stride && path[l + 1] != path[l]; ++l) sums[ws[path[l]].feature] += value[path[l + 1]] - value[path[l]];
-      leaf_sums.add(*this, path[l]);
+      leaf_sums.add(*this, credit_path(ws, value, path, forest_.depth[t], sums));
     }
   } else {
     const Node* ns = forest_.nodes.data();
@@ -600,7 +618,7 @@ void Model::attribute_batch(const Lead* leads, size_t n, double now, Attribution
     for (size_t i = 0; i < n; ++i) attribute(leads[i], now, &out[i], &scores[i]);
     return;
   }
-  constexpr size_t kBlock = 32;
+  constexpr size_t kBlock = kMaxBlock;
   const size_t nf = spec_.size(), T = forest_.n_trees();
   const size_t stride = static_cast<size_t>(forest_.max_depth) + 1;
   RowBuffer buf(2 * std::min(n, kBlock) * nf);
@@ -611,7 +629,6 @@ void Model::attribute_batch(const Lead* leads, size_t n, double now, Attribution
   const double* value = leaf_value_.data();
   LeafSums leaf_sums[kBlock];
   double values[kBlock];
-  uint32_t leaves[kBlock];
   // The roots' values are the same for every lead.
   double base = 0;
   for (size_t t = 0; t < T; ++t) base += value[forest_.walk_roots[t]];
@@ -630,18 +647,10 @@ void Model::attribute_batch(const Lead* leads, size_t n, double now, Attribution
       forest_.walk_block_paths(t, rows, m, nf, paths.data(), stride);
       const int d = forest_.depth[t];
       for (size_t i = 0; i < m; ++i) {
-        const uint32_t* path = paths.data() + i * stride;
-        double* sums = out[b0 + i].sums.data();
-        int l = 0;
-        for (; l < d && path[l + 1] != path[l]; ++l) sums[ws[path[l]].feature] += value[path[l + 1]] - value[path[l]];
-        leaf_sums[i].add(*this, path[l]);
+        leaf_sums[i].add(*this, credit_path(ws, value, paths.data() + i * stride, d, out[b0 + i].sums.data()));
       }
     }
-    if (value_.fitted)
-      for (size_t t = 0; t < value_.forest.n_trees(); ++t) {
-        value_.forest.walk_block(t, rows, m, nf, leaves);
-        for (size_t i = 0; i < m; ++i) values[i] += value_leaf_[leaves[i]];
-      }
+    add_value_sums(rows, m, nf, values);
     for (size_t i = 0; i < m; ++i) {
       Attribution& a = out[b0 + i];
       a.n_trees = Td;

@@ -186,6 +186,9 @@ class Model {
   Score finish(const LeafSums& sums, double value_sum, const uint8_t* novel) const;
   // The sum of the value forest's leaves over an encoded row.
   double value_sum(const uint8_t* row) const;
+  // The same for m <= kMaxBlock row-major rows (stride nf), added to values[0..m).
+  static constexpr size_t kMaxBlock = 32;
+  void add_value_sums(const uint8_t* rows, size_t m, size_t nf, double* values) const;
 
   FeatureSpec spec_;
   Forest forest_;
