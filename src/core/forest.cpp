@@ -49,17 +49,16 @@ struct TreeOut {
   std::vector<Node> nodes;
   std::vector<CatSet> cats;
   std::vector<double> importance;
-  std::vector<float> contact, quote;  // a funnel forest's stage fractions per node
   std::vector<double> weights;        // per node: its weighted rows, for shrinkage
 };
 
-enum class Kind { WinOnly, Funnel, Regression };
+enum class Kind { WinOnly, Regression };
 
 class TreeBuilder {
  public:
   TreeBuilder(const BinnedData& d, const TrainParams& p, double w_pos, double w_neg)
       : d_(d), p_(p), w_pos_(w_pos), w_neg_(w_neg),
-        kind_(!d.target.empty() ? Kind::Regression : !d.stage.empty() ? Kind::Funnel : Kind::WinOnly) {
+        kind_(!d.target.empty() ? Kind::Regression : Kind::WinOnly) {
     const size_t nf = d.n_features;
     if (p.max_features == 0.0) mtry_ = static_cast<size_t>(std::max(1.0, std::floor(std::sqrt(double(nf)))));
     else if (p.max_features < 1.0) mtry_ = static_cast<size_t>(std::max(1.0, std::floor(p.max_features * double(nf))));
@@ -67,7 +66,6 @@ class TreeBuilder {
     mtry_ = std::min(mtry_, nf);
     order_.resize(nf);
     unit_weights_ = w_pos_ == 1.0 && w_neg_ == 1.0 && kind_ != Kind::Regression;
-    if (kind_ == Kind::Funnel) stage_levels();
   }
 
   // Grow tree t; poll() is consulted once per node and true aborts with Cancelled.
@@ -113,14 +111,9 @@ class TreeBuilder {
       const double W = it.W, P = it.P;
       out.weights.push_back(W);
       Node node;
-      bool mixed;
-      if (kind_ == Kind::Funnel) {
-        mixed = funnel_values(it.lo, it.hi, &node.value, &out);
-      } else {
-        node.value = W > 0 ? static_cast<float>(std::min(1.0, std::max(0.0, P / W))) : 0.0f;
-        const double eps = 1e-9 * (W + 1);
-        mixed = kind_ == Kind::Regression || (P > eps && W - P > eps);
-      }
+      node.value = W > 0 ? static_cast<float>(std::min(1.0, std::max(0.0, P / W))) : 0.0f;
+      const double eps = 1e-9 * (W + 1);
+      const bool mixed = kind_ == Kind::Regression || (P > eps && W - P > eps);
       Split s;
       if (it.depth < p_.max_depth && W >= 2 * msl && mixed) s = best_split(it.lo, it.hi, W, P, rng);
       if (s.feature < 0) {
@@ -332,88 +325,26 @@ class TreeBuilder {
         if (b >= nb || hw_[b] <= 0) best.set.add(static_cast<uint8_t>(b));
   }
 
-  // The funnel node over rows idx_[lo, hi): its contacted and quoted
-  // fractions appended to out, and its win fraction into *win as the quoted
-  // fraction times the won share of its quotes (0 without a quote), where an
-  // open quote counts as its chance of ending in a win (open_win_share): only quotes can be open, so
-  // leaving them out would bias the win fraction, and counting them as lost
-  // would too wherever wins are reported late. Returns whether the rows are
-  // of more than one stage, so that a split can gain anything.
-  bool funnel_values(uint32_t lo, uint32_t hi, float* win, TreeOut* out) const {
-    double by_level[4] = {0, 0, 0, 0}, expected_wins = 0;
-    for (uint32_t k = lo; k < hi; ++k) {
-      const double w = unit_weights_ ? static_cast<double>(cy_[k] >> 3) : weight(idx_[k]);
-      by_level[cy_[k] & 3] += w;
-      if ((cy_[k] & kPendingWin) && !d_.open_win_share.empty()) expected_wins += w * d_.open_win_share[idx_[k]];
-    }
-    const double all = by_level[0] + by_level[1] + by_level[2] + by_level[3];
-    const double quotes = by_level[kStageQuoted] + by_level[kStageWon];
-    auto frac = [](double a, double b) { return static_cast<float>(std::min(1.0, std::max(0.0, a / b))); };
-    const double won_given_quoted = quotes > 0 ? (by_level[kStageWon] + expected_wins) / quotes : 0.0;
-    const float quote = all > 0 ? frac(by_level[kStageQuoted] + by_level[kStageWon], all) : 0.0f;
-    *win = static_cast<float>(std::min<double>(quote, std::max(0.0, quote * won_given_quoted)));
-    out->contact.push_back(all > 0 ? frac(all - by_level[kStageNone], all) : 0.0f);
-    out->quote.push_back(quote);
-    int levels = 0;
-    for (double v : by_level) levels += v > 0;
-    return levels > 1;
-  }
-
   // What a split wants to maximise over the children: win-only, Σ over classes
-  // of (class weight)^2 / total, the part of weighted Gini that varies; else
-  // (sum of levels)^2 / weight, the part of the squared error that varies.
-  // For two levels 0 and 1 both pick the same split.
+  // of (class weight)^2 / total, the part of weighted Gini that varies;
+  // regression, (sum of targets)^2 / weight, the part of the squared error
+  // that varies.
   double purity(double w, double p) const {
     if (w <= 0) return 0.0;
     return kind_ == Kind::WinOnly ? (p * p + (w - p) * (w - p)) / w : p * p / w;
   }
 
-  // A funnel row's level is a stage score: each step of the funnel (contact,
-  // quote, win) adds 1 / sd of that step's indicator over the training rows,
-  // so that a rare step (most often the win) weighs as much in the squared
-  // error as a common one, in whole numbers up to 400 so histograms
-  // stay counted (a bin's sum of counts times levels must fit 32 bits, so
-  // the top is lower past ten million rows). A step every row or no row took
-  // adds nothing. With only won and lost leads the two levels are 0 and the
-  // top: Gini's splits.
-  void stage_levels() {
-    const double top = std::max(3.0, std::min(400.0, std::floor(4e9 / std::max<double>(1, d_.stage.size()))));
-    double reached[4] = {0, 0, 0, 0};
-    for (uint8_t s : d_.stage) reached[s & 3] += 1;
-    const double n = static_cast<double>(d_.stage.size());
-    double step[4] = {0, 0, 0, 0}, total = 0, at_least = n;
-    for (int k = 1; k <= 3; ++k) {
-      at_least -= reached[k - 1];
-      const double p = n > 0 ? at_least / n : 0;
-      step[k] = p > 0 && p < 1 ? 1.0 / std::sqrt(p * (1 - p)) : 0.0;
-      total += step[k];
-    }
-    double acc = 0;
-    for (int k = 1; k <= 3; ++k) {
-      acc += total > 0 ? step[k] / total : 1.0 / 3.0;
-      levels_[k] = static_cast<uint32_t>(std::lround(acc * top));
-    }
-  }
-
-  // A row's level: win-only its label, funnel its stage score, regression its target.
-  double level(uint32_t r) const {
-    switch (kind_) {
-      case Kind::Funnel: return levels_[d_.stage[r] & 3];
-      case Kind::Regression: return d_.target[r];
-      default: return d_.y[r];
-    }
-  }
-  // What cy_ keeps beside the bootstrap count: label or stage (with kPendingWin).
-  uint32_t code(uint32_t r) const {
-    return kind_ == Kind::Funnel ? (d_.stage[r] & 7u) : kind_ == Kind::WinOnly ? d_.y[r] : 0u;
-  }
+  // A row's level: win-only its label, regression its target.
+  double level(uint32_t r) const { return kind_ == Kind::Regression ? d_.target[r] : d_.y[r]; }
+  // What cy_ keeps beside the bootstrap count: a win-only row's label.
+  uint32_t code(uint32_t r) const { return kind_ == Kind::WinOnly ? d_.y[r] : 0u; }
 
   // A row's weight in this tree: its bootstrap count times its class weight
   // (computed where needed rather than stored: two doubles a row less).
   double weight(uint32_t r) const { return cnt_[r] * (d_.y[r] ? w_pos_ : w_neg_); }
-  // Bootstrap count of the row at position q of idx_, and the same times its level.
+  // Bootstrap count of the row at position q of idx_, and the same times its label.
   uint32_t count(uint32_t q) const { return cy_[q] >> 3; }
-  uint32_t won(uint32_t q) const { return (cy_[q] >> 3) * levels_[cy_[q] & 3u]; }
+  uint32_t won(uint32_t q) const { return (cy_[q] >> 3) * (cy_[q] & 1u); }
 
   static void set_best(Split& s, double g, uint32_t f, uint8_t kind, uint8_t thr, double lw, double lp) {
     s.lw = lw;
@@ -428,7 +359,6 @@ class TreeBuilder {
   const TrainParams& p_;
   double w_pos_, w_neg_;
   Kind kind_;
-  uint32_t levels_[4] = {0, 1, 2, 3};  // per code & 3: win-only labels 0 and 1, funnel stage scores
   size_t mtry_ = 1;
   std::vector<uint32_t> order_, cnt_, idx_, tmp_;
   std::vector<double> gw_, gwy_;
@@ -652,11 +582,6 @@ void Forest::walk_block_paths(size_t tree, const uint8_t* rows, size_t m, size_t
 
 void Forest::validate() const {
   if (roots.empty()) throw CorruptModel("forest has no trees");
-  if (contact_value.size() != quote_value.size() || (has_stages() && contact_value.size() != nodes.size()))
-    throw CorruptModel("forest stage values do not match its nodes");
-  for (size_t i = 0; i < contact_value.size(); ++i)
-    if (!(contact_value[i] >= 0.0f && contact_value[i] <= 1.0f && quote_value[i] >= 0.0f && quote_value[i] <= 1.0f))
-      throw CorruptModel("forest stage value outside [0, 1]");
   if (n_features == 0 || n_features > 65535) throw CorruptModel("forest has a bad feature count");
   if (importance.size() != n_features) throw CorruptModel("forest importance table has the wrong size");
   // Trees tile the node array: every node belongs to exactly one tree and is checked.
@@ -690,44 +615,30 @@ void Forest::validate() const {
 namespace {
 
 // Hierarchical shrinkage (Agarwal et al., 2022): walking down from the root,
-// each step moves a node's values by (child - parent) / (1 + lambda /
-// parent's rows), the parent's values already shrunk. A node of few rows is
-// then mostly its parent, a large one mostly itself. Every node's values
-// change, so the steps an explanation credits along a path still add up to
-// the leaf; and each value is a weighted mean of its ancestors' raw ones
-// with the same weights for every stage, so contacted >= quoted >= won still
-// holds at every node. raw holds the tree's unshrunk values (win, and the
-// funnel's contact and quote when present); out receives the shrunk ones.
-struct NodeValues {
-  std::vector<float> win, contact, quote;
-};
-
-NodeValues raw_values(const TreeOut& t) {
-  NodeValues v;
-  v.win.reserve(t.nodes.size());
-  for (const Node& n : t.nodes) v.win.push_back(n.value);
-  v.contact = t.contact;
-  v.quote = t.quote;
+// each step moves a node's value by (child - parent) / (1 + lambda /
+// parent's rows), the parent's value already shrunk. A node of few rows is
+// then mostly its parent, a large one mostly itself. Every node's value
+// changes, so the steps an explanation credits along a path still add up to
+// the leaf. raw holds the tree's unshrunk values; out receives the shrunk
+// ones.
+std::vector<float> raw_values(const TreeOut& t) {
+  std::vector<float> v;
+  v.reserve(t.nodes.size());
+  for (const Node& n : t.nodes) v.push_back(n.value);
   return v;
 }
 
-void shrink(const TreeOut& t, const NodeValues& raw, double lambda, NodeValues& out) {
+void shrink(const TreeOut& t, const std::vector<float>& raw, double lambda, std::vector<float>& out) {
   out = raw;
   if (lambda <= 0) return;
-  const bool funnel = !raw.contact.empty();
-  // Preorder: a parent comes before its children, so its values are final
+  // Preorder: a parent comes before its children, so its value is final
   // when they are reached.
   for (size_t i = 0; i < t.nodes.size(); ++i) {
     const Node& node = t.nodes[i];
     if (node.kind == kLeaf) continue;
     const double k = 1.0 / (1.0 + lambda / std::max(t.weights[i], 1e-9));
-    for (const uint32_t c : {static_cast<uint32_t>(i + 1), node.right}) {
-      out.win[c] = static_cast<float>(out.win[i] + k * (raw.win[c] - raw.win[i]));
-      if (funnel) {
-        out.contact[c] = static_cast<float>(out.contact[i] + k * (raw.contact[c] - raw.contact[i]));
-        out.quote[c] = static_cast<float>(out.quote[i] + k * (raw.quote[c] - raw.quote[i]));
-      }
-    }
+    for (const uint32_t c : {static_cast<uint32_t>(i + 1), node.right})
+      out[c] = static_cast<float>(out[i] + k * (raw[c] - raw[i]));
   }
 }
 
@@ -746,11 +657,8 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
                     OutOfBag* oob) {
   const size_t n = data.n_rows;
   if (n == 0) throw InvalidInput("no training rows");
-  if (data.y.size() != n || (!data.stage.empty() && data.stage.size() != n) ||
-      (!data.target.empty() && data.target.size() != n) ||
-      (!data.open_win_share.empty() && data.open_win_share.size() != n))
+  if (data.y.size() != n || (!data.target.empty() && data.target.size() != n))
     throw InvalidInput("training rows and their labels differ in number");
-  const bool funnel = !data.stage.empty() && data.target.empty();
   if (data.n_features == 0) throw InvalidInput("no features: the training leads carry no usable values");
   size_t npos = 0;
   for (uint8_t v : data.y) npos += v;
@@ -810,9 +718,8 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
   // Out-of-bag means over all grown trees, summed in tree order so the result
   // is deterministic. With shrinkage "auto", every value of the grid is
   // tried, and the one whose out-of-bag predictions have the smallest Brier
-  // score ships (a funnel forest's three stages each weighed by 1 / their
-  // variance, as its splits weigh them; an open quote's win counted as its
-  // chance); otherwise only the one given. The choice is made on the first
+  // score (squared error for a regression forest) ships; otherwise only the
+  // one given. The choice is made on the first
   // kShrinkageRows rows at most, so what it holds per row and shrinkage stays
   // bounded; above that, a second pass sums the chosen one over every row.
   // Training rows come in canonical order (a seeded hash of the lead id), so
@@ -827,24 +734,22 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
   else lambdas.push_back(params.shrinkage);
   const bool regression = !data.target.empty();
   struct OobSums {
-    size_t m = 0;                            // rows 0 .. m - 1
-    std::vector<float> win, contact, quote;  // [g * m + row]
-    std::vector<uint32_t> votes;             // trees that did not see the row
+    size_t m = 0;                 // rows 0 .. m - 1
+    std::vector<float> sum;       // [g * m + row]
+    std::vector<uint32_t> votes;  // trees that did not see the row
   };
   // Sums of the out-of-bag leaf values under each shrinkage, over the first m rows.
   auto oob_pass = [&](const std::vector<double>& lams, size_t m) {
     OobSums o;
     o.m = m;
     const size_t G = lams.size();
-    o.win.assign(G * o.m, 0.0f);
-    o.contact.assign(funnel ? G * o.m : 0, 0.0f);
-    o.quote.assign(funnel ? G * o.m : 0, 0.0f);
+    o.sum.assign(G * o.m, 0.0f);
     o.votes.assign(o.m, 0);
     std::vector<uint32_t> boot;
-    std::vector<NodeValues> shrunk(G);
+    std::vector<std::vector<float>> shrunk(G);
     for (size_t t = 0; t < T; ++t) {
       check_stop(should_stop);
-      const NodeValues raw = raw_values(trees[t]);
+      const std::vector<float> raw = raw_values(trees[t]);
       for (size_t g = 0; g < G; ++g) shrink(trees[t], raw, lams[g], shrunk[g]);
       bootstrap(tree_seed(params.seed, t), n, boot);
       const std::vector<Node>& ns = trees[t].nodes;
@@ -855,56 +760,26 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
         uint32_t i = 0;
         while (ns[i].kind != kLeaf)
           i = goes_left(ns[i], cs, data.cols[static_cast<size_t>(ns[i].feature) * n + r]) ? i + 1 : ns[i].right;
-        for (size_t g = 0; g < G; ++g) {
-          o.win[g * m + r] += shrunk[g].win[i];
-          if (funnel) {
-            o.contact[g * m + r] += shrunk[g].contact[i];
-            o.quote[g * m + r] += shrunk[g].quote[i];
-          }
-        }
+        for (size_t g = 0; g < G; ++g) o.sum[g * m + r] += shrunk[g][i];
         o.votes[r]++;
       }
     }
     return o;
   };
-  // What a row's win prediction is scored against.
-  auto win_target = [&](size_t r) -> double {
-    if (regression) return data.target[r];
-    if (funnel && (data.stage[r] & kPendingWin)) return data.open_win_share.empty() ? 0.0 : data.open_win_share[r];
-    return data.y[r];
-  };
+  // What a row's prediction is scored against.
+  auto target = [&](size_t r) -> double { return regression ? data.target[r] : data.y[r]; };
   size_t best = 0;
   OobSums sums;
   if (choose) {
     sums = oob_pass(lambdas, std::min(n, kShrinkageRows));
-    double var_w = 1, var_c = 1, var_q = 1;
-    if (funnel) {
-      double m[3] = {0, 0, 0};
-      for (size_t r = 0; r < n; ++r) {
-        m[0] += (data.stage[r] & 3) >= kStageContacted;
-        m[1] += (data.stage[r] & 3) >= kStageQuoted;
-        m[2] += win_target(r);
-      }
-      auto var = [&](double k) { const double q = k / static_cast<double>(n); return std::max(q * (1 - q), 1e-6); };
-      var_c = var(m[0]);
-      var_q = var(m[1]);
-      var_w = var(m[2]);
-    }
     double best_score = std::numeric_limits<double>::infinity();
     for (size_t g = 0; g < lambdas.size(); ++g) {
       check_stop(should_stop);
       double score = 0;
       for (size_t r = 0; r < sums.m; ++r) {
         if (!sums.votes[r]) continue;
-        const size_t at = g * sums.m + r;
-        const double c = sums.votes[r];
-        const double dw = sums.win[at] / c - win_target(r);
-        score += dw * dw / var_w;
-        if (funnel) {
-          const double dc = sums.contact[at] / c - ((data.stage[r] & 3) >= kStageContacted);
-          const double dq = sums.quote[at] / c - ((data.stage[r] & 3) >= kStageQuoted);
-          score += dc * dc / var_c + dq * dq / var_q;
-        }
+        const double d = sums.sum[g * sums.m + r] / sums.votes[r] - target(r);
+        score += d * d;
       }
       if (score < best_score) {  // ties keep the smaller shrinkage
         best_score = score;
@@ -921,28 +796,17 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
       sums = oob_pass({lambdas[best]}, n);
       g = 0;
     }
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    oob->win.assign(n, nan);
-    oob->contact.assign(funnel ? n : 0, nan);
-    oob->quote.assign(funnel ? n : 0, nan);
+    oob->win.assign(n, std::numeric_limits<double>::quiet_NaN());
     for (size_t r = 0; r < n; ++r)
-      if (sums.votes[r]) {
-        oob->win[r] = static_cast<double>(sums.win[g * n + r]) / sums.votes[r];
-        if (funnel) {
-          oob->contact[r] = static_cast<double>(sums.contact[g * n + r]) / sums.votes[r];
-          oob->quote[r] = static_cast<double>(sums.quote[g * n + r]) / sums.votes[r];
-        }
-      }
+      if (sums.votes[r]) oob->win[r] = static_cast<double>(sums.sum[g * n + r]) / sums.votes[r];
     oob->shrinkage = lambdas[best];
   }
   sums = OobSums();
   if (lambdas[best] > 0)
     for (size_t t = 0; t < T_keep; ++t) {
-      NodeValues shrunk;
+      std::vector<float> shrunk;
       shrink(trees[t], raw_values(trees[t]), lambdas[best], shrunk);
-      for (size_t i = 0; i < trees[t].nodes.size(); ++i) trees[t].nodes[i].value = shrunk.win[i];
-      trees[t].contact = std::move(shrunk.contact);
-      trees[t].quote = std::move(shrunk.quote);
+      for (size_t i = 0; i < trees[t].nodes.size(); ++i) trees[t].nodes[i].value = shrunk[i];
     }
   trees.resize(T_keep);
 
@@ -963,8 +827,6 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
       f.nodes.push_back(nd);
     }
     f.catsets.insert(f.catsets.end(), t.cats.begin(), t.cats.end());
-    f.contact_value.insert(f.contact_value.end(), t.contact.begin(), t.contact.end());
-    f.quote_value.insert(f.quote_value.end(), t.quote.begin(), t.quote.end());
     for (size_t j = 0; j < data.n_features; ++j) f.importance[j] += t.importance[j];
     t = TreeOut{};
   }

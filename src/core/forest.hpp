@@ -12,17 +12,9 @@
 // confidence measure uses. Every node keeps its class-1 fraction in value, so
 // explanations can attribute the change along each path.
 //
-// Three kinds of forest share the builder (BinnedData says which):
-//   win only   labels 0/1, Gini splits; what every model before the funnel was.
-//   funnel     each row's stage (none, contacted, quoted, won) and whether a
-//              quote is still pending. Splits reduce the squared error of a
-//              stage score (each step of the funnel weighted by 1 / its
-//              spread), so a feature that moves a lead up any step of the
-//              funnel is found; with two stages only this is Gini again. A
-//              node keeps its win fraction in value (the quoted fraction
-//              times the won share of its quotes, an open quote counting as
-//              its chance of a win) and its contacted and quoted fractions
-//              beside it (contact_value, quote_value).
+// Two kinds of forest share the builder (BinnedData says which):
+//   win only   labels 0/1, Gini splits: the win forest and each step of the
+//              funnel (funnel.hpp).
 //   regression a target in [0, 1] per row (the deal value, scaled); splits
 //              reduce its variance and value is the node's mean target.
 #pragma once
@@ -73,13 +65,6 @@ struct BinnedData {
   std::vector<uint8_t> n_bins;       // bins in use per feature, at most 255; every bin of f is below n_bins[f]
   std::vector<uint8_t> categorical;  // 1 when the feature splits by category sets
   std::vector<uint8_t> y;            // labels 0/1 (won); all 0 for a regression
-  // A funnel forest: per row, the stage reached (kStageNone .. kStageWon),
-  // with kPendingWin set on a quote whose outcome is not known yet. Empty for
-  // a win-only forest.
-  std::vector<uint8_t> stage;
-  // A funnel forest: per row, the chance that a pending quote ends in a win
-  // (OpenQuoteOdds, funnel.hpp); read for pending rows only, 0 when empty.
-  std::vector<float> open_win_share;
   // A regression forest: per row, the target in [0, 1]. Empty otherwise.
   std::vector<float> target;
 };
@@ -94,10 +79,6 @@ class Forest {
   std::vector<CatSet> catsets;
   uint32_t n_features = 0;
   std::vector<double> importance;    // mean decrease in impurity per feature, sums to 1
-  // A funnel forest's contacted and quoted fractions per node (value holds
-  // the win fraction); empty for the other kinds.
-  std::vector<float> contact_value, quote_value;
-  bool has_stages() const { return !contact_value.empty(); }
   std::vector<uint8_t> depth;        // per tree, derived by index(); not serialized
   uint8_t max_depth = 0;             // over all trees, derived by index()
 
@@ -178,10 +159,9 @@ class Forest {
 };
 
 // Out-of-bag predictions: per row, the mean over the trees that did not see
-// it of the leaf's value (win), contact_value and quote_value (funnel forests
-// only); NaN for rows every tree saw.
+// it of the leaf's value; NaN for rows every tree saw.
 struct OutOfBag {
-  std::vector<double> win, contact, quote;
+  std::vector<double> win;
   double shrinkage = 0;  // the hierarchical shrinkage the forest got (chosen when params say auto)
 };
 

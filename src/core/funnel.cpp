@@ -92,4 +92,11 @@ double OpenQuoteOdds::win_share(double age) const {
   return w + lost_weight_ > 0 ? w / (w + lost_weight_) : 0.0;
 }
 
+void stage_probs(const Calibrator& contact_cal, const Calibrator& quote_cal, bool quote_is_win, double win,
+                 double raw_contact, double raw_quote, double* contact, double* quote) {
+  *contact = contact_cal.apply(raw_contact);
+  *quote = quote_is_win ? win : *contact * quote_cal.apply(raw_quote);
+  make_monotone(win, quote, contact);
+}
+
 }  // namespace leadscore

@@ -1,19 +1,24 @@
 // The funnel beside the win model: calibrated contact and quote
 // probabilities, and the deal value a won lead brings.
 //
-// Stages. A model trained on every rating (training_set.hpp: Outcome) grows
-// one funnel forest (forest.hpp): its splits reduce the squared error of a
-// stage score (none, contacted, quoted, won; each step weighted by 1 / its
-// spread, so the rare win weighs as much as the common contact), and each
-// node keeps three fractions: contacted and quoted among all its leads, and
-// won, the quoted fraction times the won share of its quotes, where an open
-// quote counts as its chance of ending in a win (OpenQuoteOdds). One walk
-// of the trees gives all three raw probabilities; each has its own
-// calibration map, fitted on out-of-bag predictions like the win map. Raw
-// fractions are nested in every node (contact >= quote >= win), and after
-// calibration an earlier stage is raised to the later one where two maps
-// would cross them, so every score has contact_prob >= quote_prob >=
-// win_prob; win_prob itself is never changed.
+// Stages. A model trained on every rating (training_set.hpp: Outcome) has a
+// forest per step of the funnel, each a plain Gini forest (forest.hpp) with
+// its own calibration map fitted on out-of-bag predictions:
+//   win      the model's own forest: won against lost, on every lead whose
+//            win is known and every open quote, drawn as won with its chance
+//            of ending in a win (OpenQuoteOdds) by a seeded hash of its id;
+//   contact  P(contact), on every rated lead (stage_trees trees);
+//   quote    P(quote | contact), on the contacted leads (stage_trees trees);
+//            none when no lead stopped at a quote: the quote is the win.
+// contact_prob is the contact map's, quote_prob contact_prob times the quote
+// map's, and an earlier stage is raised to a later one where they would
+// cross, so every score has contact_prob >= quote_prob >= win_prob; win_prob
+// itself is never changed. The win is learned directly, not as the product
+// of a third step: a product of calibrated probabilities is not calibrated
+// (measured +0.023 too high on the demo's leads), and the win given a quote
+// sees only the quotes. One forest for every stage, whose splits followed a
+// stage score, was measured worse on every stage (bench/sql/README.md, "One
+// forest per step").
 //
 // Deal value. A band is a range of dollars; training takes each banded lead
 // (quoted or won) at its band's typical value (deal_bands.typical_value: the
@@ -50,12 +55,29 @@ struct StageFigures {
 };
 
 // The contact and quote stages of a funnel model (present is false for a
-// model trained on won/lost only, or stored before format 5).
+// model trained on won/lost only, or stored before format 6): one plain
+// forest per step, each with its calibration map. contact_forest learns
+// P(contact) from every rated lead, quote_forest P(quote | contact) from the
+// contacted ones; the win has the model's own forest.
 struct Funnel {
   bool present = false;
+  // quote_forest has no trees when no training lead stopped at a quote
+  // (every quote was won, as in feedback that says only won or lost): the
+  // quote is then the win, and quote_prob is win_prob.
+  Forest contact_forest, quote_forest;
   Calibrator contact_cal, quote_cal;
   StageFigures contact, quote, win;
+
+  bool quote_is_win() const { return quote_forest.n_trees() == 0; }
 };
+
+// The served contact and quote probabilities from the step forests' raw
+// means and the calibrated win: contact, contact x P(quote | contact) (the
+// win when quote_is_win), an earlier stage raised to a later one where they
+// cross. Training measures the held-out leads through the same function,
+// with the maps fitted without them.
+void stage_probs(const Calibrator& contact_cal, const Calibrator& quote_cal, bool quote_is_win, double win,
+                 double raw_contact, double raw_quote, double* contact, double* quote);
 
 // The deal-value model.
 struct ValueModel {

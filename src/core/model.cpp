@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <unordered_set>
 
@@ -19,10 +20,16 @@ namespace {
 // The pieces one round of fitting produces.
 struct Fitted {
   FeatureSpec spec;
-  Forest forest;
+  Forest forest;  // the win's
   Calibrator cal;
-  Calibrator contact_cal, quote_cal;  // a funnel forest's
-  OutOfBag oob;  // per fitted row, NaN when no tree left it out
+  Forest contact_forest, quote_forest;  // a funnel model's steps (funnel.hpp)
+  Calibrator contact_cal, quote_cal;
+  // Per fitted row, NaN when no tree left it out: the win forest's
+  // out-of-bag mean, and a funnel model's contact and quote forests' (for a
+  // row not contacted, which the quote forest does not learn from, all its
+  // trees' mean).
+  OutOfBag oob;
+  std::vector<double> oob_contact, oob_quote;
 };
 
 // Whether row r of a funnel set is a quote whose win is not known yet: it
@@ -45,12 +52,14 @@ class WinRows {
 
   void add(std::vector<double>& x, std::vector<uint8_t>& y, double vote, uint32_t r) const {
     x.push_back(vote);
-    if (pending(set_, r)) {
-      const double u = static_cast<double>(id_hash(set_.ids[r], seed_ ^ 0x77696e73ULL) >> 11) * 0x1.0p-53;
-      y.push_back(u < open_share_[r] ? 1 : 0);
-    } else {
-      y.push_back(set_.labels[r]);
-    }
+    y.push_back(label(r));
+  }
+
+  // Row r's win label, a pending quote's drawn.
+  uint8_t label(uint32_t r) const {
+    if (!pending(set_, r)) return set_.labels[r];
+    const double u = static_cast<double>(id_hash(set_.ids[r], seed_ ^ 0x77696e73ULL) >> 11) * 0x1.0p-53;
+    return u < open_share_[r] ? 1 : 0;
   }
 
  private:
@@ -100,11 +109,20 @@ Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y
   }
 }
 
-// Grow the forest and calibrate it on out-of-bag predictions, all from
+// Grow the forests and calibrate them on out-of-bag predictions, all from
 // set's rows[] in the given (canonical) order; the spec comes with set and
 // counts its bins over these rows, the leads it describes. Frees set.rows.
-Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const std::vector<float>& open_share,
-           const WinRows& win_rows, const TrainParams& params, const ShouldStop& stop) {
+//
+// The win forest learns won against lost, a pending quote drawn as won with
+// its chance of ending in a win (WinRows), so that in expectation it sees
+// every quote as it will end. A funnel model's steps each get a plain forest
+// of stage_trees trees (funnel.hpp): contact on every row, quote on the
+// contacted rows. One forest per step learns each conditional probability
+// from the leads it concerns; a single forest for every stage spent each
+// split on all three at once and was measured worse on every stage
+// (bench/sql/README.md, "One forest per step").
+Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const WinRows& win_rows, const TrainParams& params,
+           const ShouldStop& stop) {
   Fitted out;
   const size_t nf = set.spec.size();
   const bool funnel = set.has_stages();
@@ -113,21 +131,13 @@ Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const std::vecto
   d.n_features = nf;
   d.cols.resize(d.n_rows * d.n_features);
   d.y.resize(d.n_rows);
-  if (funnel) {
-    d.stage.resize(d.n_rows);
-    d.open_win_share.resize(d.n_rows);
-  }
   for (size_t i = 0; i < d.n_rows; ++i) {
     const uint8_t* row = set.rows.data() + static_cast<size_t>(rows[i]) * nf;
     for (size_t f = 0; f < nf; ++f) d.cols[f * d.n_rows + i] = row[f];
-    d.y[i] = set.labels[rows[i]];
-    if (funnel) {
-      d.stage[i] = set.stages[rows[i]];
-      d.open_win_share[i] = open_share[rows[i]];
-    }
+    d.y[i] = win_rows.label(rows[i]);
     check_stop_every(stop, i);
   }
-  std::vector<uint8_t>().swap(set.rows);  // every row the forest needs is in d now
+  std::vector<uint8_t>().swap(set.rows);  // every row the forests need is in d now
   out.spec = std::move(set.spec);
   for (size_t f = 0; f < nf; ++f) {
     std::vector<uint32_t> counts(out.spec[f].n_bins(), 0);
@@ -144,19 +154,75 @@ Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const std::vecto
   for (size_t i = 0; i < d.n_rows; ++i)
     if (!std::isnan(out.oob.win[i])) win_rows.add(x, y, out.oob.win[i], rows[i]);
   out.cal = calibrate(x, y, params, stop);
-  if (funnel) {
-    for (uint8_t stage : {kStageContacted, kStageQuoted}) {
-      const std::vector<double>& votes = stage == kStageContacted ? out.oob.contact : out.oob.quote;
-      x.clear();
-      y.clear();
-      for (size_t i = 0; i < d.n_rows; ++i)
-        if (!std::isnan(votes[i])) {
-          x.push_back(votes[i]);
-          y.push_back(reached(set, rows[i], stage));
-        }
-      (stage == kStageContacted ? out.contact_cal : out.quote_cal) = calibrate(x, y, params, stop);
-    }
+  if (!funnel) return out;
+
+  // A step's map on its out-of-bag votes; the quote's on the contacted rows.
+  auto calibrate_step = [&](const std::vector<double>& votes, uint8_t stage) {
+    x.clear();
+    y.clear();
+    for (size_t i = 0; i < rows.size(); ++i)
+      if (!std::isnan(votes[i]) && (stage == kStageContacted || reached(set, rows[i], kStageContacted))) {
+        x.push_back(votes[i]);
+        y.push_back(reached(set, rows[i], stage));
+      }
+    return calibrate(x, y, params, stop);
+  };
+  TrainParams step = params;
+  step.n_trees = params.stage_trees;
+  step.calibration_trees = 0;
+  // Contact: every row.
+  for (size_t i = 0; i < d.n_rows; ++i) d.y[i] = reached(set, rows[i], kStageContacted);
+  OutOfBag oob;
+  out.contact_forest = train_forest(d, step, stop, &oob);
+  out.oob_contact = std::move(oob.win);
+  // Quote given contact: the contacted rows, unless none stopped at a quote
+  // (then the quote is the win, funnel.hpp, and a forest would learn the win
+  // again).
+  std::vector<uint32_t> contacted;
+  bool stopped_at_quote = false;
+  for (size_t i = 0; i < d.n_rows; ++i) {
+    if (reached(set, rows[i], kStageContacted)) contacted.push_back(static_cast<uint32_t>(i));
+    stopped_at_quote |= (set.stages[rows[i]] & 3) == kStageQuoted;
   }
+  out.oob_quote.assign(d.n_rows, std::numeric_limits<double>::quiet_NaN());
+  if (!stopped_at_quote) {
+    std::vector<uint8_t>().swap(d.cols);
+    out.contact_cal = calibrate_step(out.oob_contact, kStageContacted);
+    return out;
+  }
+  {  // a lead stopped at a quote, so the contacted rows are not empty
+    BinnedData q;
+    q.n_rows = contacted.size();
+    q.n_features = nf;
+    q.n_bins = d.n_bins;
+    q.categorical = d.categorical;
+    q.cols.resize(q.n_rows * nf);
+    q.y.resize(q.n_rows);
+    for (size_t f = 0; f < nf; ++f) {
+      const uint8_t* from = d.cols.data() + f * d.n_rows;
+      uint8_t* to = q.cols.data() + f * q.n_rows;
+      for (size_t j = 0; j < q.n_rows; ++j) to[j] = from[contacted[j]];
+      check_stop(stop);
+    }
+    for (size_t j = 0; j < q.n_rows; ++j) q.y[j] = reached(set, rows[contacted[j]], kStageQuoted);
+    out.quote_forest = train_forest(q, step, stop, &oob);
+    for (size_t j = 0; j < q.n_rows; ++j) out.oob_quote[contacted[j]] = oob.win[j];
+  }
+  // The rows not contacted are out of every quote tree's bag: all the trees
+  // predict them, for the held-out figures of a forest that saw every row.
+  std::vector<uint8_t> row(nf);
+  for (size_t i = 0, j = 0; i < d.n_rows; ++i) {
+    if (j < contacted.size() && contacted[j] == i) {
+      ++j;
+      continue;
+    }
+    for (size_t f = 0; f < nf; ++f) row[f] = d.cols[f * d.n_rows + i];
+    out.oob_quote[i] = out.quote_forest.predict(row.data());
+    check_stop_every(stop, i);
+  }
+  std::vector<uint8_t>().swap(d.cols);
+  out.contact_cal = calibrate_step(out.oob_contact, kStageContacted);
+  out.quote_cal = calibrate_step(out.oob_quote, kStageQuoted);
   return out;
 }
 
@@ -209,9 +275,9 @@ ValueModel fit_value(const FeatureSpec& spec, const std::vector<uint8_t>& bins, 
     d.n_bins.push_back(static_cast<uint8_t>(spec[f].n_bins()));
     d.categorical.push_back(spec[f].kind == FeatureKind::Categorical);
   }
-  // Leaves as large as the stage forest's (min_samples_leaf): a band's value
+  // Leaves as large as the win forest's (min_samples_leaf): a band's value
   // is coarse, and leaves of a few leads learned its noise and made the
-  // forest larger than the stage forest it sits beside. A third of the
+  // forest larger than the win forest it sits beside. A third of the
   // features tried at each split, as regression forests usually do.
   TrainParams vp = params;
   vp.n_trees = params.value_trees;
@@ -288,60 +354,53 @@ std::vector<FeatureImportance> top_importance(const FeatureSpec& spec, const For
 // The forest's raw probabilities of n rows of a row-major bin matrix (nf
 // bytes a row): leaf values summed in tree order and divided by the number of
 // trees, exactly as Model::score computes raw_prob, walked a block of rows at
-// a time as Model::score_batch does; contact and quote too for a funnel forest.
-OutOfBag raw_probs(const Forest& forest, const uint8_t* rows, size_t nf, size_t n, const ShouldStop& should_stop) {
+// a time as Model::score_batch does.
+std::vector<double> raw_probs(const Forest& forest, const uint8_t* rows, size_t nf, size_t n,
+                              const ShouldStop& should_stop) {
   constexpr size_t kBlock = 32;
-  const bool stages = forest.has_stages();
-  OutOfBag out;
-  out.win.resize(n);
-  if (stages) {
-    out.contact.resize(n);
-    out.quote.resize(n);
-  }
+  std::vector<double> out(n);
   uint32_t leaves[kBlock];
-  double sum[kBlock], sum_c[kBlock], sum_q[kBlock];
+  double sum[kBlock];
   const double T = static_cast<double>(forest.n_trees());
   for (size_t b0 = 0; b0 < n; b0 += kBlock) {
     if (b0 % (8 * kBlock) == 0) check_stop(should_stop);  // every 256 leads
     const size_t m = std::min(kBlock, n - b0);
     std::fill_n(sum, m, 0.0);
-    std::fill_n(sum_c, m, 0.0);
-    std::fill_n(sum_q, m, 0.0);
     for (size_t t = 0; t < forest.n_trees(); ++t) {
       forest.walk_block(t, rows + b0 * nf, m, nf, leaves);
-      for (size_t i = 0; i < m; ++i) {
-        const uint32_t node = forest.walk_node[leaves[i]];
-        sum[i] += static_cast<double>(forest.nodes[node].value);
-        if (stages) {
-          sum_c[i] += static_cast<double>(forest.contact_value[node]);
-          sum_q[i] += static_cast<double>(forest.quote_value[node]);
-        }
-      }
+      for (size_t i = 0; i < m; ++i) sum[i] += static_cast<double>(forest.nodes[forest.walk_node[leaves[i]]].value);
     }
-    for (size_t i = 0; i < m; ++i) {
-      out.win[b0 + i] = sum[i] / T;
-      if (stages) {
-        out.contact[b0 + i] = sum_c[i] / T;
-        out.quote[b0 + i] = sum_q[i] / T;
-      }
-    }
+    for (size_t i = 0; i < m; ++i) out[b0 + i] = sum[i] / T;
   }
   return out;
 }
 
-// Calibrated stage probabilities of the given rows and whether each reached
-// the stage, for the stage's figures.
-StageFigures stage_figures(const TrainingSet& set, const std::vector<uint32_t>& rows, const std::vector<double>& raw,
-                           const Calibrator& cal, uint8_t stage) {
-  std::vector<double> p;
-  std::vector<uint8_t> y;
+// The held-out figures of the three stages (funnel.hpp) from the given rows'
+// raw means: each lead's probabilities composed as scoring composes them,
+// through the maps given (those fitted without these rows). A row missing a
+// raw mean (no tree left it out) is skipped; a pending quote has no win yet.
+void funnel_figures(const TrainingSet& set, const std::vector<uint32_t>& rows, const std::vector<double>& raw_w,
+                    const std::vector<double>& raw_c, const std::vector<double>& raw_q, const Calibrator& win_cal,
+                    const Calibrator& contact_cal, const Calibrator& quote_cal, bool quote_is_win, Funnel* f) {
+  std::vector<double> pc, pq, pw;
+  std::vector<uint8_t> yc, yq, yw;
   for (size_t i = 0; i < rows.size(); ++i) {
-    if (std::isnan(raw[i])) continue;
-    if (stage == kStageWon && pending(set, rows[i])) continue;
-    p.push_back(cal.apply(raw[i]));
-    y.push_back(reached(set, rows[i], stage));
+    if (std::isnan(raw_w[i]) || std::isnan(raw_c[i]) || (!quote_is_win && std::isnan(raw_q[i]))) continue;
+    const uint32_t r = rows[i];
+    const double w = win_cal.apply(raw_w[i]);
+    double c, q;
+    stage_probs(contact_cal, quote_cal, quote_is_win, w, raw_c[i], quote_is_win ? 0.0 : raw_q[i], &c, &q);
+    pc.push_back(c);
+    yc.push_back(reached(set, r, kStageContacted));
+    pq.push_back(q);
+    yq.push_back(reached(set, r, kStageQuoted));
+    if (pending(set, r)) continue;
+    pw.push_back(w);
+    yw.push_back(set.labels[r]);
   }
-  return StageFigures::of(p, y);
+  f->contact = StageFigures::of(pc, yc);
+  f->quote = StageFigures::of(pq, yq);
+  f->win = StageFigures::of(pw, yw);
 }
 
 // Scratch space of n values (an encoded lead, a leaf per tree): on the stack
@@ -394,6 +453,35 @@ Model train_in_two_passes(const std::vector<Lead>& leads, const std::vector<What
   return train(std::move(set), params, should_stop);
 }
 
+// A forest's node values by walk position (forest.hpp): what a walk ends on.
+std::vector<double> leaf_values(const Forest& f) {
+  std::vector<double> v(f.walk_node.size());
+  for (size_t w = 0; w < f.walk_node.size(); ++w) v[w] = f.nodes[f.walk_node[w]].value;
+  return v;
+}
+
+// The sum of a forest's leaves (leaf: by walk position) over an encoded row.
+double leaf_sum(const Forest& f, const std::vector<double>& leaf, const uint8_t* row) {
+  const size_t T = f.n_trees();
+  LeafBuffer buf(T);
+  uint32_t* leaves = buf.data();
+  f.walk_trees(row, leaves);
+  double sum = 0;
+  for (size_t t = 0; t < T; ++t) sum += leaf[leaves[t]];
+  return sum;
+}
+
+// The same for m <= 32 row-major rows (stride nf), added to sums[0..m), a
+// tree at a time for the block.
+void add_leaf_sums(const Forest& f, const std::vector<double>& leaf, const uint8_t* rows, size_t m, size_t nf,
+                   double* sums) {
+  uint32_t leaves[32];
+  for (size_t t = 0; t < f.n_trees(); ++t) {
+    f.walk_block(t, rows, m, nf, leaves);
+    for (size_t i = 0; i < m; ++i) sums[i] += leaf[leaves[i]];
+  }
+}
+
 }  // namespace
 
 const char* to_string(ConfidenceLevel c) {
@@ -415,24 +503,18 @@ Model::Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, T
       funnel_(std::move(funnel)), value_(std::move(value)) {
   if (forest_.n_features != spec_.size())
     throw CorruptModel("forest and feature spec disagree on the number of features");
-  if (funnel_.present != forest_.has_stages())
-    throw CorruptModel("the funnel's calibration and the forest's stage values must come together");
   if (value_.fitted && (value_.forest.n_features != spec_.size() || !std::isfinite(value_.log_low) ||
                         !(value_.log_span > 0 && value_.log_span < 100) || !(value_.smear > 0 && value_.smear < 1e6)))
     throw CorruptModel("value forest does not fit the feature spec");
   if (funnel_.present) {
-    leaf_contact_.resize(forest_.walk_node.size());
-    leaf_quote_.resize(forest_.walk_node.size());
-    for (size_t w = 0; w < forest_.walk_node.size(); ++w) {
-      leaf_contact_[w] = forest_.contact_value[forest_.walk_node[w]];
-      leaf_quote_[w] = forest_.quote_value[forest_.walk_node[w]];
-    }
+    const Forest& c = funnel_.contact_forest;
+    const Forest& q = funnel_.quote_forest;
+    if (c.n_features != spec_.size() || c.n_trees() == 0 || (!funnel_.quote_is_win() && q.n_features != spec_.size()))
+      throw CorruptModel("a stage forest does not fit the feature spec");
+    contact_leaf_ = leaf_values(funnel_.contact_forest);
+    quote_leaf_ = leaf_values(funnel_.quote_forest);
   }
-  if (value_.fitted) {
-    value_leaf_.resize(value_.forest.walk_node.size());
-    for (size_t w = 0; w < value_.forest.walk_node.size(); ++w)
-      value_leaf_[w] = value_.forest.nodes[value_.forest.walk_node[w]].value;
-  }
+  if (value_.fitted) value_leaf_ = leaf_values(value_.forest);
   const double k = 2.0 * params_.min_samples_leaf;
   leaf_value_.resize(forest_.walk_node.size());
   leaf_support_.resize(forest_.walk_node.size());
@@ -444,26 +526,31 @@ Model::Model(FeatureSpec spec, Forest forest, Calibrator cal, Metrics metrics, T
   }
 }
 
-double Model::value_sum(const uint8_t* row) const {
-  const size_t T = value_.forest.n_trees();
-  LeafBuffer buf(T);
-  uint32_t* leaves = buf.data();
-  value_.forest.walk_trees(row, leaves);
-  double sum = 0;
-  for (size_t t = 0; t < T; ++t) sum += value_leaf_[leaves[t]];
-  return sum;
-}
-
-void Model::add_value_sums(const uint8_t* rows, size_t m, size_t nf, double* values) const {
-  if (!value_.fitted) return;
-  uint32_t leaves[kMaxBlock];
-  for (size_t t = 0; t < value_.forest.n_trees(); ++t) {
-    value_.forest.walk_block(t, rows, m, nf, leaves);
-    for (size_t i = 0; i < m; ++i) values[i] += value_leaf_[leaves[i]];
+Model::SideSums Model::side_sums(const uint8_t* row) const {
+  SideSums side;
+  if (funnel_.present) {
+    side.contact = leaf_sum(funnel_.contact_forest, contact_leaf_, row);
+    if (!funnel_.quote_is_win()) side.quote = leaf_sum(funnel_.quote_forest, quote_leaf_, row);
   }
+  if (value_.fitted) side.value = leaf_sum(value_.forest, value_leaf_, row);
+  return side;
 }
 
-Score Model::finish(const LeafSums& sums, double value_sum, const uint8_t* novel) const {
+void Model::add_side_sums(const uint8_t* rows, size_t m, size_t nf, SideSums* side) const {
+  double sums[kMaxBlock];
+  auto add = [&](const Forest& f, const std::vector<double>& leaf, double SideSums::*field) {
+    std::fill_n(sums, m, 0.0);
+    add_leaf_sums(f, leaf, rows, m, nf, sums);
+    for (size_t i = 0; i < m; ++i) side[i].*field += sums[i];
+  };
+  if (funnel_.present) {
+    add(funnel_.contact_forest, contact_leaf_, &SideSums::contact);
+    if (!funnel_.quote_is_win()) add(funnel_.quote_forest, quote_leaf_, &SideSums::quote);
+  }
+  if (value_.fitted) add(value_.forest, value_leaf_, &SideSums::value);
+}
+
+Score Model::finish(const LeafSums& sums, const SideSums& side, const uint8_t* novel) const {
   const double sum_v = sums.v, sum_v2 = sums.v2, sum_support = sums.support;
   const double T = static_cast<double>(forest_.n_trees());
   Score s;
@@ -486,13 +573,13 @@ Score Model::finish(const LeafSums& sums, double value_sum, const uint8_t* novel
   s.confidence = width <= kWidthHigh     ? ConfidenceLevel::High
                  : width <= kWidthMedium ? ConfidenceLevel::Medium
                                          : ConfidenceLevel::Low;
-  if (funnel_.present && T > 0) {
-    s.contact_prob = funnel_.contact_cal.apply(sums.contact / T);
-    s.quote_prob = funnel_.quote_cal.apply(sums.quote / T);
-    make_monotone(s.win_prob, &s.quote_prob, &s.contact_prob);
-  }
+  if (funnel_.present)
+    stage_probs(funnel_.contact_cal, funnel_.quote_cal, funnel_.quote_is_win(), s.win_prob,
+                side.contact / static_cast<double>(funnel_.contact_forest.n_trees()),
+                funnel_.quote_is_win() ? 0.0 : side.quote / static_cast<double>(funnel_.quote_forest.n_trees()),
+                &s.contact_prob, &s.quote_prob);
   s.value_if_won =
-      value_.fitted ? value_.dollars(value_sum / static_cast<double>(value_.forest.n_trees())) : value_.fallback;
+      value_.fitted ? value_.dollars(side.value / static_cast<double>(value_.forest.n_trees())) : value_.fallback;
   s.expected_value = s.win_prob * s.value_if_won;
   return s;
 }
@@ -509,7 +596,7 @@ Score Model::score(const Lead& lead, double now) const {
   forest_.walk_trees(row, leaves);
   LeafSums sums;
   for (size_t t = 0; t < T; ++t) sums.add(*this, leaves[t]);
-  return finish(sums, value_.fitted ? value_sum(row) : 0.0, novel);
+  return finish(sums, side_sums(row), novel);
 }
 
 void Model::score_batch(const Lead* leads, size_t n, double now, Score* out, const ShouldStop& should_stop) const {
@@ -520,14 +607,14 @@ void Model::score_batch(const Lead* leads, size_t n, double now, Score* out, con
   uint8_t* const rows = buf.data();
   uint8_t* const novel = rows + std::min(n, kBlock) * nf;
   LeafSums sums[kBlock];
-  double values[kBlock];
+  SideSums side[kBlock];
   for (size_t b0 = 0; b0 < n; b0 += kBlock) {
     if (b0 % (8 * kBlock) == 0) check_stop(should_stop);  // every 256 leads, about a millisecond
     const size_t m = std::min(kBlock, n - b0);
     for (size_t i = 0; i < m; ++i) {
       spec_.encode(leads[b0 + i], now, rows + i * nf, 1, novel + i * nf);
       sums[i] = LeafSums();
-      values[i] = 0;
+      side[i] = SideSums();
     }
     // Tree-outer, so each tree stays in cache while the block walks it.
     uint32_t leaves[kBlock];
@@ -535,8 +622,8 @@ void Model::score_batch(const Lead* leads, size_t n, double now, Score* out, con
       forest_.walk_block(t, rows, m, nf, leaves);
       for (size_t i = 0; i < m; ++i) sums[i].add(*this, leaves[i]);
     }
-    add_value_sums(rows, m, nf, values);
-    for (size_t i = 0; i < m; ++i) out[b0 + i] = finish(sums[i], values[i], novel + i * nf);
+    add_side_sums(rows, m, nf, side);
+    for (size_t i = 0; i < m; ++i) out[b0 + i] = finish(sums[i], side[i], novel + i * nf);
   }
 }
 
@@ -609,7 +696,7 @@ void Model::attribute(const Lead& lead, double now, Attribution* out, Score* sco
   out->base_value = base / Td;
   out->raw_prob = leaf_sums.v / Td;
   out->win_prob = cal_.apply(out->raw_prob);
-  if (score) *score = finish(leaf_sums, value_.fitted ? value_sum(row) : 0.0, novel);
+  if (score) *score = finish(leaf_sums, side_sums(row), novel);
 }
 
 void Model::attribute_batch(const Lead* leads, size_t n, double now, Attribution* out, Score* scores) const {
@@ -628,7 +715,7 @@ void Model::attribute_batch(const Lead* leads, size_t n, double now, Attribution
   const Forest::WalkNode* ws = forest_.walk.data();
   const double* value = leaf_value_.data();
   LeafSums leaf_sums[kBlock];
-  double values[kBlock];
+  SideSums side[kBlock];
   // The roots' values are the same for every lead.
   double base = 0;
   for (size_t t = 0; t < T; ++t) base += value[forest_.walk_roots[t]];
@@ -639,7 +726,7 @@ void Model::attribute_batch(const Lead* leads, size_t n, double now, Attribution
       spec_.encode(leads[b0 + i], now, rows + i * nf, 1, novel + i * nf);
       out[b0 + i].sums.assign(nf, 0.0);
       leaf_sums[i] = LeafSums();
-      values[i] = 0;
+      side[i] = SideSums();
     }
     // Tree after tree and down each path, as attribute() credits them, so
     // every sum adds the same numbers in the same order.
@@ -650,14 +737,14 @@ void Model::attribute_batch(const Lead* leads, size_t n, double now, Attribution
         leaf_sums[i].add(*this, credit_path(ws, value, paths.data() + i * stride, d, out[b0 + i].sums.data()));
       }
     }
-    add_value_sums(rows, m, nf, values);
+    add_side_sums(rows, m, nf, side);
     for (size_t i = 0; i < m; ++i) {
       Attribution& a = out[b0 + i];
       a.n_trees = Td;
       a.base_value = base / Td;
       a.raw_prob = leaf_sums[i].v / Td;
       a.win_prob = cal_.apply(a.raw_prob);
-      scores[b0 + i] = finish(leaf_sums[i], values[i], novel + i * nf);
+      scores[b0 + i] = finish(leaf_sums[i], side[i], novel + i * nf);
     }
   }
 }
@@ -763,7 +850,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     std::vector<uint8_t> hold_bins(hold_rows.size() * nf);
     for (size_t i = 0; i < hold_rows.size(); ++i)
       std::copy_n(set.rows.data() + static_cast<size_t>(hold_rows[i]) * nf, nf, hold_bins.data() + i * nf);
-    Fitted fitted = fit(set, train_rows, open_share, win_rows, params, should_stop);
+    Fitted fitted = fit(set, train_rows, win_rows, params, should_stop);
     const OutOfBag fitted_oob = std::move(fitted.oob);
     TrainParams shipped = params;  // the model records the shrinkage its forest got, chosen or given
     shipped.shrinkage = fitted_oob.shrinkage;
@@ -773,7 +860,15 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     // One pass over the held-out leads' bins gives both the calibrated
     // probabilities the metrics describe and the raw ones auc_raw and the
     // refit need.
-    const OutOfBag raw = raw_probs(fitted.forest, hold_bins.data(), nf, hold_rows.size(), should_stop);
+    struct {
+      std::vector<double> win, contact, quote;
+    } raw;
+    raw.win = raw_probs(fitted.forest, hold_bins.data(), nf, hold_rows.size(), should_stop);
+    if (funnel) {
+      raw.contact = raw_probs(fitted.contact_forest, hold_bins.data(), nf, hold_rows.size(), should_stop);
+      if (fitted.quote_forest.n_trees() > 0)
+        raw.quote = raw_probs(fitted.quote_forest, hold_bins.data(), nf, hold_rows.size(), should_stop);
+    }
     std::vector<double> p, raw_known;
     std::vector<uint8_t> hy;
     for (size_t i = 0; i < hold_rows.size(); ++i) {
@@ -798,8 +893,10 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     auto refit = [&](const std::vector<double>& oob_votes, const std::vector<double>& held_votes, uint8_t stage) {
       std::vector<double> x;
       std::vector<uint8_t> xy;
+      // The quote map learns P(quote | contact): from the contacted leads only.
+      auto learns = [&](uint32_t r) { return stage != kStageQuoted || reached(set, r, kStageContacted); };
       for (size_t i = 0; i < train_rows.size(); ++i) {
-        if (std::isnan(oob_votes[i])) continue;
+        if (std::isnan(oob_votes[i]) || !learns(train_rows[i])) continue;
         if (stage == kStageWon) {
           win_rows.add(x, xy, oob_votes[i], train_rows[i]);
         } else {
@@ -808,6 +905,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
         }
       }
       for (size_t i = 0; i < hold_rows.size(); ++i) {
+        if (!learns(hold_rows[i])) continue;
         if (stage == kStageWon) {
           win_rows.add(x, xy, held_votes[i], hold_rows[i]);
         } else {
@@ -826,11 +924,14 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     Funnel stages;
     if (funnel) {
       stages.present = true;
-      stages.contact = stage_figures(set, hold_rows, raw.contact, contact_cal, kStageContacted);
-      stages.quote = stage_figures(set, hold_rows, raw.quote, quote_cal, kStageQuoted);
-      stages.win = stage_figures(set, hold_rows, raw.win, fitted_cal, kStageWon);
-      stages.contact_cal = hold_rows.empty() ? contact_cal : refit(fitted_oob.contact, raw.contact, kStageContacted);
-      stages.quote_cal = hold_rows.empty() ? quote_cal : refit(fitted_oob.quote, raw.quote, kStageQuoted);
+      const bool quote_is_win = fitted.quote_forest.n_trees() == 0;
+      funnel_figures(set, hold_rows, raw.win, raw.contact, raw.quote, fitted_cal, contact_cal, quote_cal,
+                     quote_is_win, &stages);
+      stages.contact_cal = hold_rows.empty() ? contact_cal : refit(fitted.oob_contact, raw.contact, kStageContacted);
+      stages.quote_cal =
+          hold_rows.empty() || quote_is_win ? quote_cal : refit(fitted.oob_quote, raw.quote, kStageQuoted);
+      stages.contact_forest = std::move(fitted.contact_forest);
+      stages.quote_forest = std::move(fitted.quote_forest);
     }
     // Percentiles rank against the held-out leads as the shipped map sees
     // them (all out-of-bag leads when none is held out).
@@ -848,7 +949,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   // label of a measured lead touches what measures it. These figures describe
   // a forest of about a third of the trees, so they slightly understate the
   // shipped one. The contact and quote stages are measured the same way.
-  Fitted fitted = fit(set, order, open_share, win_rows, params, should_stop);
+  Fitted fitted = fit(set, order, win_rows, params, should_stop);
   std::vector<double> fx, hx;
   std::vector<uint8_t> fy, hy;
   for (size_t i = 0; i < order.size(); ++i) {
@@ -878,34 +979,39 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   metrics.importance = top_importance(fitted.spec, fitted.forest);
   Funnel stages;
   if (funnel) {
-    stages.present = true;
-    stages.contact_cal = fitted.contact_cal;
-    stages.quote_cal = fitted.quote_cal;
-    // Each stage's map for the held-out figures is fitted on the other
-    // leads' out-of-bag votes only.
-    for (uint8_t stage : {kStageContacted, kStageQuoted, kStageWon}) {
-      const std::vector<double>& votes =
-          stage == kStageContacted ? fitted.oob.contact : stage == kStageQuoted ? fitted.oob.quote : fitted.oob.win;
+    // The steps' maps for the held-out figures are fitted on the other
+    // leads' out-of-bag votes only, the quote's on the contacted ones.
+    Calibrator held_stage[2];
+    for (uint8_t stage : {kStageContacted, kStageQuoted}) {
+      const std::vector<double>& votes = stage == kStageContacted ? fitted.oob_contact : fitted.oob_quote;
       std::vector<double> x;
       std::vector<uint8_t> y;
-      std::vector<uint32_t> rows;
-      std::vector<double> hv;
       for (size_t i = 0; i < order.size(); ++i) {
         const uint32_t r = order[i];
-        if (std::isnan(votes[i]) || (stage == kStageWon && pending(set, r))) continue;
-        if (in_holdout(ids[r], params.seed, params.holdout_fraction)) {
-          rows.push_back(r);
-          hv.push_back(votes[i]);
-        } else {
-          x.push_back(votes[i]);
-          y.push_back(stage == kStageWon ? labels[r] : reached(set, r, stage));
-        }
+        if (std::isnan(votes[i]) || in_holdout(ids[r], params.seed, params.holdout_fraction)) continue;
+        if (stage == kStageQuoted && !reached(set, r, kStageContacted)) continue;
+        x.push_back(votes[i]);
+        y.push_back(reached(set, r, stage));
       }
-      const Calibrator c = stage == kStageWon ? held_cal : calibrate(x, y, params, should_stop);
-      StageFigures f = stage_figures(set, rows, hv, c, stage);
-      (stage == kStageContacted ? stages.contact : stage == kStageQuoted ? stages.quote : stages.win) = f;
+      held_stage[stage == kStageContacted ? 0 : 1] = calibrate(x, y, params, should_stop);
       check_stop(should_stop);
     }
+    std::vector<uint32_t> rows;
+    std::vector<double> rw, rc, rq;
+    for (size_t i = 0; i < order.size(); ++i)
+      if (in_holdout(ids[order[i]], params.seed, params.holdout_fraction)) {
+        rows.push_back(order[i]);
+        rw.push_back(fitted.oob.win[i]);
+        rc.push_back(fitted.oob_contact[i]);
+        rq.push_back(fitted.oob_quote[i]);
+      }
+    stages.present = true;
+    funnel_figures(set, rows, rw, rc, rq, held_cal, held_stage[0], held_stage[1], fitted.quote_forest.n_trees() == 0,
+                   &stages);
+    stages.contact_cal = std::move(fitted.contact_cal);
+    stages.quote_cal = std::move(fitted.quote_cal);
+    stages.contact_forest = std::move(fitted.contact_forest);
+    stages.quote_forest = std::move(fitted.quote_forest);
   }
   ValueModel value = value_model(fitted.spec);
   TrainParams shipped = params;  // the model records the shrinkage its forest got, chosen or given

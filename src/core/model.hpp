@@ -167,36 +167,36 @@ class Model {
   std::string metrics_json() const;
 
  private:
-  // Per-tree sums over the lead's leaves.
+  // Per-tree sums over the lead's leaves in the win forest.
   struct LeafSums {
-    double v = 0, v2 = 0, support = 0, contact = 0, quote = 0;
+    double v = 0, v2 = 0, support = 0;
     void add(const Model& m, uint32_t w) {
       const double x = m.leaf_value_[w];
       v += x;
       v2 += x * x;
       support += m.leaf_support_[w];
-      if (m.funnel_.present) {
-        contact += m.leaf_contact_[w];
-        quote += m.leaf_quote_[w];
-      }
     }
   };
-  // Finish a score from the sums over the lead's leaves and, with a value
-  // forest, the sum of its leaves' dollar values.
-  Score finish(const LeafSums& sums, double value_sum, const uint8_t* novel) const;
-  // The sum of the value forest's leaves over an encoded row.
-  double value_sum(const uint8_t* row) const;
-  // The same for m <= kMaxBlock row-major rows (stride nf), added to values[0..m).
+  // Sums of the other forests' leaves over a lead (those it has): the
+  // contact and quote forests' and the value forest's.
+  struct SideSums {
+    double contact = 0, quote = 0, value = 0;
+  };
+  // Finish a score from the sums over the lead's leaves.
+  Score finish(const LeafSums& sums, const SideSums& side, const uint8_t* novel) const;
+  // The side sums of an encoded row.
+  SideSums side_sums(const uint8_t* row) const;
+  // The same for m <= kMaxBlock row-major rows (stride nf), into side[0..m).
   static constexpr size_t kMaxBlock = 32;
-  void add_value_sums(const uint8_t* rows, size_t m, size_t nf, double* values) const;
+  void add_side_sums(const uint8_t* rows, size_t m, size_t nf, SideSums* side) const;
 
   FeatureSpec spec_;
   Forest forest_;
   // Per walk position (forest.hpp), derived: the node's class-1 fraction and
   // its support c / (c + 2 * min_samples_leaf), read where a walk ends.
   std::vector<double> leaf_value_, leaf_support_;
-  std::vector<double> leaf_contact_, leaf_quote_;  // a funnel forest's stage fractions, likewise
-  std::vector<double> value_leaf_;                 // the value forest's leaves (scaled log dollars), by walk position
+  std::vector<double> contact_leaf_, quote_leaf_;  // the step forests' leaf fractions, by walk position
+  std::vector<double> value_leaf_;                 // the value forest's leaves (scaled log dollars), likewise
   Calibrator cal_;
   Metrics metrics_;
   TrainParams params_;

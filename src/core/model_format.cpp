@@ -390,11 +390,16 @@ ScoreDistribution read_distribution(Reader& r) {
   }
 }
 
-// The funnel (format 5 on): a presence byte; when present, the forest's
-// contact and quote fraction per node (two f32 each, as many as FRST has
-// nodes), the contact and quote calibration maps, and the figures of the
-// contact, quote and win stages (rows as u64, then positive_rate,
-// mean_predicted, auc, log_loss, brier, ece as f64).
+// The funnel (format 5 on): a presence byte; when present, from format 6
+// the contact forest as FRST stores a forest, a byte saying whether a quote
+// forest follows (0: the quote is the win, funnel.hpp) and then it, then the
+// contact and quote calibration maps, and the figures of the contact, quote
+// and win stages (rows as u64, then positive_rate, mean_predicted, auc,
+// log_loss, brier, ece as f64). Format 5, written by development builds of
+// 0.4.0 whose one forest carried every stage, stored the forest's contact and
+// quote fraction per node (two f32 each, as many as FRST has nodes) in place
+// of the two forests; such a model loads without its funnel (its forest's
+// node values are the win's, so it scores the win as it did).
 void write_figures(Writer& w, const StageFigures& f) {
   w.u64(f.rows);
   for (double v : {f.positive_rate, f.mean_predicted, f.auc, f.log_loss, f.brier, f.ece}) w.f64(v);
@@ -411,36 +416,35 @@ void write_funnel(Writer& w, const Model& m, const ShouldStop& should_stop) {
   const Funnel& f = m.funnel();
   w.u8(f.present ? 1 : 0);
   if (!f.present) return;
-  const Forest& forest = m.forest();
-  w.u32(static_cast<uint32_t>(forest.contact_value.size()));
-  for (size_t i = 0; i < forest.contact_value.size(); ++i) {
-    if (i % 4096 == 4095) check_stop(should_stop);  // as write_forest polls over the same nodes
-    w.f32(forest.contact_value[i]);
-    w.f32(forest.quote_value[i]);
-  }
+  write_forest(w, f.contact_forest, should_stop);
+  w.u8(f.quote_is_win() ? 0 : 1);
+  if (!f.quote_is_win()) write_forest(w, f.quote_forest, should_stop);
   write_calibration(w, f.contact_cal);
   write_calibration(w, f.quote_cal);
   for (const StageFigures* s : {&f.contact, &f.quote, &f.win}) write_figures(w, *s);
 }
 
-// Reads the funnel into f, and its node fractions into forest (validated
-// again with them).
-void read_funnel(Reader& r, Forest& forest, Funnel& f) {
+// Reads the funnel into f; forest is the model's win forest, which a format
+// 5 funnel's node fractions must match in number.
+void read_funnel(Reader& r, uint32_t version, const Forest& forest, Funnel& f) {
   const uint8_t present = r.u8();
   if (present > 1) r.fail("has a bad presence flag");
   if (!present) return;
-  const size_t n = r.count(8);
-  if (n != forest.nodes.size()) r.fail("has stage values for another number of nodes than the forest");
-  forest.contact_value.resize(n);
-  forest.quote_value.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    forest.contact_value[i] = r.f32();
-    forest.quote_value[i] = r.f32();
+  if (version == 5) {
+    const size_t n = r.count(8);
+    if (n != forest.nodes.size()) r.fail("has stage values for another number of nodes than the forest");
+    for (size_t i = 0; i < 2 * n; ++i) (void)r.f32();
+    (void)read_calibration(r);
+    (void)read_calibration(r);
+    for (int i = 0; i < 3; ++i) (void)read_figures(r);
+    return;
   }
-  try {
-    forest.validate();
-  } catch (const CorruptModel& e) {
-    r.fail(e.what());
+  f.contact_forest = read_forest(r);
+  const uint8_t has_quote = r.u8();
+  if (has_quote > 1) r.fail("has a bad quote forest flag");
+  if (has_quote) {
+    f.quote_forest = read_forest(r);
+    if (f.quote_forest.n_trees() == 0) r.fail("has a quote forest without trees");
   }
   f.present = true;
   f.contact_cal = read_calibration(r);
@@ -481,7 +485,6 @@ ValueModel read_value(Reader& r) {
     if (!std::isfinite(v.log_low) || !(v.log_span > 0 && v.log_span < 100) || !(v.smear > 0 && v.smear < 1e6))
       r.fail("has a bad value scale");
     v.forest = read_forest(r);
-    if (v.forest.has_stages()) r.fail("has a value forest with stage values");
     v.fitted = true;
   }
   return v;
@@ -601,7 +604,7 @@ Model deserialize(const uint8_t* data, size_t size) {
       case 3: cal = read_calibration(r); break;
       case 4: metrics = read_metrics(r, version); break;
       case 5: held_out = read_distribution(r); break;
-      case 6: read_funnel(r, forest, funnel); break;
+      case 6: read_funnel(r, version, forest, funnel); break;
       case 7: value = read_value(r); break;
     }
     r.expect_end();

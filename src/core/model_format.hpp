@@ -54,13 +54,15 @@ namespace leadscore {
 // format has none, and its scores have no percentile); 5: the STGE and VALU
 // sections (a model read from an earlier format has no funnel and no value
 // model: its scores' contact_prob, quote_prob, value_if_won and
-// expected_value are NaN, NULL in SQL).
+// expected_value are NaN, NULL in SQL); 6: STGE holds a forest per step
+// of the funnel (a format-5 blob, from development builds of 0.4.0, loads
+// without its funnel).
 // Blobs of every earlier version stay readable. A parameter an older blob
 // lacks is read as the value that describes how that model was trained
 // (formats 1 and 2 made a feature of every attribute key: min_attribute_share
 // 0, and no cap below the spec's own limit of 65535 features); a parameter a
 // format-3 or later blob lacks keeps its default.
-constexpr uint32_t kFormatVersion = 5;
+constexpr uint32_t kFormatVersion = 6;
 
 // The model as a self-contained binary blob. A forest grown on many leads
 // takes megabytes; should_stop is polled every few thousand nodes and every

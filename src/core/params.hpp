@@ -80,8 +80,9 @@ constexpr ParamRange no_range() { return {}; }  // Bool, Choice and Features say
   X(max_depth, int, Int, 14, closed(1, 64), "depth limit of each tree")                                               \
   X(min_samples_leaf, int, Int, 32, closed(1, 1000000), "smallest leaf, in bootstrap-weighted rows")                  \
   X(shrinkage, double, Real, -1.0, closed(-1, 1000000),                                                               \
-    "hierarchical shrinkage of the stage forest: each step down a tree moves a node's values by (child - parent) / "  \
-    "(1 + shrinkage / parent's rows); -1 chooses it from 0, 10, 30, 100, 300 and 1000 by out-of-bag Brier score")     \
+    "hierarchical shrinkage of each forest but the value's: each step down a tree moves a node's value by "        \
+    "(child - parent) / (1 + shrinkage / parent's rows); -1 chooses it for each forest from 0, 10, 30, 100, "      \
+    "300 and 1000 by out-of-bag Brier score")                                                                      \
   X(max_features, double, Features, 0.0, no_range(),                                                                  \
     "how many features each split tries: the square root of their number, all, that share of them, or that many")     \
   X(class_weight, ClassWeight, Choice, ClassWeight::None, no_range(),                                                 \
@@ -109,6 +110,8 @@ constexpr ParamRange no_range() { return {}; }  // Bool, Choice and Features say
   X(min_banded_leads, int, Int, 200, closed(1, 100000000),                                                           \
     "training leads with a deal band needed to fit a value model; with fewer, every lead gets their mean value")      \
   X(value_trees, int, Int, 30, closed(1, 5000), "trees in the deal-value forest")                                     \
+  X(stage_trees, int, Int, 20, closed(1, 5000),                                                                       \
+    "trees in each of the contact and quote forests of a funnel model")                                            \
   X(seed, uint64_t, Int, 42, closed(0, 9007199254740991.0), "every random choice derives from this and the lead ids") \
   X(threads, int, Int, 1, closed(1, 256), "worker threads for tree building (the model does not depend on it)")
 

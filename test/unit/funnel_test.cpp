@@ -386,17 +386,102 @@ TEST(Funnel, EarlierFormatsLoadWithoutStages) {
   EXPECT_TRUE(std::isnan(s.expected_value));
 }
 
-TEST(Funnel, CorruptStageValuesAreRefused) {
+TEST(Funnel, Format5FunnelBlobsLoadWithoutStages) {
+  // Development builds of 0.4.0 stored one forest for every stage (format
+  // 5): its node values are the win's, so it still scores the win, and its
+  // stages, which this library no longer computes that way, are dropped.
+  std::ifstream in(std::string(LEADSCORE_FUZZ_CORPUS_DIR) + "/format5-funnel.bin", std::ios::binary);
+  ASSERT_TRUE(in);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string blob = ss.str();
+  ASSERT_EQ(static_cast<uint8_t>(blob[4]), 5);
+  ASSERT_NE(blob.find("STGE"), std::string::npos);
+  const Model m = deserialize(blob);
+  EXPECT_FALSE(m.funnel().present);
+  Lead l;
+  l.id = 1;
+  l.attributes["score"] = 80.0;
+  l.attributes["region"] = std::string("south");
+  const Score s = m.score(l, 1.7e9);
+  EXPECT_GT(s.win_prob, 0.0);
+  EXPECT_LT(s.win_prob, 1.0);
+  EXPECT_TRUE(std::isnan(s.contact_prob));
+  EXPECT_TRUE(std::isnan(s.quote_prob));
+  const Model again = deserialize(serialize(m));
+  EXPECT_FALSE(again.funnel().present);
+  EXPECT_EQ(again.score(l, 1.7e9).win_prob, s.win_prob);
+}
+
+TEST(Funnel, WithoutAnOpenOrLostQuoteTheQuoteIsTheWin) {
+  // Feedback that says only won or lost (a CRM's won and not_qualified):
+  // every lead was reached and every quote won, so no quote forest is grown
+  // and the quote is the win.
+  auto set = make_funnel(3000, 17);
+  for (auto& f : set) {
+    f.outcome.stage = f.outcome.stage == kStageWon ? kStageWon : kStageContacted;
+    f.outcome.win_known = true;
+  }
+  const Model m = train_funnel(set);
+  ASSERT_TRUE(m.funnel().present);
+  EXPECT_TRUE(m.funnel().quote_is_win());
+  const Model again = deserialize(serialize(m));
+  EXPECT_TRUE(again.funnel().quote_is_win());
+  for (const auto& f : make_funnel(200, 18)) {
+    const Score s = m.score(f.lead, 1.7e9);
+    EXPECT_EQ(s.quote_prob, s.win_prob);
+    EXPECT_GT(s.contact_prob, 0.99);
+    const Score t = again.score(f.lead, 1.7e9);
+    EXPECT_EQ(t.quote_prob, s.quote_prob);
+    EXPECT_EQ(t.contact_prob, s.contact_prob);
+  }
+  // One lead lost at its quote is enough for a quote forest.
+  set[0].outcome.stage = kStageQuoted;
+  EXPECT_FALSE(train_funnel(set).funnel().quote_is_win());
+}
+
+TEST(Funnel, CorruptStageForestsAreRefused) {
   Model m = train_funnel(make_funnel(1500, 13));
   std::string b = serialize(m);
   const size_t at = b.find("STGE");
   ASSERT_NE(at, std::string::npos);
-  // The first contact fraction (after the tag, length, presence byte and count) set to 2.0f.
+  // The contact forest starts after the tag, the length and the presence
+  // byte: n_features, the root count, the roots, the node count, then the
+  // nodes (feature u16, kind u8, threshold u8, right u32, value f32, aux
+  // u32). Its first node's value set to 2.0f.
+  const size_t forest = at + 4 + 8 + 1;
+  uint32_t trees;
+  std::memcpy(&trees, &b[forest + 4], 4);
+  ASSERT_EQ(trees, static_cast<uint32_t>(funnel_params().stage_trees));
   const float two = 2.0f;
-  std::memcpy(&b[at + 12 + 1 + 4], &two, 4);
+  std::memcpy(&b[forest + 8 + 4 * static_cast<size_t>(trees) + 4 + 8], &two, 4);
   const uint32_t c = crc32(reinterpret_cast<const uint8_t*>(b.data()), b.size() - 4);
   for (int i = 0; i < 4; ++i) b[b.size() - 4 + i] = static_cast<char>((c >> (8 * i)) & 0xff);
   EXPECT_THROW(deserialize(b), CorruptModel);
+}
+
+// The rows a forest's first tree was grown on: its bootstrap, as many draws
+// as the forest had rows, each counted once in the leaf it reached.
+uint64_t first_tree_rows(const Forest& f) {
+  const uint32_t end = f.roots.size() > 1 ? f.roots[1] : static_cast<uint32_t>(f.nodes.size());
+  uint64_t rows = 0;
+  for (uint32_t i = f.roots[0]; i < end; ++i)
+    if (f.nodes[i].kind == kLeaf) rows += f.nodes[i].aux;
+  return rows;
+}
+
+TEST(Funnel, EachStepLearnsFromTheLeadsItConcerns) {
+  const auto set = make_funnel(3000, 15);
+  const Model m = train_funnel(set);  // refit_full: every lead trains
+  uint64_t contacted = 0;
+  for (const auto& f : set) contacted += f.outcome.stage >= kStageContacted;
+  ASSERT_GT(contacted, 500u);
+  ASSERT_LT(contacted, set.size() - 500u);
+  EXPECT_EQ(first_tree_rows(m.funnel().contact_forest), set.size());
+  EXPECT_EQ(first_tree_rows(m.funnel().quote_forest), contacted);
+  EXPECT_EQ(first_tree_rows(m.forest()), set.size());
+  EXPECT_EQ(m.funnel().contact_forest.n_trees(), static_cast<size_t>(funnel_params().stage_trees));
+  EXPECT_EQ(m.funnel().quote_forest.n_trees(), static_cast<size_t>(funnel_params().stage_trees));
 }
 
 }  // namespace
