@@ -74,4 +74,47 @@ double fit_log_spread(const std::vector<double>& m, const std::vector<LogRange>&
   return sigma;
 }
 
+LogLine fit_log_line(const std::vector<double>& x, const std::vector<LogRange>& r, double sigma0,
+                     const ShouldStop& should_stop) {
+  LogLine line;
+  line.sigma = sigma0 > 0 ? sigma0 : 1.0;
+  const size_t n = x.size();
+  double mx = 0;
+  for (double v : x) mx += v;
+  mx /= static_cast<double>(n);
+  double sxx = 0;
+  for (double v : x) sxx += (v - mx) * (v - mx);
+  if (n < 2 || !(sxx > 0)) return line;
+  std::vector<double> y(n), sq(n);
+  for (int round = 0; round < 500; ++round) {
+    check_stop(should_stop);
+    double my = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const double m = line.a + line.b * x[i];
+      const TruncatedMoments t = truncated_moments(m, line.sigma, r[i]);
+      y[i] = m + t.mean;
+      sq[i] = t.square - t.mean * t.mean;  // the variance of Y_i given its range
+      my += y[i];
+    }
+    my /= static_cast<double>(n);
+    double sxy = 0;
+    for (size_t i = 0; i < n; ++i) sxy += (x[i] - mx) * (y[i] - my);
+    LogLine next;
+    next.b = sxy / sxx;
+    next.a = my - next.b * mx;
+    double ss = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const double d = y[i] - (next.a + next.b * x[i]);
+      ss += sq[i] + d * d;
+    }
+    next.sigma = std::sqrt(ss / static_cast<double>(n));
+    if (!(next.sigma > 1e-9) || !std::isfinite(next.a) || !std::isfinite(next.b)) return line;
+    const bool settled = std::fabs(next.b - line.b) <= 1e-5 && std::fabs(next.a - line.a) <= 1e-5 * (1 + std::fabs(line.a)) &&
+                         std::fabs(next.sigma - line.sigma) <= 1e-5 * line.sigma;
+    line = next;
+    if (settled) break;
+  }
+  return line;
+}
+
 }  // namespace leadscore

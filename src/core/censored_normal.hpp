@@ -44,4 +44,18 @@ TruncatedMoments truncated_moments(double m, double sigma, const LogRange& r);
 double fit_log_spread(const std::vector<double>& m, const std::vector<LogRange>& r, double sigma0,
                       const ShouldStop& should_stop = ShouldStop());
 
+// A straight line through interval-censored data: log values Y_i normal
+// around a + b x_i with one spread sigma, known only by the ranges they fell
+// in. Fitted by expectation-maximisation from a = 0, b = 1 and sigma0 > 0
+// (each round: each Y_i's truncated moments under the current line, then
+// least squares of their means on x and the spread of their second moments
+// around the new line), which is maximum likelihood for interval-censored
+// normal regression. x and r have the same length, at least 2, and x must
+// not be constant. Polls should_stop between rounds; throws Cancelled.
+struct LogLine {
+  double a = 0, b = 1, sigma = 1;
+};
+LogLine fit_log_line(const std::vector<double>& x, const std::vector<LogRange>& r, double sigma0,
+                     const ShouldStop& should_stop = ShouldStop());
+
 }  // namespace leadscore

@@ -26,8 +26,10 @@
 // regression forest on it when at least min_banded_leads leads carry one,
 // measured on the held-out banded leads. Deal values spread over orders of
 // magnitude, so the forest learns their logarithm (a few large jobs would
-// otherwise decide every split); value_if_won is exp(mean over trees) times
-// a smearing factor that turns it back into a mean in dollars. With fewer banded leads, every lead gets their mean value (the
+// otherwise decide every split); value_if_won is exp of its mean over trees,
+// read through a line fitted to the bands (the forest's predictions lean
+// towards the middle), times a smearing factor that turns it back into a
+// mean in dollars. With fewer banded leads, every lead gets their mean value (the
 // fallback), and with none there is no value: value_if_won and
 // expected_value are NaN (NULL in SQL). expected_value = win_prob x value_if_won.
 #pragma once
@@ -85,12 +87,15 @@ struct ValueModel {
   uint64_t banded_leads = 0;      // training leads with a deal band
   uint64_t min_banded_leads = 0;  // the minimum a forest needed when this model was trained
   double fallback = NAN;          // dollars for every lead when not fitted; NaN when no lead had a band
-  // When fitted: the forest learns log dollars mapped to [0, 1], log_low +
-  // t * log_span, each lead's target its expected log value within its band
+  // When fitted: the forest learns log dollars mapped to [0, 1], each
+  // lead's target its expected log value within its band
   // (censored_normal.hpp); a lead's value is exp(log_low + log_span * mean
-  // t) * smear, smear = exp(sigma^2 / 2) with sigma the fitted spread of log
-  // values around the forest's out-of-bag predictions: the mean in dollars
-  // of a log-normal value, not its median.
+  // t) * smear. log_low and log_span map the forest's mean back to log
+  // dollars through the line fitted to the bands on its out-of-bag
+  // predictions (fit_log_line: a forest's predictions lean towards the
+  // middle), and smear = exp(sigma^2 / 2) with sigma the spread of log
+  // values around that line: the mean in dollars of a log-normal value, not
+  // its median.
   double log_low = 0, log_span = 0, smear = 1;
   Forest forest;
   uint64_t rows_holdout = 0;      // held-out banded leads it was measured on

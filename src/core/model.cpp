@@ -315,6 +315,19 @@ ValueModel fit_value(const FeatureSpec& spec, const std::vector<uint8_t>& bins, 
     if (round == 0)
       for (size_t i = 0; i < n; ++i) t[i] = m[i] + truncated_moments(m[i], sigma, ranges[i]).mean;
   }
+  // A forest's predictions are drawn towards the middle of what it learned
+  // (a leaf averages its neighbours), the most at the ends: leads at the low
+  // end come out too high and those at the top too low. So the log value is
+  // read off the out-of-bag prediction through a straight line fitted to the
+  // bands by maximum likelihood (fit_log_line), as a win probability is read
+  // through its calibration map, and the spread around that line is the one
+  // the smear uses. The line is folded into the forest's scale.
+  const LogLine line = fit_log_line(m, ranges, sigma, stop);
+  if (line.b > 0 && line.b < 10 && std::isfinite(line.a) && line.sigma > 0) {
+    v.log_low = line.a + line.b * v.log_low;
+    v.log_span *= line.b;
+    sigma = line.sigma;
+  }
   // Deals spread by more than a factor of e^5 per standard deviation around
   // the prediction (operator bands of absurd width): the features say
   // nothing of the value, and every lead keeps the banded leads' mean.

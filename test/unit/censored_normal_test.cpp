@@ -70,5 +70,38 @@ TEST(CensoredNormal, SpreadIsRecoveredFromBands) {
   }
 }
 
+TEST(CensoredNormal, LineIsRecoveredFromBands) {
+  // Log values drawn around a + b x with known a, b and sigma, reported only
+  // as the default bands, x a compressed prediction (b > 1, as a forest's
+  // predictions are drawn towards the middle): the fitted line and spread
+  // are the ones they were drawn with. The line from a = 0, b = 1 with the
+  // spread fitted around x alone would leave the ends biased.
+  const double edges[] = {-INFINITY, std::log(5000.0), std::log(15000.0), std::log(50000.0), std::log(150000.0),
+                          INFINITY};
+  struct Case { double a, b, sigma; };
+  for (const Case& c : {Case{-2.0, 1.2, 0.6}, Case{1.0, 0.9, 0.4}, Case{0.0, 1.0, 1.0}}) {
+    Rng rng(23);
+    std::vector<double> x;
+    std::vector<LogRange> r;
+    for (int i = 0; i < 20000; ++i) {
+      const double u1 = (rng.below(1000000) + 0.5) / 1e6, u2 = (rng.below(1000000) + 0.5) / 1e6;
+      const double xi = std::log(4000.0) + 3.0 * (rng.below(1000000) + 0.5) / 1e6;
+      const double y = c.a + c.b * xi + c.sigma * std::sqrt(-2 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+      int k = 0;
+      while (y >= edges[k + 1]) ++k;
+      x.push_back(xi);
+      r.push_back({edges[k], edges[k + 1]});
+    }
+    const LogLine line = fit_log_line(x, r, 1.0);
+    EXPECT_NEAR(line.b, c.b, 0.05) << c.a << " " << c.b;
+    EXPECT_NEAR(line.a + line.b * 10.0, c.a + c.b * 10.0, 0.05) << c.a << " " << c.b;  // the line where the data are
+    EXPECT_NEAR(line.sigma, c.sigma, 0.05 * c.sigma) << c.a << " " << c.b;
+  }
+  // A constant x has no slope to fit: the line stays the identity.
+  const LogLine flat = fit_log_line({9.0, 9.0, 9.0}, {{8.5, 9.2}, {9.2, 10.3}, {8.5, 9.2}}, 0.5);
+  EXPECT_EQ(flat.a, 0.0);
+  EXPECT_EQ(flat.b, 1.0);
+}
+
 }  // namespace
 }  // namespace leadscore
