@@ -155,6 +155,8 @@ Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const WinRows& w
     if (!std::isnan(out.oob.win[i])) win_rows.add(x, y, out.oob.win[i], rows[i]);
   out.cal = calibrate(x, y, params, stop);
   if (!funnel) return out;
+  std::vector<double>().swap(x);  // what the map was fitted on, freed before the next forest grows
+  std::vector<uint8_t>().swap(y);
 
   // A step's map on its out-of-bag votes; the quote's on the contacted rows.
   auto calibrate_step = [&](const std::vector<double>& votes, uint8_t stage) {
@@ -184,12 +186,12 @@ Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const WinRows& w
     if (reached(set, rows[i], kStageContacted)) contacted.push_back(static_cast<uint32_t>(i));
     stopped_at_quote |= (set.stages[rows[i]] & 3) == kStageQuoted;
   }
-  out.oob_quote.assign(d.n_rows, std::numeric_limits<double>::quiet_NaN());
   if (!stopped_at_quote) {
     std::vector<uint8_t>().swap(d.cols);
     out.contact_cal = calibrate_step(out.oob_contact, kStageContacted);
     return out;
   }
+  out.oob_quote.assign(d.n_rows, std::numeric_limits<double>::quiet_NaN());
   {  // a lead stopped at a quote, so the contacted rows are not empty
     BinnedData q;
     q.n_rows = contacted.size();
@@ -999,7 +1001,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
       const std::vector<double>& votes = stage == kStageContacted ? fitted.oob_contact : fitted.oob_quote;
       std::vector<double> x;
       std::vector<uint8_t> y;
-      for (size_t i = 0; i < order.size(); ++i) {
+      for (size_t i = 0; i < votes.size(); ++i) {  // none for the quote when it is the win
         const uint32_t r = order[i];
         if (std::isnan(votes[i]) || in_holdout(ids[r], params.seed, params.holdout_fraction)) continue;
         if (stage == kStageQuoted && !reached(set, r, kStageContacted)) continue;
@@ -1016,7 +1018,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
         rows.push_back(order[i]);
         rw.push_back(fitted.oob.win[i]);
         rc.push_back(fitted.oob_contact[i]);
-        rq.push_back(fitted.oob_quote[i]);
+        rq.push_back(fitted.oob_quote.empty() ? std::numeric_limits<double>::quiet_NaN() : fitted.oob_quote[i]);
       }
     stages.present = true;
     funnel_figures(set, rows, rw, rc, rq, held_cal, held_stage[0], held_stage[1], fitted.quote_forest.n_trees() == 0,

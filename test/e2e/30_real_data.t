@@ -6,7 +6,7 @@
 # seed's design): they catch breakage, not noise.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../../bench/sql/datasets.sh"
-plan 7
+plan 8
 
 db=$(new_leadscore_db main) || { echo "Bail out! cannot create a leadscore database"; exit 1; }
 ok "Leads.csv loads as leads with feedback" load_dataset leads "$db"
@@ -25,6 +25,10 @@ is "$(q "$db" "SELECT count(*) FILTER (WHERE s.expected_value IS NULL AND s.valu
                FROM leadscore.leads l, LATERAL leadscore.score_lead(l, true) s")" \
    "$(q "$db" "SELECT count(*) || '/' || count(*) FROM leadscore.leads")" \
    "every lead: no value, and contact >= quote >= win"
+is "$(q "$db" "SELECT count(*) FILTER (WHERE s.quote_prob = s.win_prob AND s.contact_prob > 0.99) || '/' || count(*)
+               FROM leadscore.leads l, LATERAL leadscore.score_lead(l, true) s")" \
+   "$(q "$db" "SELECT count(*) || '/' || count(*) FROM leadscore.leads")" \
+   "won and not_qualified only: every lead was reached, and the quote is the win"
 
 q "$db" "CREATE VIEW bench_scored AS
            SELECT (leadscore.score_lead(l, true)).win_prob AS p, s.label AS y
