@@ -87,7 +87,7 @@ class TreeBuilder {
     tmp_.resize(idx_.size());
     tmpc_.resize(idx_.size());
     cy_.resize(idx_.size());
-    for (size_t k = 0; k < idx_.size(); ++k) cy_[k] = cnt_[idx_[k]] << 3 | code(idx_[k]);
+    for (size_t k = 0; k < idx_.size(); ++k) cy_[k] = cnt_[idx_[k]] << 1 | code(idx_[k]);
     if (!unit_weights_) {
       gw_.resize(idx_.size());
       gwy_.resize(idx_.size());
@@ -118,7 +118,7 @@ class TreeBuilder {
       if (it.depth < p_.max_depth && W >= 2 * msl && mixed) s = best_split(it.lo, it.hi, W, P, rng);
       if (s.feature < 0) {
         uint64_t count = 0;
-        for (uint32_t k = it.lo; k < it.hi; ++k) count += cy_[k] >> 3;
+        for (uint32_t k = it.lo; k < it.hi; ++k) count += cy_[k] >> 1;
         node.kind = kLeaf;
         node.aux = static_cast<uint32_t>(std::min<uint64_t>(count, UINT32_MAX));
         out.nodes.push_back(node);
@@ -343,8 +343,8 @@ class TreeBuilder {
   // (computed where needed rather than stored: two doubles a row less).
   double weight(uint32_t r) const { return cnt_[r] * (d_.y[r] ? w_pos_ : w_neg_); }
   // Bootstrap count of the row at position q of idx_, and the same times its label.
-  uint32_t count(uint32_t q) const { return cy_[q] >> 3; }
-  uint32_t won(uint32_t q) const { return (cy_[q] >> 3) * (cy_[q] & 1u); }
+  uint32_t count(uint32_t q) const { return cy_[q] >> 1; }
+  uint32_t won(uint32_t q) const { return (cy_[q] >> 1) * (cy_[q] & 1u); }
 
   static void set_best(Split& s, double g, uint32_t f, uint8_t kind, uint8_t thr, double lw, double lp) {
     s.lw = lw;
@@ -365,7 +365,7 @@ class TreeBuilder {
   // Counted histograms, when both classes weigh 1 (count_histogram for nodes
   // with at least two rows a bin, where a pass over the bins costs little).
   bool unit_weights_ = false;
-  // Beside idx_ and partitioned with it: bootstrap count << 3 | code(row).
+  // Beside idx_ and partitioned with it: bootstrap count << 1 | code(row) (a win-only row's label).
   std::vector<uint32_t> cy_, tmpc_;
   uint32_t hc_[4][256] = {}, hcy_[4][256] = {};  // zero between uses
   double hw_[256] = {0}, hp_[256] = {0};  // zero between uses
