@@ -69,9 +69,6 @@ struct BinnedData {
   std::vector<float> target;
 };
 
-enum Stage : uint8_t { kStageNone = 0, kStageContacted = 1, kStageQuoted = 2, kStageWon = 3 };
-constexpr uint8_t kPendingWin = 4;  // or-ed onto kStageQuoted: the win is not known yet
-
 class Forest {
  public:
   std::vector<Node> nodes;

@@ -71,8 +71,12 @@ class SpecSample {
   std::vector<Lead> leads_;
 };
 
+// The stages of the funnel a rated lead can reach, in order (funnel.hpp).
+enum Stage : uint8_t { kStageNone = 0, kStageContacted = 1, kStageQuoted = 2, kStageWon = 3 };
+constexpr uint8_t kPendingWin = 4;  // or-ed onto kStageQuoted: the win is not known yet
+
 // What feedback says about a lead, for a funnel model: the best stage any
-// contractor reached (forest.hpp: kStageNone .. kStageWon), whether the win
+// contractor reached (kStageNone .. kStageWon), whether the win
 // is known (false for a quote still pending), and the deal value in dollars
 // its band stands for (NaN without a band) with the band's range.
 struct Outcome {
