@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <unordered_set>
@@ -16,6 +17,10 @@
 namespace leadscore {
 
 namespace {
+
+// Rows walked down each tree together: a block's rows stay in cache while
+// the tree does (score_batch, attribute_batch, the held-out figures).
+constexpr size_t kBlock = 32;
 
 // The pieces one round of fitting produces.
 struct Fitted {
@@ -38,6 +43,12 @@ bool pending(const TrainingSet& set, uint32_t r) { return set.has_stages() && (s
 
 // Whether row r of a funnel set reached the stage.
 uint8_t reached(const TrainingSet& set, uint32_t r, uint8_t stage) { return (set.stages[r] & 3) >= stage; }
+
+// Whether row r is among the leads a step's map learns from: the quote's,
+// P(quote | contact), only the contacted ones; the contact's every row.
+bool in_step(const TrainingSet& set, uint32_t r, uint8_t stage) {
+  return stage != kStageQuoted || reached(set, r, kStageContacted);
+}
 
 // The rows of a map fitted on win labels. A pending quote has no label yet:
 // it enters as won with its chance of ending in a win (OpenQuoteOdds), drawn
@@ -113,6 +124,10 @@ Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y
 // set's rows[] in the given (canonical) order; the spec comes with set and
 // counts its bins over these rows, the leads it describes. Frees set.rows.
 //
+// measured: the rows (of set) whose out-of-bag votes will measure the model
+// (empty when none will): a row the quote forest never saw gets the vote of
+// all its trees only there.
+//
 // The win forest learns won against lost, a pending quote drawn as won with
 // its chance of ending in a win (WinRows), so that in expectation it sees
 // every quote as it will end. A funnel model's steps each get a plain forest
@@ -121,8 +136,8 @@ Calibrator calibrate(const std::vector<double>& x, const std::vector<uint8_t>& y
 // from the leads it concerns; a single forest for every stage spent each
 // split on all three at once and was measured worse on every stage
 // (bench/sql/README.md, "One forest per step").
-Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const WinRows& win_rows, const TrainParams& params,
-           const ShouldStop& stop) {
+Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const WinRows& win_rows,
+           const std::function<bool(uint32_t)>& measured, const TrainParams& params, const ShouldStop& stop) {
   Fitted out;
   const size_t nf = set.spec.size();
   const bool funnel = set.has_stages();
@@ -163,7 +178,7 @@ Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const WinRows& w
     x.clear();
     y.clear();
     for (size_t i = 0; i < rows.size(); ++i)
-      if (!std::isnan(votes[i]) && (stage == kStageContacted || reached(set, rows[i], kStageContacted))) {
+      if (!std::isnan(votes[i]) && in_step(set, rows[i], stage)) {
         x.push_back(votes[i]);
         y.push_back(reached(set, rows[i], stage));
       }
@@ -180,17 +195,16 @@ Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const WinRows& w
   // Quote given contact: the contacted rows, unless none stopped at a quote
   // (then the quote is the win, funnel.hpp, and a forest would learn the win
   // again).
-  std::vector<uint32_t> contacted;
   bool stopped_at_quote = false;
-  for (size_t i = 0; i < d.n_rows; ++i) {
-    if (reached(set, rows[i], kStageContacted)) contacted.push_back(static_cast<uint32_t>(i));
-    stopped_at_quote |= (set.stages[rows[i]] & 3) == kStageQuoted;
-  }
+  for (uint32_t r : rows) stopped_at_quote |= (set.stages[r] & 3) == kStageQuoted;
   if (!stopped_at_quote) {
     std::vector<uint8_t>().swap(d.cols);
     out.contact_cal = calibrate_step(out.oob_contact, kStageContacted);
     return out;
   }
+  std::vector<uint32_t> contacted;
+  for (size_t i = 0; i < d.n_rows; ++i)
+    if (reached(set, rows[i], kStageContacted)) contacted.push_back(static_cast<uint32_t>(i));
   out.oob_quote.assign(d.n_rows, std::numeric_limits<double>::quiet_NaN());
   {  // a lead stopped at a quote, so the contacted rows are not empty
     BinnedData q;
@@ -211,13 +225,14 @@ Fitted fit(TrainingSet& set, const std::vector<uint32_t>& rows, const WinRows& w
     for (size_t j = 0; j < q.n_rows; ++j) out.oob_quote[contacted[j]] = oob.win[j];
   }
   // The rows not contacted are out of every quote tree's bag: all the trees
-  // predict them, for the held-out figures of a forest that saw every row.
+  // vote for those that measure the model.
   std::vector<uint8_t> row(nf);
   for (size_t i = 0, j = 0; i < d.n_rows; ++i) {
     if (j < contacted.size() && contacted[j] == i) {
       ++j;
       continue;
     }
+    if (!measured || !measured(rows[i])) continue;
     for (size_t f = 0; f < nf; ++f) row[f] = d.cols[f * d.n_rows + i];
     out.oob_quote[i] = out.quote_forest.predict(row.data());
     check_stop_every(stop, i);
@@ -366,26 +381,38 @@ std::vector<FeatureImportance> top_importance(const FeatureSpec& spec, const For
   return v;
 }
 
+// A forest's node values by walk position (forest.hpp): what a walk ends on.
+std::vector<double> leaf_values(const Forest& f) {
+  std::vector<double> v(f.walk_node.size());
+  for (size_t w = 0; w < f.walk_node.size(); ++w) v[w] = f.nodes[f.walk_node[w]].value;
+  return v;
+}
+
+// The same for m <= kBlock row-major rows (stride nf), added to sums[0..m),
+// a tree at a time for the block.
+void add_leaf_sums(const Forest& f, const std::vector<double>& leaf, const uint8_t* rows, size_t m, size_t nf,
+                   double* sums) {
+  uint32_t leaves[kBlock];
+  for (size_t t = 0; t < f.n_trees(); ++t) {
+    f.walk_block(t, rows, m, nf, leaves);
+    for (size_t i = 0; i < m; ++i) sums[i] += leaf[leaves[i]];
+  }
+}
+
 // The forest's raw probabilities of n rows of a row-major bin matrix (nf
 // bytes a row): leaf values summed in tree order and divided by the number of
 // trees, exactly as Model::score computes raw_prob, walked a block of rows at
 // a time as Model::score_batch does.
 std::vector<double> raw_probs(const Forest& forest, const uint8_t* rows, size_t nf, size_t n,
                               const ShouldStop& should_stop) {
-  constexpr size_t kBlock = 32;
-  std::vector<double> out(n);
-  uint32_t leaves[kBlock];
-  double sum[kBlock];
+  const std::vector<double> leaf = leaf_values(forest);
+  std::vector<double> out(n, 0.0);
   const double T = static_cast<double>(forest.n_trees());
   for (size_t b0 = 0; b0 < n; b0 += kBlock) {
     if (b0 % (8 * kBlock) == 0) check_stop(should_stop);  // every 256 leads
     const size_t m = std::min(kBlock, n - b0);
-    std::fill_n(sum, m, 0.0);
-    for (size_t t = 0; t < forest.n_trees(); ++t) {
-      forest.walk_block(t, rows + b0 * nf, m, nf, leaves);
-      for (size_t i = 0; i < m; ++i) sum[i] += static_cast<double>(forest.nodes[forest.walk_node[leaves[i]]].value);
-    }
-    for (size_t i = 0; i < m; ++i) out[b0 + i] = sum[i] / T;
+    add_leaf_sums(forest, leaf, rows + b0 * nf, m, nf, out.data() + b0);
+    for (size_t i = 0; i < m; ++i) out[b0 + i] /= T;
   }
   return out;
 }
@@ -468,13 +495,6 @@ Model train_in_two_passes(const std::vector<Lead>& leads, const std::vector<What
   return train(std::move(set), params, should_stop);
 }
 
-// A forest's node values by walk position (forest.hpp): what a walk ends on.
-std::vector<double> leaf_values(const Forest& f) {
-  std::vector<double> v(f.walk_node.size());
-  for (size_t w = 0; w < f.walk_node.size(); ++w) v[w] = f.nodes[f.walk_node[w]].value;
-  return v;
-}
-
 // The sum of a forest's leaves (leaf: by walk position) over an encoded row.
 double leaf_sum(const Forest& f, const std::vector<double>& leaf, const uint8_t* row) {
   const size_t T = f.n_trees();
@@ -484,17 +504,6 @@ double leaf_sum(const Forest& f, const std::vector<double>& leaf, const uint8_t*
   double sum = 0;
   for (size_t t = 0; t < T; ++t) sum += leaf[leaves[t]];
   return sum;
-}
-
-// The same for m <= 32 row-major rows (stride nf), added to sums[0..m), a
-// tree at a time for the block.
-void add_leaf_sums(const Forest& f, const std::vector<double>& leaf, const uint8_t* rows, size_t m, size_t nf,
-                   double* sums) {
-  uint32_t leaves[32];
-  for (size_t t = 0; t < f.n_trees(); ++t) {
-    f.walk_block(t, rows, m, nf, leaves);
-    for (size_t i = 0; i < m; ++i) sums[i] += leaf[leaves[i]];
-  }
 }
 
 }  // namespace
@@ -552,7 +561,7 @@ Model::SideSums Model::side_sums(const uint8_t* row) const {
 }
 
 void Model::add_side_sums(const uint8_t* rows, size_t m, size_t nf, SideSums* side) const {
-  double sums[kMaxBlock];
+  double sums[kBlock];
   auto add = [&](const Forest& f, const std::vector<double>& leaf, double SideSums::*field) {
     std::fill_n(sums, m, 0.0);
     add_leaf_sums(f, leaf, rows, m, nf, sums);
@@ -616,7 +625,6 @@ Score Model::score(const Lead& lead, double now) const {
 
 void Model::score_batch(const Lead* leads, size_t n, double now, Score* out, const ShouldStop& should_stop) const {
   if (forest_.n_trees() == 0) throw InvalidInput("model is empty");
-  constexpr size_t kBlock = kMaxBlock;
   const size_t nf = spec_.size();
   RowBuffer buf(2 * std::min(n, kBlock) * nf);
   uint8_t* const rows = buf.data();
@@ -720,7 +728,6 @@ void Model::attribute_batch(const Lead* leads, size_t n, double now, Attribution
     for (size_t i = 0; i < n; ++i) attribute(leads[i], now, &out[i], &scores[i]);
     return;
   }
-  constexpr size_t kBlock = kMaxBlock;
   const size_t nf = spec_.size(), T = forest_.n_trees();
   const size_t stride = static_cast<size_t>(forest_.max_depth) + 1;
   RowBuffer buf(2 * std::min(n, kBlock) * nf);
@@ -865,7 +872,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     std::vector<uint8_t> hold_bins(hold_rows.size() * nf);
     for (size_t i = 0; i < hold_rows.size(); ++i)
       std::copy_n(set.rows.data() + static_cast<size_t>(hold_rows[i]) * nf, nf, hold_bins.data() + i * nf);
-    Fitted fitted = fit(set, train_rows, win_rows, params, should_stop);
+    Fitted fitted = fit(set, train_rows, win_rows, nullptr, params, should_stop);
     const OutOfBag fitted_oob = std::move(fitted.oob);
     TrainParams shipped = params;  // the model records the shrinkage its forest got, chosen or given
     shipped.shrinkage = fitted_oob.shrinkage;
@@ -908,10 +915,8 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     auto refit = [&](const std::vector<double>& oob_votes, const std::vector<double>& held_votes, uint8_t stage) {
       std::vector<double> x;
       std::vector<uint8_t> xy;
-      // The quote map learns P(quote | contact): from the contacted leads only.
-      auto learns = [&](uint32_t r) { return stage != kStageQuoted || reached(set, r, kStageContacted); };
       for (size_t i = 0; i < train_rows.size(); ++i) {
-        if (std::isnan(oob_votes[i]) || !learns(train_rows[i])) continue;
+        if (std::isnan(oob_votes[i]) || !in_step(set, train_rows[i], stage)) continue;
         if (stage == kStageWon) {
           win_rows.add(x, xy, oob_votes[i], train_rows[i]);
         } else {
@@ -920,7 +925,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
         }
       }
       for (size_t i = 0; i < hold_rows.size(); ++i) {
-        if (!learns(hold_rows[i])) continue;
+        if (!in_step(set, hold_rows[i], stage)) continue;
         if (stage == kStageWon) {
           win_rows.add(x, xy, held_votes[i], hold_rows[i]);
         } else {
@@ -964,13 +969,14 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
   // label of a measured lead touches what measures it. These figures describe
   // a forest of about a third of the trees, so they slightly understate the
   // shipped one. The contact and quote stages are measured the same way.
-  Fitted fitted = fit(set, order, win_rows, params, should_stop);
+  auto held = [&](uint32_t r) { return in_holdout(ids[r], params.seed, params.holdout_fraction); };
+  Fitted fitted = fit(set, order, win_rows, held, params, should_stop);
   std::vector<double> fx, hx;
   std::vector<uint8_t> fy, hy;
   for (size_t i = 0; i < order.size(); ++i) {
     const uint32_t r = order[i];
     if (std::isnan(fitted.oob.win[i])) continue;
-    if (in_holdout(ids[r], params.seed, params.holdout_fraction)) {
+    if (held(r)) {
       if (pending(set, r)) continue;  // measured on outcomes that are known
       hx.push_back(fitted.oob.win[i]);
       hy.push_back(labels[r]);
@@ -1003,8 +1009,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
       std::vector<uint8_t> y;
       for (size_t i = 0; i < votes.size(); ++i) {  // none for the quote when it is the win
         const uint32_t r = order[i];
-        if (std::isnan(votes[i]) || in_holdout(ids[r], params.seed, params.holdout_fraction)) continue;
-        if (stage == kStageQuoted && !reached(set, r, kStageContacted)) continue;
+        if (std::isnan(votes[i]) || held(r) || !in_step(set, r, stage)) continue;
         x.push_back(votes[i]);
         y.push_back(reached(set, r, stage));
       }
@@ -1014,7 +1019,7 @@ Model train(TrainingSet&& set, const TrainParams& params, const ShouldStop& shou
     std::vector<uint32_t> rows;
     std::vector<double> rw, rc, rq;
     for (size_t i = 0; i < order.size(); ++i)
-      if (in_holdout(ids[order[i]], params.seed, params.holdout_fraction)) {
+      if (held(order[i])) {
         rows.push_back(order[i]);
         rw.push_back(fitted.oob.win[i]);
         rc.push_back(fitted.oob_contact[i]);

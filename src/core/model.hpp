@@ -186,8 +186,8 @@ class Model {
   Score finish(const LeafSums& sums, const SideSums& side, const uint8_t* novel) const;
   // The side sums of an encoded row.
   SideSums side_sums(const uint8_t* row) const;
-  // The same for m <= kMaxBlock row-major rows (stride nf), into side[0..m).
-  static constexpr size_t kMaxBlock = 32;
+  // The same for a block of m row-major rows (stride nf, m at most the
+  // block model.cpp walks), into side[0..m).
   void add_side_sums(const uint8_t* rows, size_t m, size_t nf, SideSums* side) const;
 
   FeatureSpec spec_;

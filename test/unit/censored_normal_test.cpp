@@ -48,23 +48,34 @@ TEST(CensoredNormal, FarTailsAndExactValuesStayFinite) {
   EXPECT_DOUBLE_EQ(exact.square, 2.25);
 }
 
+// A uniform draw in (0, 1) and a standard normal one (Box-Muller).
+double uniform(Rng& rng) { return (rng.below(1000000) + 0.5) / 1e6; }
+double normal(Rng& rng) {
+  const double u1 = uniform(rng), u2 = uniform(rng);
+  return std::sqrt(-2 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
+
+// The log range of the default deal band a log value falls in.
+LogRange band_of(double y) {
+  const double edges[] = {-INFINITY, std::log(5000.0), std::log(15000.0), std::log(50000.0), std::log(150000.0),
+                          INFINITY};
+  int b = 0;
+  while (y >= edges[b + 1]) ++b;
+  return {edges[b], edges[b + 1]};
+}
+
 TEST(CensoredNormal, SpreadIsRecoveredFromBands) {
   // Log values drawn around known means, reported only as the default
   // bands: the fitted spread is the one they were drawn with.
-  const double edges[] = {-INFINITY, std::log(5000.0), std::log(15000.0), std::log(50000.0), std::log(150000.0),
-                          INFINITY};
   for (double sigma : {0.3, 0.6, 1.0}) {
     Rng rng(17);
     std::vector<double> m;
     std::vector<LogRange> r;
     for (int i = 0; i < 20000; ++i) {
-      const double u1 = (rng.below(1000000) + 0.5) / 1e6, u2 = (rng.below(1000000) + 0.5) / 1e6;
-      const double mean = std::log(3000.0) + 4.0 * (rng.below(1000000) + 0.5) / 1e6;
-      const double y = mean + sigma * std::sqrt(-2 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-      int b = 0;
-      while (y >= edges[b + 1]) ++b;
+      const double z = normal(rng);
+      const double mean = std::log(3000.0) + 4.0 * uniform(rng);
       m.push_back(mean);
-      r.push_back({edges[b], edges[b + 1]});
+      r.push_back(band_of(mean + sigma * z));
     }
     EXPECT_NEAR(fit_log_spread(m, r, 2.0), sigma, 0.05 * sigma) << sigma;
   }
@@ -76,21 +87,16 @@ TEST(CensoredNormal, LineIsRecoveredFromBands) {
   // predictions are drawn towards the middle): the fitted line and spread
   // are the ones they were drawn with. The line from a = 0, b = 1 with the
   // spread fitted around x alone would leave the ends biased.
-  const double edges[] = {-INFINITY, std::log(5000.0), std::log(15000.0), std::log(50000.0), std::log(150000.0),
-                          INFINITY};
   struct Case { double a, b, sigma; };
   for (const Case& c : {Case{-2.0, 1.2, 0.6}, Case{1.0, 0.9, 0.4}, Case{0.0, 1.0, 1.0}}) {
     Rng rng(23);
     std::vector<double> x;
     std::vector<LogRange> r;
     for (int i = 0; i < 20000; ++i) {
-      const double u1 = (rng.below(1000000) + 0.5) / 1e6, u2 = (rng.below(1000000) + 0.5) / 1e6;
-      const double xi = std::log(4000.0) + 3.0 * (rng.below(1000000) + 0.5) / 1e6;
-      const double y = c.a + c.b * xi + c.sigma * std::sqrt(-2 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-      int k = 0;
-      while (y >= edges[k + 1]) ++k;
+      const double z = normal(rng);
+      const double xi = std::log(4000.0) + 3.0 * uniform(rng);
       x.push_back(xi);
-      r.push_back({edges[k], edges[k + 1]});
+      r.push_back(band_of(c.a + c.b * xi + c.sigma * z));
     }
     const LogLine line = fit_log_line(x, r, 1.0);
     EXPECT_NEAR(line.b, c.b, 0.05) << c.a << " " << c.b;
