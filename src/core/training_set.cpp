@@ -40,19 +40,35 @@ FeatureSpec SpecSample::learn(double now, const ShouldStop& should_stop) const {
   return learn_keys(leads_, heap_, params_, now, should_stop);
 }
 
-FeatureSpec SpecSample::learn_from(const std::vector<Lead>& leads, const TrainParams& params, double now,
-                                   const ShouldStop& should_stop) {
+template <class IdAt>
+std::vector<SpecSample::Key> SpecSample::kept_keys(size_t n, IdAt id_at, const TrainParams& params) {
   // The leads offer() would keep: the training ones (all when refit_full),
   // the first spec_sample_leads of them in canonical order.
   std::vector<Key> keys;
-  for (size_t i = 0; i < leads.size(); ++i)
-    if (params.refit_full || !in_holdout(leads[i].id, params.seed, params.holdout_fraction))
-      keys.push_back(Key{id_hash(leads[i].id, params.seed), leads[i].id, static_cast<uint32_t>(i)});
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t id = id_at(i);
+    if (params.refit_full || !in_holdout(id, params.seed, params.holdout_fraction))
+      keys.push_back(Key{id_hash(id, params.seed), id, static_cast<uint32_t>(i)});
+  }
   if (keys.size() > static_cast<size_t>(params.spec_sample_leads)) {
     std::nth_element(keys.begin(), keys.begin() + params.spec_sample_leads, keys.end(), before);
     keys.resize(params.spec_sample_leads);
   }
+  return keys;
+}
+
+FeatureSpec SpecSample::learn_from(const std::vector<Lead>& leads, const TrainParams& params, double now,
+                                   const ShouldStop& should_stop) {
+  std::vector<Key> keys = kept_keys(leads.size(), [&](size_t i) { return leads[i].id; }, params);
   return learn_keys(leads, std::move(keys), params, now, should_stop);
+}
+
+std::vector<int64_t> SpecSample::chosen_ids(const std::vector<int64_t>& ids, const TrainParams& params) {
+  std::vector<Key> keys = kept_keys(ids.size(), [&](size_t i) { return ids[i]; }, params);
+  std::sort(keys.begin(), keys.end(), before);
+  std::vector<int64_t> out(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) out[i] = keys[i].id;
+  return out;
 }
 
 FeatureSpec SpecSample::learn_keys(const std::vector<Lead>& leads, std::vector<Key> keys, const TrainParams& params,

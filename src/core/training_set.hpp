@@ -56,6 +56,11 @@ class SpecSample {
   static FeatureSpec learn_from(const std::vector<Lead>& leads, const TrainParams& params, double now,
                                 const ShouldStop& should_stop = ShouldStop());
 
+  // The ids of the leads a sample offered every one of these would keep, in
+  // canonical order: for a loader that reads ids before rows, so that it
+  // reads the sample's rows first and every other row once, after them.
+  static std::vector<int64_t> chosen_ids(const std::vector<int64_t>& ids, const TrainParams& params);
+
  private:
   struct Key {
     uint64_t hash;
@@ -63,6 +68,9 @@ class SpecSample {
     uint32_t slot;
   };
   static bool before(const Key& a, const Key& b) { return a.hash != b.hash ? a.hash < b.hash : a.id < b.id; }
+  // The keys of the ids (slot: the index into them) offer() would keep, in no particular order.
+  template <class IdAt>
+  static std::vector<Key> kept_keys(size_t n, IdAt id_at, const TrainParams& params);
   // The spec from leads[k.slot] for the keys, taken in canonical order.
   static FeatureSpec learn_keys(const std::vector<Lead>& leads, std::vector<Key> keys, const TrainParams& params,
                                 double now, const ShouldStop& should_stop);

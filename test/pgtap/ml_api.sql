@@ -2,7 +2,7 @@
 -- both ways, rollback, the flag, every fallback reason, and who may call what.
 BEGIN;
 \ir fixture.psql
-SELECT plan(51);
+SELECT plan(52);
 
 -- 400 leads; the outcome is decided by value, occupancy and trade, plus noise.
 INSERT INTO leadscore.leads (id, address, permit_value, trade_tags, created_at, attributes)
@@ -144,16 +144,21 @@ SELECT is(count(DISTINCT blob), 1::bigint, 'the sample, and so the model, is the
   FROM leadscore.models WHERE version IN (SELECT (r ->> 'version')::int FROM sampled);
 
 -- No more leads than the spec sample holds are read in one pass and binned
--- from memory; with a sample smaller than the leads, two passes. Both learn
--- the spec from the same training leads (fewer than 300 of the 320 are not
--- held out), so the model is the same.
+-- from memory; with a sample smaller than the leads, their ids are read
+-- first, then the sample's rows, then every other row. Both learn the spec
+-- from the same training leads (fewer than 300 of the 320 are not held
+-- out), so the model is the same.
 CREATE TEMP TABLE passes ON COMMIT DROP AS
   SELECT 'one' AS pass, leadscore.train_lead_model(activate => 'never', params => '{"n_trees": 5}') AS r
   UNION ALL
-  SELECT 'two', leadscore.train_lead_model(activate => 'never', params => '{"n_trees": 5, "spec_sample_leads": 300}');
+  SELECT 'two', leadscore.train_lead_model(activate => 'never', params => '{"n_trees": 5, "spec_sample_leads": 300}')
+  UNION ALL
+  SELECT 'small', leadscore.train_lead_model(activate => 'never', params => '{"n_trees": 5, "spec_sample_leads": 40}');
 SELECT is((SELECT m.metrics FROM passes p JOIN leadscore.models m ON m.version = (p.r ->> 'version')::int WHERE p.pass = 'one'),
           (SELECT m.metrics FROM passes p JOIN leadscore.models m ON m.version = (p.r ->> 'version')::int WHERE p.pass = 'two'),
-          'one pass over the leads and two give the same model');
+          'one pass over the leads and the sample first give the same model');
+SELECT is((SELECT (r ->> 'training_rows')::int FROM passes WHERE pass = 'small'), 320,
+          'with the sample read first, every lead trains once: none left out, none twice');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -28,6 +28,25 @@ Model train_streamed(const std::vector<Lead>& leads, const std::vector<uint8_t>&
   return train(std::move(set), p);
 }
 
+// What a database loader does with more leads than its sample holds: the
+// ids first, the sample's leads (chosen by id) then, learning the spec from
+// them, and every other lead after them, in the given order.
+Model train_sample_first(const std::vector<Lead>& leads, const std::vector<uint8_t>& labels,
+                         const std::vector<size_t>& order, const TrainParams& p) {
+  std::vector<int64_t> ids;
+  for (size_t i : order) ids.push_back(leads[i].id);
+  std::vector<int64_t> chosen = SpecSample::chosen_ids(ids, p);
+  std::sort(chosen.begin(), chosen.end());
+  std::vector<size_t> first, rest;
+  for (size_t i : order) (std::binary_search(chosen.begin(), chosen.end(), leads[i].id) ? first : rest).push_back(i);
+  std::vector<Lead> sample;
+  for (size_t i : first) sample.push_back(leads[i]);
+  TrainingSet set(SpecSample::learn_from(sample, p, kNow), kNow);
+  for (size_t i : first) set.add(leads[i], labels[i]);
+  for (size_t i : rest) set.add(leads[i], labels[i]);
+  return train(std::move(set), p);
+}
+
 std::vector<size_t> shuffled(size_t n, uint64_t seed) {
   std::vector<size_t> v(n);
   for (size_t i = 0; i < n; ++i) v[i] = i;
@@ -54,6 +73,8 @@ TEST(TrainingSet, StreamedInAnyOrderGivesTheSameModelAsAVectorOfLeads) {
       std::vector<size_t> reversed = shuffled(leads.size(), 3);
       std::reverse(reversed.begin(), reversed.end());
       EXPECT_EQ(serialize(train_streamed(leads, labels, reversed, p)), want);
+      EXPECT_EQ(serialize(train_sample_first(leads, labels, shuffled(leads.size(), 5), p)), want)
+          << "sample first: refit_full " << refit_full << ", spec_sample_leads " << sample;
     }
   }
 }
