@@ -341,6 +341,10 @@ void stream_labelled_leads(int64 eligible, int limit, uint64_t seed, const Selec
       MemoryContextSwitchTo(old);
     });
     for (int i = 0; i < batch.n; i++) {
+      // Within a batch too: use() may score the lead with the active model
+      // for the gate, and a model of many deep trees takes about half a
+      // millisecond a lead, half a second a batch.
+      if ((i & 127) == 127 && interrupt_pending()) throw Cancelled();
       if (!batch.wanted[i]) continue;
       to_lead(batch.leads[i], &lead, &slots);
       use(lead, batch.outcomes[i]);
