@@ -27,11 +27,18 @@ namespace {
 // The seed of tree t; the bootstrap and the feature draws use separate streams.
 uint64_t tree_seed(uint64_t seed, size_t t) { return mix64(seed * 0x9e3779b97f4a7c15ULL + t + 1); }
 
-// Bootstrap multiplicities of one tree: n draws with replacement.
-void bootstrap(uint64_t seed, size_t n, std::vector<uint32_t>& cnt) {
+// Bootstrap multiplicities of one tree: n draws with replacement. A byte a
+// row: the draws land at random, and a quarter of the bytes stay in cache
+// where words would not (about 5% of training time on 1.6 million leads). A
+// row is drawn more than 255 times with a probability below 10^-500; the
+// count would then stay at 255.
+void bootstrap(uint64_t seed, size_t n, std::vector<uint8_t>& cnt) {
   cnt.assign(n, 0);
   Rng rng(seed ^ 0x626f6f74ULL);
-  for (size_t i = 0; i < n; ++i) cnt[rng.below(static_cast<uint32_t>(n))]++;
+  for (size_t i = 0; i < n; ++i) {
+    uint8_t& c = cnt[rng.below(static_cast<uint32_t>(n))];
+    c += c != 255;
+  }
 }
 
 // A candidate split with its Gini gain.
@@ -360,7 +367,8 @@ class TreeBuilder {
   double w_pos_, w_neg_;
   Kind kind_;
   size_t mtry_ = 1;
-  std::vector<uint32_t> order_, cnt_, idx_, tmp_;
+  std::vector<uint32_t> order_, idx_, tmp_;
+  std::vector<uint8_t> cnt_;
   std::vector<double> gw_, gwy_;
   // Counted histograms, when both classes weigh 1 (count_histogram for nodes
   // with at least two rows a bin, where a pass over the bins costs little).
@@ -745,7 +753,7 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
     const size_t G = lams.size();
     o.sum.assign(G * o.m, 0.0f);
     o.votes.assign(o.m, 0);
-    std::vector<uint32_t> boot;
+    std::vector<uint8_t> boot;
     std::vector<std::vector<float>> shrunk(G);
     for (size_t t = 0; t < T; ++t) {
       check_stop(should_stop);
