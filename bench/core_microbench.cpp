@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/calibration.hpp"
 #include "core/features.hpp"
 #include "core/hash.hpp"
 #include "core/model.hpp"
@@ -198,6 +199,23 @@ void BM_Train(benchmark::State& st) {
   st.SetItemsProcessed(st.iterations() * st.range(0));
 }
 BENCHMARK(BM_Train)->Args({10000, 1})->Args({10000, 2})->Unit(benchmark::kMillisecond);
+
+// The win map as training fits it (isotonic, 10 bootstrap rounds) on n
+// out-of-bag predictions: at a million rows and more, each round's draws
+// land at random in arrays of n entries, so what they weigh shows here.
+void BM_CalibrateIsotonicBagged(benchmark::State& st) {
+  const size_t n = static_cast<size_t>(st.range(0));
+  std::vector<double> x(n);
+  std::vector<uint8_t> y(n);
+  Rng rng(5);
+  for (size_t i = 0; i < n; ++i) {
+    x[i] = static_cast<double>(rng.below(1000000)) / 1e6;
+    y[i] = rng.below(1000000) < x[i] * 1e6 ? 1 : 0;
+  }
+  for (auto _ : st) benchmark::DoNotOptimize(Calibrator::fit_isotonic_bagged(x, y, 10, 42));
+  st.SetItemsProcessed(st.iterations() * st.range(0));
+}
+BENCHMARK(BM_CalibrateIsotonicBagged)->Arg(100000)->Arg(1600000)->Unit(benchmark::kMillisecond);
 
 // The longest stretch between two polls of the stop callback, over what
 // train_lead_model() does with max_training_leads (200,000) leads: train as

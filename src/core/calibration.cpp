@@ -56,7 +56,7 @@ struct Block { double w, sx, sy; };
 // neighbouring blocks merged to a minimum size; n is the number of rows taken.
 // Each copy of a row is added one at a time, so rows repeated by a bootstrap
 // sum exactly as the same rows listed one by one would.
-std::vector<Block> isotonic_blocks(const double* sx, const uint8_t* sy, const uint32_t* count, size_t m, size_t n) {
+std::vector<Block> isotonic_blocks(const double* sx, const uint8_t* sy, const uint8_t* count, size_t m, size_t n) {
   // Equal raw scores start in one block.
   std::vector<Block> st;
   for (size_t k = 0; k < m;) {
@@ -153,7 +153,7 @@ Calibrator Calibrator::fit_isotonic_bagged(const std::vector<double>& x, const s
   // times each, so it needs only those counts, in sorted order.
   std::vector<double> sx;
   std::vector<uint8_t> sy;
-  std::vector<size_t> rank(n);
+  std::vector<uint32_t> rank(n);  // a word, and the counts below a byte: a round's draws land at random
   {
     struct Entry {
       double x;
@@ -168,7 +168,7 @@ Calibrator Calibrator::fit_isotonic_bagged(const std::vector<double>& x, const s
     for (size_t k = 0; k < n; ++k) {
       sx[k] = ord[k].x;
       sy[k] = y[ord[k].i];
-      rank[ord[k].i] = k;
+      rank[ord[k].i] = static_cast<uint32_t>(k);
     }
   }
   // Tabulate at up to 256 quantiles of the raw scores.
@@ -180,12 +180,15 @@ Calibrator Calibrator::fit_isotonic_bagged(const std::vector<double>& x, const s
   }
   out.ys.assign(out.xs.size(), 0.0);
   Rng rng(seed ^ 0x63616c6962ULL);
-  std::vector<uint32_t> count(n);
+  // A row drawn more than 255 times in a round (probability below 10^-500)
+  // would count 255.
+  std::vector<uint8_t> count(n);
   for (int r = 0; r < rounds; ++r) {
     check_stop(should_stop);
-    std::fill(count.begin(), count.end(), 0u);
+    std::fill(count.begin(), count.end(), uint8_t{0});
     for (size_t i = 0; i < n; ++i) {
-      count[rank[rng.below(static_cast<uint32_t>(n))]]++;
+      uint8_t& c = count[rank[rng.below(static_cast<uint32_t>(n))]];
+      c += c != 255;
       if ((i & 0xFFFF) == 0xFFFF) check_stop(should_stop);  // a round over millions of rows takes a third of a second
     }
     Calibrator c;
