@@ -109,7 +109,7 @@ constexpr ParamRange no_range() { return {}; }  // Bool, Choice and Features say
     "most attribute keys kept as features, those on the most training leads first")                                  \
   X(min_banded_leads, int, Int, 200, closed(1, 100000000),                                                           \
     "training leads with a deal band needed to fit a value model; with fewer, every lead gets their mean value")      \
-  X(value_trees, int, Int, 30, closed(1, 5000), "trees in the deal-value forest")                                     \
+  X(value_trees, int, Int, 20, closed(1, 5000), "trees in the deal-value forest")                                     \
   X(stage_trees, int, Int, 20, closed(1, 5000),                                                                       \
     "trees in each of the contact and quote forests of a funnel model")                                            \
   X(seed, uint64_t, Int, 42, closed(0, 9007199254740991.0), "every random choice derives from this and the lead ids") \
