@@ -19,10 +19,17 @@ a_pid=$!
 exec 7>"$E2E_TMP/a.in"
 echo "BEGIN; SELECT leadscore.nightly_training() ->> 'status';" >&7
 
+# Wait until its call has returned, then probe the lock once: a probe that
+# polled with FOR UPDATE NOWAIT meanwhile took the row itself for a moment,
+# and a run starting in that moment was skipped as "already running".
 held=0
 for _ in $(seq 200); do
-  q "$db" "SELECT 1 FROM leadscore.job_locks WHERE job = 'nightly_training' FOR UPDATE NOWAIT" >/dev/null 2>&1 \
-    || { held=1; break; }
+  if [ "$(q "$db" "SELECT count(*) FROM pg_stat_activity
+                    WHERE application_name = 'e2e_first' AND state = 'idle in transaction'")" = 1 ]; then
+    q "$db" "SELECT 1 FROM leadscore.job_locks WHERE job = 'nightly_training' FOR UPDATE NOWAIT" >/dev/null 2>&1 \
+      || held=1
+    break
+  fi
   sleep 0.05
 done
 is "$held" 1 "the first run holds the training lock (the job_locks row) while its transaction is open"
