@@ -392,6 +392,18 @@ struct Loaded {
   }
 };
 
+// The spec learned from leads held in memory (SpecSample::learn_from), and
+// those leads binned under it into a set with room for `room` leads.
+void bin_held_leads(const std::vector<Lead>& leads, const std::vector<Outcome>& outcomes, size_t room,
+                    const TrainParams& params, double now, const Model* active, Loaded* out) {
+  out->set = TrainingSet(SpecSample::learn_from(leads, params, now, [] { return interrupt_pending(); }), now);
+  out->set.reserve(room);
+  for (size_t i = 0; i < leads.size(); ++i) {
+    out->add(leads[i], outcomes[i], active, params, now);
+    if ((i & 1023) == 1023 && interrupt_pending()) throw Cancelled();
+  }
+}
+
 // Every trainable lead read in one pass and held, when there are no more of
 // them than spec_sample_leads (the most the first pass would hold anyway);
 // false, with nothing kept, when more arrived than were counted.
@@ -413,12 +425,7 @@ bool load_in_one_pass(const TrainParams& params, int64 eligible, double now, con
                           outcomes.push_back(outcome);
                         });
   if (!fits) return false;
-  out->set = TrainingSet(SpecSample::learn_from(leads, params, now, [] { return interrupt_pending(); }), now);
-  out->set.reserve(leads.size());
-  for (size_t i = 0; i < leads.size(); ++i) {
-    out->add(leads[i], outcomes[i], active, params, now);
-    if ((i & 1023) == 1023 && interrupt_pending()) throw Cancelled();
-  }
+  bin_held_leads(leads, outcomes, leads.size(), params, now, active, out);
   return true;
 }
 
@@ -435,12 +442,7 @@ void load_sample_first(const TrainParams& params, int64 eligible, double now, co
                           leads.push_back(lead);
                           outcomes.push_back(outcome);
                         });
-  out->set = TrainingSet(SpecSample::learn_from(leads, params, now, [] { return interrupt_pending(); }), now);
-  out->set.reserve(static_cast<size_t>(eligible));
-  for (size_t i = 0; i < leads.size(); ++i) {
-    out->add(leads[i], outcomes[i], active, params, now);
-    if ((i & 1023) == 1023 && interrupt_pending()) throw Cancelled();
-  }
+  bin_held_leads(leads, outcomes, static_cast<size_t>(eligible), params, now, active, out);
   std::vector<Lead>().swap(leads);  // frees the sample before the binned set grows
   std::vector<Outcome>().swap(outcomes);
   stream_labelled_leads(eligible, limit, params.seed, Selection{Selection::AllBut, &chosen}, [](int64_t) { return true; },

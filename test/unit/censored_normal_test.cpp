@@ -64,19 +64,28 @@ LogRange band_of(double y) {
   return {edges[b], edges[b + 1]};
 }
 
+// 20,000 draws with a seeded generator: x uniform in [lo, lo + width), a
+// log value at mean(x) + sigma z, z standard normal, reported only as its
+// default band.
+template <class Mean>
+void draw_banded(uint64_t seed, double lo, double width, double sigma, Mean mean, std::vector<double>* x,
+                 std::vector<LogRange>* r) {
+  Rng rng(seed);
+  for (int i = 0; i < 20000; ++i) {
+    const double z = normal(rng);
+    const double xi = lo + width * uniform(rng);
+    x->push_back(xi);
+    r->push_back(band_of(mean(xi) + sigma * z));
+  }
+}
+
 TEST(CensoredNormal, SpreadIsRecoveredFromBands) {
   // Log values drawn around known means, reported only as the default
   // bands: the fitted spread is the one they were drawn with.
   for (double sigma : {0.3, 0.6, 1.0}) {
-    Rng rng(17);
     std::vector<double> m;
     std::vector<LogRange> r;
-    for (int i = 0; i < 20000; ++i) {
-      const double z = normal(rng);
-      const double mean = std::log(3000.0) + 4.0 * uniform(rng);
-      m.push_back(mean);
-      r.push_back(band_of(mean + sigma * z));
-    }
+    draw_banded(17, std::log(3000.0), 4.0, sigma, [](double mean) { return mean; }, &m, &r);
     EXPECT_NEAR(fit_log_spread(m, r, 2.0), sigma, 0.05 * sigma) << sigma;
   }
 }
@@ -89,15 +98,9 @@ TEST(CensoredNormal, LineIsRecoveredFromBands) {
   // spread fitted around x alone would leave the ends biased.
   struct Case { double a, b, sigma; };
   for (const Case& c : {Case{-2.0, 1.2, 0.6}, Case{1.0, 0.9, 0.4}, Case{0.0, 1.0, 1.0}}) {
-    Rng rng(23);
     std::vector<double> x;
     std::vector<LogRange> r;
-    for (int i = 0; i < 20000; ++i) {
-      const double z = normal(rng);
-      const double xi = std::log(4000.0) + 3.0 * uniform(rng);
-      x.push_back(xi);
-      r.push_back(band_of(c.a + c.b * xi + c.sigma * z));
-    }
+    draw_banded(23, std::log(4000.0), 3.0, c.sigma, [&](double xi) { return c.a + c.b * xi; }, &x, &r);
     const LogLine line = fit_log_line(x, r, 1.0);
     EXPECT_NEAR(line.b, c.b, 0.05) << c.a << " " << c.b;
     EXPECT_NEAR(line.a + line.b * 10.0, c.a + c.b * 10.0, 0.05) << c.a << " " << c.b;  // the line where the data are
