@@ -241,7 +241,8 @@ std::string address_token(const std::string& address) {
 }
 
 FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector<uint32_t>& rows,
-                               const TrainParams& params, double now, const ShouldStop& should_stop) {
+                               const TrainParams& params, double now, const ShouldStop& should_stop,
+                               BinCounts bin_counts) {
   const int max_value_bins = params.max_bins - 1;
   std::vector<FeatureDef> defs;
 
@@ -250,6 +251,11 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
   std::map<std::string, size_t> tag_counts;
   std::map<std::string, size_t> address_counts;
   std::unordered_map<std::string, KeyStats> keys;
+  // The previous lead's keys, by position, with their stats: leads mostly
+  // carry the same keys, and an attribute map is sorted, so the key at a
+  // position is usually the one there before, found by one comparison
+  // instead of hashing it (a table's elements stay put when it grows).
+  std::vector<std::pair<const std::string*, KeyStats*>> last_keys;
   for (size_t i = 0; i < rows.size(); ++i) {
     check_stop_every(should_stop, i);
     const Lead& l = leads[rows[i]];
@@ -260,8 +266,14 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
       std::string tok = address_token(l.address);
       if (!tok.empty()) address_counts[tok]++;
     }
+    size_t at = 0;
     for (const auto& [k, v] : l.attributes) {
-      KeyStats& s = keys[k];
+      if (at == last_keys.size() || *last_keys[at].first != k) {
+        auto it = keys.try_emplace(k).first;
+        if (at == last_keys.size()) last_keys.emplace_back();
+        last_keys[at] = {&it->first, &it->second};
+      }
+      KeyStats& s = *last_keys[at++].second;
       if (std::holds_alternative<double>(v) && !std::isnan(std::get<double>(v))) {
         s.numbers.push_back(std::get<double>(v));
       } else if (auto b = std::get_if<bool>(&v)) {
@@ -386,6 +398,7 @@ FeatureSpec FeatureSpec::learn(const std::vector<Lead>& leads, const std::vector
     throw InvalidInput("training would make " + std::to_string(defs.size()) +
                        " features, more than 65535: lower max_attribute_features or max_trade_tags");
   FeatureSpec spec = from_defs(std::move(defs));
+  if (bin_counts == BinCounts::Leave) return spec;
   // Training leads per bin, for the confidence measure.
   std::vector<uint8_t> row(spec.size());
   for (auto& d : spec.defs_) d.bin_counts.assign(d.n_bins(), 0);

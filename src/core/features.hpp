@@ -62,10 +62,17 @@ struct FeatureDef {
 
 class FeatureSpec {
  public:
+  // Whether learn() counts the training leads per bin (what confidence
+  // reads). A spec learned from a sample leaves them to set_bin_counts(),
+  // which counts every training lead: counting the sample would encode each
+  // of its leads once more for figures that are then replaced.
+  enum class BinCounts : uint8_t { Count, Leave };
+
   // Learn names, kinds, vocabularies and bin edges from the given training
   // leads; throws Cancelled when should_stop says so.
   static FeatureSpec learn(const std::vector<Lead>& leads, const std::vector<uint32_t>& rows,
-                           const TrainParams& params, double now, const ShouldStop& should_stop = ShouldStop());
+                           const TrainParams& params, double now, const ShouldStop& should_stop = ShouldStop(),
+                           BinCounts bin_counts = BinCounts::Count);
 
   // Build from deserialized definitions; validates them and builds lookup tables.
   static FeatureSpec from_defs(std::vector<FeatureDef> defs);

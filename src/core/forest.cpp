@@ -95,7 +95,7 @@ class TreeBuilder {
     tmp_.resize(idx_.size());
     tmpc_.resize(idx_.size());
     cy_.resize(idx_.size());
-    for (size_t k = 0; k < idx_.size(); ++k) cy_[k] = cnt_[idx_[k]] << 1 | code(idx_[k]);
+    for (size_t k = 0; k < idx_.size(); ++k) cy_[k] = packed(cnt_[idx_[k]], code(idx_[k]));
     if (!unit_weights_) {
       gw_.resize(idx_.size());
       gwy_.resize(idx_.size());
@@ -126,7 +126,7 @@ class TreeBuilder {
       if (it.depth < p_.max_depth && W >= 2 * msl && mixed) s = best_split(it.lo, it.hi, W, P, rng);
       if (s.feature < 0) {
         uint64_t count = 0;
-        for (uint32_t k = it.lo; k < it.hi; ++k) count += cy_[k] >> 1;
+        for (uint32_t k = it.lo; k < it.hi; ++k) count += this->count(k);
         node.kind = kLeaf;
         node.aux = static_cast<uint32_t>(std::min<uint64_t>(count, UINT32_MAX));
         out.nodes.push_back(node);
@@ -141,19 +141,23 @@ class TreeBuilder {
         out.cats.push_back(s.set);
       }
       out.nodes.push_back(node);
-      // Stable partition of the node's rows into left then right.
+      // Stable partition of the node's rows into left then right. Each row
+      // is written to both sides and only its own side's count moves on: a
+      // branch on the row's side would be mispredicted about half the time.
+      // The left write lands at or before k, on a row already read.
       const uint8_t* col = d_.cols.data() + static_cast<size_t>(s.feature) * d_.n_rows;
       const CatSet* cs = out.cats.data();
       uint32_t nl = 0, nr = 0;
       for (uint32_t k = it.lo; k < it.hi; ++k) {
-        const uint32_t r = idx_[k], c = cy_[k];
-        if (goes_left(node, cs, col[r])) {
-          idx_[it.lo + nl] = r;
-          cy_[it.lo + nl++] = c;
-        } else {
-          tmp_[nr] = r;
-          tmpc_[nr++] = c;
-        }
+        const uint32_t r = idx_[k];
+        const uint64_t c = cy_[k];
+        const uint32_t left = goes_left(node, cs, col[r]);
+        idx_[it.lo + nl] = r;
+        cy_[it.lo + nl] = c;
+        tmp_[nr] = r;
+        tmpc_[nr] = c;
+        nl += left;
+        nr += left ^ 1u;
       }
       std::copy(tmp_.begin(), tmp_.begin() + nr, idx_.begin() + it.lo + nl);
       std::copy(tmpc_.begin(), tmpc_.begin() + nr, cy_.begin() + it.lo + nl);
@@ -199,15 +203,14 @@ class TreeBuilder {
         // Few rows for the bins: only the touched ones are visited.
         for (uint32_t q = lo; q < hi; ++q) {
           uint8_t b = col[idx_[q]];
-          if (hc_[0][b] == 0) touched_[m++] = b;
-          hc_[0][b] += count(q);
-          hcy_[0][b] += won(q);
+          if (h_[0][b] == 0) touched_[m++] = b;
+          h_[0][b] += cy_[q];
         }
         for (int i = 0; i < m; ++i) {
           const uint8_t b = touched_[i];
-          hw_[b] = hc_[0][b];
-          hp_[b] = hcy_[0][b];
-          hc_[0][b] = hcy_[0][b] = 0;
+          hw_[b] = static_cast<double>(low(h_[0][b]));
+          hp_[b] = static_cast<double>(high(h_[0][b]));
+          h_[0][b] = 0;
         }
       } else {
         for (uint32_t q = lo; q < hi; ++q) {
@@ -242,29 +245,20 @@ class TreeBuilder {
     uint32_t q = lo;
     for (; q + 4 <= hi; q += 4) {
       const uint8_t b0 = col[idx_[q]], b1 = col[idx_[q + 1]], b2 = col[idx_[q + 2]], b3 = col[idx_[q + 3]];
-      hc_[0][b0] += count(q);
-      hcy_[0][b0] += won(q);
-      hc_[1][b1] += count(q + 1);
-      hcy_[1][b1] += won(q + 1);
-      hc_[2][b2] += count(q + 2);
-      hcy_[2][b2] += won(q + 2);
-      hc_[3][b3] += count(q + 3);
-      hcy_[3][b3] += won(q + 3);
+      h_[0][b0] += cy_[q];
+      h_[1][b1] += cy_[q + 1];
+      h_[2][b2] += cy_[q + 2];
+      h_[3][b3] += cy_[q + 3];
     }
-    for (; q < hi; ++q) {
-      const uint8_t b = col[idx_[q]];
-      hc_[0][b] += count(q);
-      hcy_[0][b] += won(q);
-    }
+    for (; q < hi; ++q) h_[0][col[idx_[q]]] += cy_[q];
     int m = 0;
     for (int b = 0; b < nb; ++b) {
-      const uint64_t c = uint64_t{hc_[0][b]} + hc_[1][b] + hc_[2][b] + hc_[3][b];
-      const uint64_t cy = uint64_t{hcy_[0][b]} + hcy_[1][b] + hcy_[2][b] + hcy_[3][b];
-      for (int k = 0; k < 4; ++k) hc_[k][b] = hcy_[k][b] = 0;
-      if (c == 0) continue;
+      const uint64_t sum = h_[0][b] + h_[1][b] + h_[2][b] + h_[3][b];
+      for (int k = 0; k < 4; ++k) h_[k][b] = 0;
+      if (sum == 0) continue;
       touched_[m++] = static_cast<uint8_t>(b);
-      hw_[b] = static_cast<double>(c);
-      hp_[b] = static_cast<double>(cy);
+      hw_[b] = static_cast<double>(low(sum));
+      hp_[b] = static_cast<double>(high(sum));
     }
     return m;
   }
@@ -350,9 +344,15 @@ class TreeBuilder {
   // A row's weight in this tree: its bootstrap count times its class weight
   // (computed where needed rather than stored: two doubles a row less).
   double weight(uint32_t r) const { return cnt_[r] * (d_.y[r] ? w_pos_ : w_neg_); }
-  // Bootstrap count of the row at position q of idx_, and the same times its label.
-  uint32_t count(uint32_t q) const { return cy_[q] >> 1; }
-  uint32_t won(uint32_t q) const { return (cy_[q] >> 1) * (cy_[q] & 1u); }
+  // A row's bootstrap count in the low half and the same times its code in
+  // the high half, so that one addition counts both in a histogram. Neither
+  // half of a sum over rows can carry into the other: the counts of a tree
+  // add up to its rows, fewer than 2^31.
+  static uint64_t packed(uint32_t count, uint32_t code) { return uint64_t{count * code} << 32 | count; }
+  static uint32_t low(uint64_t v) { return static_cast<uint32_t>(v); }
+  static uint32_t high(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
+  // Bootstrap count of the row at position q of idx_.
+  uint32_t count(uint32_t q) const { return low(cy_[q]); }
 
   static void set_best(Split& s, double g, uint32_t f, uint8_t kind, uint8_t thr, double lw, double lp) {
     s.lw = lw;
@@ -374,9 +374,9 @@ class TreeBuilder {
   // Counted histograms, when both classes weigh 1 (count_histogram for nodes
   // with at least two rows a bin, where a pass over the bins costs little).
   bool unit_weights_ = false;
-  // Beside idx_ and partitioned with it: bootstrap count << 1 | code(row) (a win-only row's label).
-  std::vector<uint32_t> cy_, tmpc_;
-  uint32_t hc_[4][256] = {}, hcy_[4][256] = {};  // zero between uses
+  // Beside idx_ and partitioned with it: packed(bootstrap count, code(row)).
+  std::vector<uint64_t> cy_, tmpc_;
+  uint64_t h_[4][256] = {};  // packed sums; zero between uses
   double hw_[256] = {0}, hp_[256] = {0};  // zero between uses
   uint8_t touched_[256], sorted_[256];
 };

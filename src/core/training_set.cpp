@@ -79,7 +79,8 @@ FeatureSpec SpecSample::learn_keys(const std::vector<Lead>& leads, std::vector<K
   std::sort(keys.begin(), keys.end(), before);
   std::vector<uint32_t> rows(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) rows[i] = keys[i].slot;
-  FeatureSpec spec = FeatureSpec::learn(leads, rows, params, now, should_stop);
+  // Its bins are counted over every training lead once they are binned (set_bin_counts).
+  FeatureSpec spec = FeatureSpec::learn(leads, rows, params, now, should_stop, FeatureSpec::BinCounts::Leave);
   if (spec.size() == 0) throw InvalidInput("the training leads carry no usable feature values");
   return spec;
 }
