@@ -623,6 +623,52 @@ void Forest::validate() const {
 
 namespace {
 
+// Sends rows (ascending row numbers; column-major bins, n rows a column)
+// down a grown tree and calls at_leaf(leaf, rows, count) once for each leaf
+// some reach. A node's rows are partitioned between its children as the
+// builder partitions them: a pass over the node's rows that reads one column
+// in ascending order. Walking one row at a time from the root instead read a
+// different column at every level, a chain of cache misses once the columns
+// outgrow the cache (12% of a training on 400,000 leads). rows is
+// reordered; spare is scratch. Polls should_stop every 65,536 rows moved.
+template <class AtLeaf>
+void send_down(const TreeOut& tree, const uint8_t* cols, size_t n, std::vector<uint32_t>& rows,
+               std::vector<uint32_t>& spare, const ShouldStop& should_stop, AtLeaf&& at_leaf) {
+  struct Part { uint32_t node, lo, hi; };
+  std::vector<Part> stack;
+  if (!rows.empty()) stack.push_back({0, 0, static_cast<uint32_t>(rows.size())});
+  spare.resize(rows.size());
+  const CatSet* cs = tree.cats.data();
+  size_t moved = 0;
+  while (!stack.empty()) {
+    const Part p = stack.back();
+    stack.pop_back();
+    const Node& node = tree.nodes[p.node];
+    if (node.kind == kLeaf) {
+      at_leaf(p.node, rows.data() + p.lo, p.hi - p.lo);
+      continue;
+    }
+    moved += p.hi - p.lo;
+    if (moved >= 65536) {
+      moved = 0;
+      check_stop(should_stop);
+    }
+    const uint8_t* col = cols + static_cast<size_t>(node.feature) * n;
+    uint32_t nl = 0, nr = 0;
+    for (uint32_t q = p.lo; q < p.hi; ++q) {  // stable, and without a branch on the side (see build)
+      const uint32_t r = rows[q];
+      const uint32_t left = goes_left(node, cs, col[r]);
+      rows[p.lo + nl] = r;
+      spare[nr] = r;
+      nl += left;
+      nr += left ^ 1u;
+    }
+    std::copy(spare.begin(), spare.begin() + nr, rows.begin() + p.lo + nl);
+    if (nr) stack.push_back({node.right, p.lo + nl, p.hi});
+    if (nl) stack.push_back({p.node + 1, p.lo, p.lo + nl});
+  }
+}
+
 // Hierarchical shrinkage (Agarwal et al., 2022): walking down from the root,
 // each step moves a node's value by (child - parent) / (1 + lambda /
 // parent's rows), the parent's value already shrunk. A node of few rows is
@@ -755,23 +801,25 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
     o.sum.assign(G * o.m, 0.0f);
     o.votes.assign(o.m, 0);
     std::vector<uint8_t> boot;
+    std::vector<uint32_t> rows, spare;
     std::vector<std::vector<float>> shrunk(G);
     for (size_t t = 0; t < T; ++t) {
       check_stop(should_stop);
       const std::vector<float> raw = raw_values(trees[t]);
       for (size_t g = 0; g < G; ++g) shrink(trees[t], raw, lams[g], shrunk[g]);
       bootstrap(tree_seed(params.seed, t), n, boot);
-      const std::vector<Node>& ns = trees[t].nodes;
-      const CatSet* cs = trees[t].cats.data();
-      for (size_t r = 0; r < m; ++r) {
-        if ((r & 65535) == 65535) check_stop(should_stop);  // a tree over 200,000 rows takes tens of ms
-        if (boot[r]) continue;
-        uint32_t i = 0;
-        while (ns[i].kind != kLeaf)
-          i = goes_left(ns[i], cs, data.cols[static_cast<size_t>(ns[i].feature) * n + r]) ? i + 1 : ns[i].right;
-        for (size_t g = 0; g < G; ++g) o.sum[g * m + r] += shrunk[g][i];
-        o.votes[r]++;
-      }
+      rows.clear();
+      for (size_t r = 0; r < m; ++r)
+        if (!boot[r]) rows.push_back(static_cast<uint32_t>(r));
+      // Each row's sums gain one term per tree, in tree order, whatever
+      // order a tree's leaves are reached in.
+      send_down(trees[t], data.cols.data(), n, rows, spare, should_stop, [&](uint32_t leaf, const uint32_t* at, size_t k) {
+        for (size_t j = 0; j < k; ++j) {
+          const uint32_t r = at[j];
+          for (size_t g = 0; g < G; ++g) o.sum[g * m + r] += shrunk[g][leaf];
+          o.votes[r]++;
+        }
+      });
     }
     return o;
   };
