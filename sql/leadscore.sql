@@ -898,35 +898,53 @@ CREATE VIEW leadscore.labelled_leads WITH (security_invoker = true) AS
 COMMENT ON VIEW leadscore.labelled_leads IS
   'Every rated lead, its win is resolved (win_label) or pending (win_label NULL: a young quote), with its leads row (NULL if it has none), whether training may use it (trainable: has a row and is at least leadscore.training_min_lead_age days old), the best rating (the funnel stage it reached), its deal value, and for a quoted or won lead the days since its first quote or win was rated (quote_age_days; for a pending quote, since its youngest unresolved rating was last submitted, the clock its expiry reads) and, if won, the days that win took to be reported (days_to_win), and the dollar range [deal_value_min, deal_value_max) the deal bands on its best rating span (deal_value_max NULL when one is the open top band; both NULL without a band). The contact and quote stages learn from all of them, the win stage from those with a win_label.';
 
--- Whether there is enough to train on, and if not, why. The default
--- min_feedback lives here; train_lead_model() and nightly_training() use it.
--- Enough means enough won and lost leads (the win stage, on which the
--- promotion gate decides); pending leads are counted beside them.
-CREATE FUNCTION leadscore.training_readiness(min_feedback int DEFAULT 50) RETURNS jsonb
+-- The verdict on counts of rated leads: whether they are enough to train on
+-- (min_feedback won and lost leads, and both classes) and, if not, why.
+-- training_readiness() counts them; train_lead_model() counts them while it
+-- reads the trainable leads' ids, in the same scan, and asks this function,
+-- so both give the same verdict in the same words. The rule and the default
+-- min_feedback live here (training_readiness() declares the same default, a
+-- test holds them equal).
+CREATE FUNCTION leadscore.readiness_verdict(won bigint, lost bigint, labelled bigint, too_young bigint,
+                                            without_lead_row bigint, pending bigint, min_feedback int DEFAULT 50)
+  RETURNS jsonb
   LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT jsonb_build_object(
-           'ready', c.won + c.lost >= min_feedback AND c.won > 0 AND c.lost > 0,
+           'ready', won + lost >= min_feedback AND won > 0 AND lost > 0,
            'reason', CASE
-             WHEN c.won + c.lost < min_feedback THEN format(
+             WHEN won + lost < min_feedback THEN format(
                'not enough labelled leads to train: %s, min_feedback is %s (%s won, %s lost); %s',
-               c.won + c.lost, min_feedback, c.won, c.lost,
-               CASE WHEN c.labelled = 0
+               won + lost, min_feedback, won, lost,
+               CASE WHEN labelled = 0
                     THEN 'no lead has a label yet: a lead is labelled once contractors'' feedback resolves it (see leadscore.rating_labels)'
                     ELSE format('%s leads are labelled: %s younger than leadscore.training_min_lead_age (%s days), %s without a row in leadscore.leads',
-                                c.labelled, c.too_young, c.min_age, c.without_lead_row) END)
-             WHEN c.won = 0 OR c.lost = 0 THEN format('cannot train on one class: %s won, %s lost', c.won, c.lost)
+                                labelled, too_young, leadscore.training_min_lead_age(), without_lead_row) END)
+             WHEN won = 0 OR lost = 0 THEN format('cannot train on one class: %s won, %s lost', won, lost)
            END,
-           'trainable', c.won + c.lost, 'won', c.won, 'lost', c.lost, 'labelled', c.labelled,
-           'too_young', c.too_young, 'without_lead_row', c.without_lead_row,
-           'min_feedback', min_feedback, 'min_lead_age_days', c.min_age, 'pending', c.pending)
+           'trainable', won + lost, 'won', won, 'lost', lost, 'labelled', labelled,
+           'too_young', too_young, 'without_lead_row', without_lead_row,
+           'min_feedback', min_feedback, 'min_lead_age_days', leadscore.training_min_lead_age(), 'pending', pending)
+$$;
+COMMENT ON FUNCTION leadscore.readiness_verdict(bigint, bigint, bigint, bigint, bigint, bigint, int) IS
+  'The verdict of training_readiness() on given counts of rated leads (won, lost, labelled, too young, without a leads row, pending) and min_feedback (default 50): ready, reason and the counts. train_lead_model() counts while it reads the leads and asks it.';
+
+-- Whether there is enough to train on, and if not, why: the verdict of
+-- readiness_verdict() on the rated leads counted now. train_lead_model()
+-- and nightly_training() give the same verdict. Enough means enough won and
+-- lost leads (the win stage, on which the promotion gate decides); pending
+-- leads are counted beside them.
+CREATE FUNCTION leadscore.training_readiness(min_feedback int DEFAULT 50) RETURNS jsonb
+  LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT leadscore.readiness_verdict(c.won, c.lost, c.labelled, c.too_young, c.without_lead_row, c.pending,
+                                     min_feedback)
     FROM (SELECT count(*) FILTER (WHERE ll.trainable AND ll.win_label) AS won,
                  count(*) FILTER (WHERE ll.trainable AND NOT ll.win_label) AS lost,
                  count(*) FILTER (WHERE ll.win_label IS NOT NULL) AS labelled,
                  count(*) FILTER (WHERE ll.win_label IS NOT NULL AND ll.has_lead_row AND NOT ll.trainable) AS too_young,
                  count(*) FILTER (WHERE ll.win_label IS NOT NULL AND NOT ll.has_lead_row) AS without_lead_row,
-                 count(*) FILTER (WHERE ll.trainable AND ll.win_label IS NULL) AS pending,
-                 leadscore.training_min_lead_age() AS min_age
+                 count(*) FILTER (WHERE ll.trainable AND ll.win_label IS NULL) AS pending
             FROM leadscore.labelled_leads ll) c
 $$;
 COMMENT ON FUNCTION leadscore.training_readiness(int) IS
@@ -1958,6 +1976,7 @@ GRANT EXECUTE ON FUNCTION leadscore.rederive_win_labels(),
                           leadscore.training_min_lead_age(),
                           leadscore.quote_expiry_days(),
                           leadscore.training_readiness(int),
+                          leadscore.readiness_verdict(bigint, bigint, bigint, bigint, bigint, bigint, int),
                           leadscore.train_lead_model(int, text, jsonb),
                           leadscore.activate_model(int),
                           leadscore.refresh_outcomes(timestamptz),

@@ -6,9 +6,11 @@
 // core/promotion.hpp, which this file feeds with the active model's AUC on
 // the new model's held-out leads).
 // The work is split so that Postgres errors never cross live C++ objects:
-// arguments and counts are read first in plain Postgres style; leads are then
-// streamed from a cursor in batches, twice (a sample to learn the feature
-// spec from, then every lead kept only as its bins); training runs in the core with a stop
+// arguments are read first in plain Postgres style; one scan counts the rated
+// leads and keeps the trainable ones' ids, and leadscore.readiness_verdict()
+// judges the counts; leads are then streamed from a cursor in batches, twice
+// (a sample to learn the feature spec from, then every lead kept only as its
+// bins); training runs in the core with a stop
 // callback answered from Postgres' interrupt flags; the model row is written
 // last, so a cancelled or failed run leaves nothing behind. Every one of those
 // calls into Postgres, the first included, goes through pg_call, so that
@@ -115,56 +117,6 @@ Arguments read_arguments(FunctionCallInfo fcinfo) {
   return a;
 }
 
-// Postgres side: whether there is enough to train on (leadscore.training_readiness(),
-// the one place that counts the trainable leads and holds the default
-// min_feedback), with the counts of each class; raises its reason otherwise.
-void check_readiness(const Arguments& a, int64* won, int64* lost, int64* pending) {
-  // Plain Postgres style (palloc'd strings): this runs before any C++ object exists.
-  const char* fields =
-      "SELECT (r OPERATOR(pg_catalog.->>) 'ready')::pg_catalog.bool, r OPERATOR(pg_catalog.->>) 'reason',"
-      "       (r OPERATOR(pg_catalog.->>) 'won')::pg_catalog.int8, (r OPERATOR(pg_catalog.->>) 'lost')::pg_catalog.int8,"
-      "       (r OPERATOR(pg_catalog.->>) 'pending')::pg_catalog.int8";
-  const char* sql = !a.min_feedback_given
-                        ? psprintf("%s FROM " LS_TRAINING_READINESS "() r", fields)
-                        : psprintf("%s FROM " LS_TRAINING_READINESS "(%d) r", fields, a.min_feedback);
-  SPI_connect();
-  int rc = SPI_execute(sql, true, 1);
-  if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "leadscore: counting labelled leads failed");
-  bool isnull;
-  HeapTuple row = SPI_tuptable->vals[0];
-  bool ready = DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
-  if (!ready)
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("%s", SPI_getvalue(row, SPI_tuptable->tupdesc, 2)),
-                    errhint("A lead is labelled once contractors' feedback resolves it (see leadscore.rating_labels); "
-                            "SELECT leadscore.training_readiness() gives the counts.")));
-  *won = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull));
-  *lost = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 4, &isnull));
-  *pending = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 5, &isnull));
-  if (isnull) *pending = 0;
-  SPI_finish();
-}
-
-// What training needs from Postgres before the C++ work starts: plain values
-// and palloc'd strings, nothing with a destructor.
-struct Request {
-  Arguments args;
-  int64 won;
-  int64 lost;
-  int64 pending;  // rated leads whose win is not known yet: they train the contact and quote stages
-  double now;  // the transaction's start, in seconds since the Unix epoch
-};
-
-// Postgres side: the validated arguments and the label counts; raises when
-// there is not enough to train on.
-Request read_request(FunctionCallInfo fcinfo) {
-  Request r{};
-  r.args = read_arguments(fcinfo);
-  check_readiness(r.args, &r.won, &r.lost, &r.pending);
-  timestamptz_to_epoch(GetCurrentTransactionStartTimestamp(), &r.now);
-  return r;
-}
-
 struct LabelledBatch {
   int n;
   int64* ids;
@@ -239,31 +191,76 @@ struct Selection {
   const std::vector<int64_t>* ids = nullptr;
 };
 
-// The ids of the trainable labelled leads, read without forming their rows
-// (a third of the cost of a pass that reads them, measured on 100,000
-// leads): what a loader chooses the spec sample by before reading any row.
-std::vector<int64_t> read_trainable_ids(size_t expected) {
+// What training learns of the rated leads before reading any of their rows,
+// in one scan of labelled_leads: the counts leadscore.training_readiness()
+// judges, and the ids of the trainable leads, which the loader chooses the
+// spec sample by (a scan that forms no row costs a third of one that does).
+// The counts are those of training_readiness(), row for row (a test holds
+// them equal); the verdict on them is leadscore.readiness_verdict(), the
+// rule's one home, so a refusal reads as training_readiness() says it.
+struct Census {
+  int64 won = 0, lost = 0, labelled = 0, too_young = 0, without_lead_row = 0, pending = 0;
+  // The trainable leads' ids, kept while there are at most keep_ids of
+  // them: beyond max_training_leads the loader samples by another order and
+  // needs none, and they would take 8 bytes a lead of every rated lead.
   std::vector<int64_t> ids;
-  ids.reserve(expected);
+  bool ids_complete = true;
+
+  int64 eligible() const { return won + lost + pending; }
+
+  // One row of labelled_leads, as training_readiness() counts it.
+  void count(int64_t id, bool trainable, bool has_lead_row, bool label_null, bool won_label, size_t keep_ids) {
+    if (!label_null) {
+      ++labelled;
+      if (!trainable) ++(has_lead_row ? too_young : without_lead_row);
+    }
+    if (!trainable) return;
+    ++(label_null ? pending : won_label ? won : lost);
+    if (!ids_complete) return;
+    if (ids.size() < keep_ids) {
+      ids.push_back(id);
+    } else {
+      ids_complete = false;
+      std::vector<int64_t>().swap(ids);
+    }
+  }
+};
+
+Census take_census(size_t keep_ids) {
+  Census c;
   Portal portal = nullptr;
   pg_call([&] {
     SPI_connect();
-    portal = open_cursor("SELECT ll." LS_LABELLED_LEADS_LEAD_ID " FROM " LS_LABELLED_LEADS " ll WHERE ll."
-                         LS_LABELLED_LEADS_TRAINABLE, nullptr);
+    portal = open_cursor("SELECT ll." LS_LABELLED_LEADS_LEAD_ID ", ll." LS_LABELLED_LEADS_TRAINABLE
+                         ", ll." LS_LABELLED_LEADS_HAS_LEAD_ROW ", ll." LS_LABELLED_LEADS_WIN_LABEL
+                         " FROM " LS_LABELLED_LEADS " ll",
+                         nullptr);
   });
+  struct Row {
+    int64 id;
+    bool trainable, has_lead_row, label_null, won;
+  };
   for (;;) {
-    int64* batch = nullptr;
+    Row* batch = nullptr;
     int n = 0;
     pg_call([&] {
       SPI_cursor_fetch(portal, true, kBatchRows * 4);
       n = static_cast<int>(SPI_processed);
-      batch = static_cast<int64*>(palloc(sizeof(int64) * (n + 1)));
+      batch = static_cast<Row*>(palloc(sizeof(Row) * (n + 1)));
       for (int i = 0; i < n; i++) {
+        HeapTuple t = SPI_tuptable->vals[i];
+        TupleDesc d = SPI_tuptable->tupdesc;
         bool isnull;
-        batch[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+        batch[i].id = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
+        batch[i].trainable = DatumGetBool(SPI_getbinval(t, d, 2, &isnull)) && !isnull;
+        batch[i].has_lead_row = DatumGetBool(SPI_getbinval(t, d, 3, &isnull)) && !isnull;
+        batch[i].won = DatumGetBool(SPI_getbinval(t, d, 4, &batch[i].label_null));
       }
     });
-    ids.insert(ids.end(), batch, batch + n);
+    for (int i = 0; i < n; i++) {
+      const Row& r = batch[i];
+      c.count(r.id, r.trainable, r.has_lead_row, r.label_null, !r.label_null && r.won, keep_ids);
+    }
     if (interrupt_pending()) throw Cancelled();
     pg_call([&] {
       pfree(batch);
@@ -275,7 +272,36 @@ std::vector<int64_t> read_trainable_ids(size_t expected) {
     SPI_cursor_close(portal);
     SPI_finish();
   });
-  return ids;
+  return c;
+}
+
+// Postgres side: raises readiness_verdict()'s reason unless the counts are
+// enough to train on (min_feedback as given, or the verdict's default).
+// Plain Postgres style (palloc'd strings, no C++ object).
+void require_ready(const Arguments& a, const Census& c) {
+  Oid types[7] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID};
+  Datum values[7] = {Int64GetDatum(c.won),       Int64GetDatum(c.lost),
+                     Int64GetDatum(c.labelled),  Int64GetDatum(c.too_young),
+                     Int64GetDatum(c.without_lead_row), Int64GetDatum(c.pending),
+                     Int32GetDatum(a.min_feedback)};
+  const char* sql =
+      a.min_feedback_given
+          ? "SELECT (r OPERATOR(pg_catalog.->>) 'ready')::pg_catalog.bool, r OPERATOR(pg_catalog.->>) 'reason' FROM "
+            LS_READINESS_VERDICT "($1, $2, $3, $4, $5, $6, $7) r"
+          : "SELECT (r OPERATOR(pg_catalog.->>) 'ready')::pg_catalog.bool, r OPERATOR(pg_catalog.->>) 'reason' FROM "
+            LS_READINESS_VERDICT "($1, $2, $3, $4, $5, $6) r";
+  SPI_connect();
+  int rc = SPI_execute_with_args(sql, a.min_feedback_given ? 7 : 6, types, values, nullptr, true, 1);
+  if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "leadscore: judging the labelled leads failed");
+  bool isnull;
+  HeapTuple row = SPI_tuptable->vals[0];
+  bool ready = DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
+  if (!ready)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("%s", SPI_getvalue(row, SPI_tuptable->tupdesc, 2)),
+                    errhint("A lead is labelled once contractors' feedback resolves it (see leadscore.rating_labels); "
+                            "SELECT leadscore.training_readiness() gives the counts.")));
+  SPI_finish();
 }
 
 // Streams the selected trainable labelled leads from a cursor, batch by
@@ -429,10 +455,11 @@ bool load_in_one_pass(const TrainParams& params, int64 eligible, double now, con
   return true;
 }
 
-// The sample's rows first, chosen by the ids, then every other row once.
-void load_sample_first(const TrainParams& params, int64 eligible, double now, const Model* active, Loaded* out) {
+// The sample's rows first, chosen by the trainable leads' ids, then every other row once.
+void load_sample_first(const TrainParams& params, int64 eligible, const std::vector<int64_t>& ids, double now,
+                       const Model* active, Loaded* out) {
   const int limit = params.max_training_leads;
-  std::vector<int64_t> chosen = SpecSample::chosen_ids(read_trainable_ids(static_cast<size_t>(eligible)), params);
+  std::vector<int64_t> chosen = SpecSample::chosen_ids(ids, params);
   std::vector<Lead> leads;
   std::vector<Outcome> outcomes;
   leads.reserve(chosen.size());
@@ -462,12 +489,13 @@ void load_in_two_passes(const TrainParams& params, int64 eligible, double now, c
                         [&](const Lead& lead, const Outcome& outcome) { out->add(lead, outcome, active, params, now); });
 }
 
-Loaded load_labelled_leads(const TrainParams& params, int64 eligible, double now, const Model* active) {
+Loaded load_labelled_leads(const TrainParams& params, const Census& census, double now, const Model* active) {
   Loaded out;
-  if (eligible > params.max_training_leads)
+  const int64 eligible = census.eligible();
+  if (eligible > params.max_training_leads || !census.ids_complete)
     load_in_two_passes(params, eligible, now, active, &out);
   else if (eligible > params.spec_sample_leads || !load_in_one_pass(params, eligible, now, active, &out))
-    load_sample_first(params, eligible, now, active, &out);
+    load_sample_first(params, eligible, census.ids, now, active, &out);
   out.set.quote_expiry_days = quote_expiry_days;
   return out;
 }
@@ -503,26 +531,40 @@ Gate decide(ActivationMode mode, const Model& candidate, const ServingModel& cur
 LEADSCORE_FUNCTION(train_lead_model) {
   // Like every later call into Postgres, under pg_call: no step may longjmp
   // past the C++ objects below, whatever order the steps come in.
-  Request request;
-  pg_call([&] { request = read_request(fcinfo); });
-  const Arguments& args = request.args;
-  const int64 won = request.won, lost = request.lost, pending = request.pending;
-  const double now = request.now;
+  Arguments args;
+  double now = 0;  // the transaction's start, in seconds since the Unix epoch
+  pg_call([&] {
+    args = read_arguments(fcinfo);
+    timestamptz_to_epoch(GetCurrentTransactionStartTimestamp(), &now);
+  });
 
   // In the database every model keeps its held-out leads out of training
   // (refit_full false), so models with the same seed share an untouched
   // held-out part and the if_better gate compares them fairly.
   std::vector<std::pair<std::string, std::string>> kv{{"refit_full", "false"}};
   for (int i = 0; i < args.n_params; i++) kv.emplace_back(args.keys[i], args.values[i]);
-  TrainParams params = TrainParams::from_kv(kv);
+  // Read before the census, which keeps ids up to max_training_leads; a bad
+  // parameter is reported after the readiness, as it always was.
+  std::optional<TrainParams> parsed;
+  std::exception_ptr bad_params;
+  try {
+    parsed = TrainParams::from_kv(kv);
+  } catch (const InvalidInput&) {
+    bad_params = std::current_exception();
+  }
+  const Census census = take_census(parsed ? static_cast<size_t>(parsed->max_training_leads) : 0);
+  pg_call([&] { require_ready(args, census); });
+  if (bad_params) std::rethrow_exception(bad_params);
+  const TrainParams& params = *parsed;
+  const int64 won = census.won, lost = census.lost, pending = census.pending;
 
-  const int64 eligible = won + lost + pending;
+  const int64 eligible = census.eligible();
   const bool sampled = eligible > params.max_training_leads;
   // Looked up before the leads stream, so the held-out ones are scored by it on the way.
   ServingModel current;
   if (needs_active_model(args.activate)) current = active_model();
   const Model* measure = needs_active_auc(args.activate) ? current.model.get() : nullptr;
-  Loaded loaded = load_labelled_leads(params, eligible, now, measure);
+  Loaded loaded = load_labelled_leads(params, census, now, measure);
   const size_t training_rows = loaded.set.size();
 
   Model model = train(std::move(loaded.set), params, [] { return interrupt_pending(); });

@@ -81,7 +81,8 @@
 #define LS_LABELLED_LEADS_DAYS_TO_WIN LS_COLUMN(labelled_leads, days_to_win, "double precision")
 #define LS_LABELLED_LEADS_DEAL_VALUE_MIN LS_COLUMN(labelled_leads, deal_value_min, "numeric")
 #define LS_LABELLED_LEADS_DEAL_VALUE_MAX LS_COLUMN(labelled_leads, deal_value_max, "numeric")
-#define LS_TRAINING_READINESS LS_FUNCTION(training_readiness, "integer")
+#define LS_LABELLED_LEADS_HAS_LEAD_ROW LS_COLUMN(labelled_leads, has_lead_row, "boolean")
+#define LS_READINESS_VERDICT LS_FUNCTION(readiness_verdict, "bigint, bigint, bigint, bigint, bigint, bigint, integer")
 
 // The result of score_lead(), filled attribute by attribute in this order.
 #define LS_LEAD_SCORE LS_TYPE(lead_score)

@@ -54,7 +54,7 @@ SELECT set_eq(
   $$SELECT proname::text FROM fns WHERE has_function_privilege('service_role', oid, 'EXECUTE')$$,
   ARRAY['current_account', 'submit_feedback', 'get_feedback', 'score_lead', 'explain_lead', 'score_leads', 'ml_inference',
         'parse_leads', 'parse_lead_array', 'score_result', 'score_results', 'score_body', 'rederive_win_labels', 'feedback_enabled',
-        'train_lead_model', 'activate_model', 'model_report_svg', 'training_readiness', 'training_min_lead_age',
+        'train_lead_model', 'activate_model', 'model_report_svg', 'training_readiness', 'readiness_verdict', 'training_min_lead_age',
         'metric', 'metric_object', 'metric_points', 'metrics_problems', 'settings', 'quote_expiry_days',
         'nightly_training', 'refresh_outcomes', 'latest_model', 'health', 'score_drift'],
   'service_role may call exactly the API, training, activation, operations, monitoring, rederive_win_labels and feedback_enabled');
