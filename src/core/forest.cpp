@@ -776,7 +776,8 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
   // score (squared error for a regression forest) ships; otherwise only the
   // one given. The choice is made on the first
   // kShrinkageRows rows at most, so what it holds per row and shrinkage stays
-  // bounded; above that, a second pass sums the chosen one over every row.
+  // bounded; above that, a second pass sums the chosen one over the rows the
+  // choice did not read.
   // Training rows come in canonical order (a seeded hash of the lead id), so
   // the first rows are a random sample of them, and a block of rows is read
   // from a few cache lines per column where a strided sample would touch
@@ -789,13 +790,14 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
   else lambdas.push_back(params.shrinkage);
   const bool regression = !data.target.empty();
   struct OobSums {
-    size_t m = 0;                 // rows 0 .. m - 1
-    std::vector<float> sum;       // [g * m + row]
-    std::vector<uint32_t> votes;  // trees that did not see the row
+    size_t first = 0, m = 0;      // rows first .. first + m - 1
+    std::vector<float> sum;       // [g * m + row - first]
+    std::vector<uint32_t> votes;  // [row - first]: trees that did not see the row
   };
-  // Sums of the out-of-bag leaf values under each shrinkage, over the first m rows.
-  auto oob_pass = [&](const std::vector<double>& lams, size_t m) {
+  // Sums of the out-of-bag leaf values under each shrinkage, over the m rows from first.
+  auto oob_pass = [&](const std::vector<double>& lams, size_t first, size_t m) {
     OobSums o;
+    o.first = first;
     o.m = m;
     const size_t G = lams.size();
     o.sum.assign(G * o.m, 0.0f);
@@ -809,15 +811,15 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
       for (size_t g = 0; g < G; ++g) shrink(trees[t], raw, lams[g], shrunk[g]);
       bootstrap(tree_seed(params.seed, t), n, boot);
       rows.clear();
-      for (size_t r = 0; r < m; ++r)
+      for (size_t r = first; r < first + m; ++r)
         if (!boot[r]) rows.push_back(static_cast<uint32_t>(r));
       // Each row's sums gain one term per tree, in tree order, whatever
       // order a tree's leaves are reached in.
       send_down(trees[t], data.cols.data(), n, rows, spare, should_stop, [&](uint32_t leaf, const uint32_t* at, size_t k) {
         for (size_t j = 0; j < k; ++j) {
-          const uint32_t r = at[j];
-          for (size_t g = 0; g < G; ++g) o.sum[g * m + r] += shrunk[g][leaf];
-          o.votes[r]++;
+          const size_t i = at[j] - first;
+          for (size_t g = 0; g < G; ++g) o.sum[g * m + i] += shrunk[g][leaf];
+          o.votes[i]++;
         }
       });
     }
@@ -828,7 +830,7 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
   size_t best = 0;
   OobSums sums;
   if (choose) {
-    sums = oob_pass(lambdas, std::min(n, kShrinkageRows));
+    sums = oob_pass(lambdas, 0, std::min(n, kShrinkageRows));
     double best_score = std::numeric_limits<double>::infinity();
     for (size_t g = 0; g < lambdas.size(); ++g) {
       check_stop(should_stop);
@@ -845,17 +847,20 @@ Forest train_forest(const BinnedData& data, const TrainParams& params, const Sho
     }
   }
   if (oob) {
-    // The chosen shrinkage's sums over every row: those of the choice when it
-    // read every row, else one more pass.
-    size_t g = best;
-    if (!choose || sums.m < n) {
-      sums = OobSums();
-      sums = oob_pass({lambdas[best]}, n);
-      g = 0;
-    }
+    // The chosen shrinkage's means: over the rows the choice read, from its
+    // sums; over the others, from one more pass (the same sums, term for
+    // term, that a pass over every row would give).
     oob->win.assign(n, std::numeric_limits<double>::quiet_NaN());
-    for (size_t r = 0; r < n; ++r)
-      if (sums.votes[r]) oob->win[r] = static_cast<double>(sums.sum[g * n + r]) / sums.votes[r];
+    auto take = [&](const OobSums& o, size_t g) {
+      for (size_t i = 0; i < o.m; ++i)
+        if (o.votes[i]) oob->win[o.first + i] = static_cast<double>(o.sum[g * o.m + i]) / o.votes[i];
+    };
+    take(sums, best);
+    const size_t read = sums.m;
+    if (read < n) {
+      sums = OobSums();
+      take(oob_pass({lambdas[best]}, read, n - read), 0);
+    }
     oob->shrinkage = lambdas[best];
   }
   sums = OobSums();
