@@ -159,14 +159,31 @@ Outcome read_outcome(HeapTuple t, TupleDesc desc) {
   return o;
 }
 
+// The least work_mem training reads the leads with: the view joins the
+// leads to their outcomes through a hash of the outcomes, about 60 bytes a
+// lead, and with less the join spills both sides to temporary files in
+// batches (the leads' whole rows among them): on 400,000 leads, 8 batches
+// at the default 4 MB, and the query took 1.33 s against 0.80 s in memory.
+// 64 MB (times hash_mem_multiplier) holds it up to about two million leads.
+constexpr int kReadWorkMemKb = 64 * 1024;
+
+// A cursor of a read, and the settings it runs under until close_cursor().
+struct Cursor {
+  Portal portal;
+  int nest_level;
+};
+
 // Opens a cursor on sql (its parameter $1, when ids is given, the ids as an
 // int8 array) inside the caller's SPI connection. Planned without JIT: the
 // queries scan labelled_leads, whose cost estimate crosses jit_above_cost
 // early (the view's per-lead lookup of quote times counts for every lead),
 // and compiling took longer (about half a second) than reading 36,000
-// leads. The setting is restored once the cursor is planned, as a
-// function's SET clause would restore it. Plain Postgres style.
-Portal open_cursor(const char* sql, const std::vector<int64_t>* ids) {
+// leads. Run with work_mem at least kReadWorkMemKb: the hash join sizes its
+// table when the first row is fetched, so the setting holds until the
+// cursor is closed, and is then restored as a function's SET clause would
+// restore it (an error restores it with the transaction). Plain Postgres
+// style.
+Cursor open_cursor(const char* sql, const std::vector<int64_t>* ids) {
   Oid types[1] = {INT8ARRAYOID};
   Datum values[1] = {0};
   if (ids) {
@@ -175,12 +192,19 @@ Portal open_cursor(const char* sql, const std::vector<int64_t>* ids) {
     values[0] = PointerGetDatum(
         construct_array(elems, static_cast<int>(ids->size()), INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
   }
-  const int nest_level = NewGUCNestLevel();
+  Cursor c;
+  c.nest_level = NewGUCNestLevel();
   (void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-  Portal portal = SPI_cursor_open_with_args(nullptr, sql, ids ? 1 : 0, types, values, nullptr, true,
-                                            CURSOR_OPT_NO_SCROLL);
-  AtEOXact_GUC(true, nest_level);
-  return portal;
+  if (work_mem < kReadWorkMemKb)
+    (void)set_config_option("work_mem", psprintf("%d", kReadWorkMemKb), PGC_USERSET, PGC_S_SESSION,
+                            GUC_ACTION_SAVE, true, 0, false);
+  c.portal = SPI_cursor_open_with_args(nullptr, sql, ids ? 1 : 0, types, values, nullptr, true, CURSOR_OPT_NO_SCROLL);
+  return c;
+}
+
+void close_cursor(const Cursor& c) {
+  SPI_cursor_close(c.portal);
+  AtEOXact_GUC(true, c.nest_level);
 }
 
 // Which trainable labelled leads a stream reads: all of them (the first
@@ -228,10 +252,10 @@ struct Census {
 
 Census take_census(size_t keep_ids) {
   Census c;
-  Portal portal = nullptr;
+  Cursor cursor{};
   pg_call([&] {
     SPI_connect();
-    portal = open_cursor("SELECT ll." LS_LABELLED_LEADS_LEAD_ID ", ll." LS_LABELLED_LEADS_TRAINABLE
+    cursor = open_cursor("SELECT ll." LS_LABELLED_LEADS_LEAD_ID ", ll." LS_LABELLED_LEADS_TRAINABLE
                          ", ll." LS_LABELLED_LEADS_HAS_LEAD_ROW ", ll." LS_LABELLED_LEADS_WIN_LABEL
                          " FROM " LS_LABELLED_LEADS " ll",
                          nullptr);
@@ -244,7 +268,7 @@ Census take_census(size_t keep_ids) {
     Row* batch = nullptr;
     int n = 0;
     pg_call([&] {
-      SPI_cursor_fetch(portal, true, kBatchRows * 4);
+      SPI_cursor_fetch(cursor.portal, true, kBatchRows * 4);
       n = static_cast<int>(SPI_processed);
       batch = static_cast<Row*>(palloc(sizeof(Row) * (n + 1)));
       for (int i = 0; i < n; i++) {
@@ -269,7 +293,7 @@ Census take_census(size_t keep_ids) {
     if (n == 0) break;
   }
   pg_call([&] {
-    SPI_cursor_close(portal);
+    close_cursor(cursor);
     SPI_finish();
   });
   return c;
@@ -314,7 +338,7 @@ void require_ready(const Arguments& a, const Census& c) {
 template <class Want, class Use>
 void stream_labelled_leads(int64 eligible, int limit, uint64_t seed, const Selection& selection, Want&& want,
                            Use&& use) {
-  Portal portal = nullptr;
+  Cursor cursor{};
   MemoryContext spi_context = nullptr;
   MemoryContext batch_context = nullptr;
   LeadColumns columns{};
@@ -338,14 +362,14 @@ void stream_labelled_leads(int64 eligible, int limit, uint64_t seed, const Selec
     SPI_connect();
     spi_context = CurrentMemoryContext;
     batch_context = AllocSetContextCreate(spi_context, "leadscore training batch", ALLOCSET_DEFAULT_SIZES);
-    portal = open_cursor(sql, selection.kind == Selection::All ? nullptr : selection.ids);
+    cursor = open_cursor(sql, selection.kind == Selection::All ? nullptr : selection.ids);
   });
   Lead lead;
   std::vector<uint32_t> slots;
   for (;;) {
     LabelledBatch batch{};
     pg_call([&] {
-      SPI_cursor_fetch(portal, true, kBatchRows);
+      SPI_cursor_fetch(cursor.portal, true, kBatchRows);
       MemoryContext old = MemoryContextSwitchTo(batch_context);
       batch.n = static_cast<int>(SPI_processed);
       batch.ids = static_cast<int64*>(palloc(sizeof(int64) * (batch.n + 1)));
@@ -384,7 +408,7 @@ void stream_labelled_leads(int64 eligible, int limit, uint64_t seed, const Selec
     if (n == 0) break;
   }
   pg_call([&] {
-    SPI_cursor_close(portal);
+    close_cursor(cursor);
     MemoryContextDelete(batch_context);
     SPI_finish();
   });

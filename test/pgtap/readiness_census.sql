@@ -6,7 +6,7 @@
 -- must refuse in training_readiness()'s words and train with its counts.
 BEGIN;
 \ir fixture.psql
-SELECT plan(9);
+SELECT plan(10);
 
 -- 20 old leads, won or lost; 4 young labelled leads; a pending quote on an
 -- old lead (61) and on a young one (62); 3 rated ids without a leads row.
@@ -58,9 +58,14 @@ INSERT INTO leadscore.lead_feedback (account_id, lead_id, rating)
 SELECT 'aaaaaaaa-0000-4000-8000-000000000001', i,
        CASE WHEN i % 3 = 0 THEN 'won' ELSE 'no_answer' END::leadscore.lead_rating
   FROM generate_series(101, 180) i;
+CREATE TEMP TABLE settings_before ON COMMIT DROP AS
+  SELECT current_setting('work_mem') AS work_mem, current_setting('jit') AS jit;
 CREATE TEMP TABLE trained ON COMMIT DROP AS
   SELECT leadscore.train_lead_model(activate => 'never', params => '{"n_trees": 5, "stage_trees": 5}') AS t,
          leadscore.training_readiness() AS r;
+SELECT is((SELECT ROW(current_setting('work_mem'), current_setting('jit'))::text),
+          (SELECT ROW(work_mem, jit)::text FROM settings_before),
+  'training reads with its own work_mem and jit, and gives the session back its own');
 SELECT is((SELECT jsonb_build_object('won', t -> 'won', 'lost', t -> 'lost', 'pending', t -> 'pending') FROM trained),
           (SELECT jsonb_build_object('won', r -> 'won', 'lost', r -> 'lost', 'pending', r -> 'pending') FROM trained),
   'a training run reports training_readiness()''s won, lost and pending');
