@@ -56,7 +56,7 @@ namespace {
 constexpr long kBatchRows = 5000;
 
 struct Arguments {
-  bool min_feedback_given;  // NULL: the default of leadscore.training_readiness(), where it is declared
+  bool min_feedback_given;  // NULL: the default of leadscore.readiness_verdict(), where it is declared
   int min_feedback;
   ActivationMode activate;
   const char* activate_name;
@@ -227,13 +227,14 @@ struct Census {
   // The trainable leads' ids, kept while there are at most keep_ids of
   // them: beyond max_training_leads the loader samples by another order and
   // needs none, and they would take 8 bytes a lead of every rated lead.
+  size_t keep_ids = 0;
   std::vector<int64_t> ids;
   bool ids_complete = true;
 
   int64 eligible() const { return won + lost + pending; }
 
   // One row of labelled_leads, as training_readiness() counts it.
-  void count(int64_t id, bool trainable, bool has_lead_row, bool label_null, bool won_label, size_t keep_ids) {
+  void count(int64_t id, bool trainable, bool has_lead_row, bool label_null, bool won_label) {
     if (!label_null) {
       ++labelled;
       if (!trainable) ++(has_lead_row ? too_young : without_lead_row);
@@ -252,6 +253,7 @@ struct Census {
 
 Census take_census(size_t keep_ids) {
   Census c;
+  c.keep_ids = keep_ids;
   Cursor cursor{};
   pg_call([&] {
     SPI_connect();
@@ -283,7 +285,7 @@ Census take_census(size_t keep_ids) {
     });
     for (int i = 0; i < n; i++) {
       const Row& r = batch[i];
-      c.count(r.id, r.trainable, r.has_lead_row, r.label_null, !r.label_null && r.won, keep_ids);
+      c.count(r.id, r.trainable, r.has_lead_row, r.label_null, !r.label_null && r.won);
     }
     if (interrupt_pending()) throw Cancelled();
     pg_call([&] {
@@ -308,12 +310,11 @@ void require_ready(const Arguments& a, const Census& c) {
                      Int64GetDatum(c.labelled),  Int64GetDatum(c.too_young),
                      Int64GetDatum(c.without_lead_row), Int64GetDatum(c.pending),
                      Int32GetDatum(a.min_feedback)};
-  const char* sql =
-      a.min_feedback_given
-          ? "SELECT (r OPERATOR(pg_catalog.->>) 'ready')::pg_catalog.bool, r OPERATOR(pg_catalog.->>) 'reason' FROM "
-            LS_READINESS_VERDICT "($1, $2, $3, $4, $5, $6, $7) r"
-          : "SELECT (r OPERATOR(pg_catalog.->>) 'ready')::pg_catalog.bool, r OPERATOR(pg_catalog.->>) 'reason' FROM "
-            LS_READINESS_VERDICT "($1, $2, $3, $4, $5, $6) r";
+#define LS_VERDICT_FIELDS \
+  "SELECT (r OPERATOR(pg_catalog.->>) 'ready')::pg_catalog.bool, r OPERATOR(pg_catalog.->>) 'reason' FROM "
+  const char* sql = a.min_feedback_given ? LS_VERDICT_FIELDS LS_READINESS_VERDICT "($1, $2, $3, $4, $5, $6, $7) r"
+                                         : LS_VERDICT_FIELDS LS_READINESS_VERDICT "($1, $2, $3, $4, $5, $6) r";
+#undef LS_VERDICT_FIELDS
   SPI_connect();
   int rc = SPI_execute_with_args(sql, a.min_feedback_given ? 7 : 6, types, values, nullptr, true, 1);
   if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "leadscore: judging the labelled leads failed");
