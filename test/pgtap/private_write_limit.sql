@@ -8,7 +8,7 @@
 -- updated_at) did.
 BEGIN;
 \ir fixture.psql
-SELECT plan(11);
+SELECT plan(12);
 
 SET LOCAL leadscore.max_private_leads_per_day = 3;
 SELECT pg_temp.act_as('authenticated', 'aaaaaaaa-0000-4000-8000-000000000001');
@@ -24,6 +24,14 @@ SELECT throws_ok($$SELECT leadscore.score_leads('[{"id": 702}, {"id": 703}, {"id
   'rate limit: this call would write 3 of your own leads, after 1 in the last 24 hours; leadscore.max_private_leads_per_day is 3',
   'three new leads after one: over the limit');
 RESET ROLE;
+
+-- The limit is checked after the writes it counts; its error undoes them.
+SELECT is((SELECT array[(SELECT count(*) FROM leadscore.leads WHERE id BETWEEN 702 AND 704),
+                        (SELECT count(*) FROM leadscore.private_writes WHERE lead_id BETWEEN 702 AND 704),
+                        (SELECT count(*) FROM leadscore.lead_outcomes WHERE lead_id BETWEEN 702 AND 704),
+                        (SELECT permit_value FROM leadscore.leads WHERE id = 701)::bigint]),
+          array[0, 0, 0, 3000]::bigint[],
+  'a refused call leaves no lead, log row or score behind, and her lead as it was');
 
 SELECT is((SELECT count(*) FROM pg_stat_xact_user_tables
             WHERE relid = 'leadscore.private_writes'::regclass AND n_tup_hot_upd >= 3), 1::bigint,
