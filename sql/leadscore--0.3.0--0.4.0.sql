@@ -371,7 +371,11 @@ ALTER TABLE leadscore.leads
   ADD COLUMN owner_account uuid REFERENCES auth.users (id) ON DELETE CASCADE;
 COMMENT ON COLUMN leadscore.leads.owner_account IS
   'NULL: a shared lead, written by service_role (the feed). Otherwise the one account that created it, which alone may read and change it.';
-CREATE INDEX leads_owner_account_idx ON leadscore.leads (owner_account, updated_at)
+-- A contractor's own leads: what row-level security lets it read, and what
+-- deleting its account deletes. Not updated_at beside it: every write
+-- changes updated_at, so no rewrite of a contractor's lead could be a HOT
+-- update, and each left entries behind in this index and the primary key.
+CREATE INDEX leads_owner_account_idx ON leadscore.leads (owner_account)
   WHERE owner_account IS NOT NULL;
 CREATE INDEX lead_feedback_account_updated_idx ON leadscore.lead_feedback (account_id, updated_at);
 -- The signed-in account, for row-level security. auth.uid() (Supabase's, or

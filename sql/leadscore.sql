@@ -352,8 +352,11 @@ COMMENT ON TABLE leadscore.leads IS
   'The feature snapshot of each lead that training and scoring read. attributes holds any further fields (numbers, strings, booleans).';
 COMMENT ON COLUMN leadscore.leads.owner_account IS
   'NULL: a shared lead, written by service_role (the feed). Otherwise the one account that created it, which alone may read and change it.';
--- A contractor's leads written in the last day (its rate limit).
-CREATE INDEX leads_owner_account_idx ON leadscore.leads (owner_account, updated_at)
+-- A contractor's own leads: what row-level security lets it read, and what
+-- deleting its account deletes. Not updated_at beside it: every write
+-- changes updated_at, so no rewrite of a contractor's lead could be a HOT
+-- update, and each left entries behind in this index and the primary key.
+CREATE INDEX leads_owner_account_idx ON leadscore.leads (owner_account)
   WHERE owner_account IS NOT NULL;
 COMMENT ON FUNCTION leadscore.touch_updated_at() IS 'Trigger: sets updated_at on every update that does not set it itself.';
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON leadscore.leads

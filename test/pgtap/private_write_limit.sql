@@ -5,10 +5,11 @@
 -- writes, and nightly_training() removes everyone's. A rewrite updates the
 -- lead's row in place (HOT), so rewriting leads leaves no index entries
 -- behind for the next count to walk, which counting leads by (owner_account,
--- updated_at) did.
+-- updated_at) did; and no index of leads holds updated_at, so the lead's own
+-- rewrite can be HOT too.
 BEGIN;
 \ir fixture.psql
-SELECT plan(12);
+SELECT plan(13);
 
 SET LOCAL leadscore.max_private_leads_per_day = 3;
 SELECT pg_temp.act_as('authenticated', 'aaaaaaaa-0000-4000-8000-000000000001');
@@ -36,6 +37,13 @@ SELECT is((SELECT array[(SELECT count(*) FROM leadscore.leads WHERE id BETWEEN 7
 SELECT is((SELECT count(*) FROM pg_stat_xact_user_tables
             WHERE relid = 'leadscore.private_writes'::regclass AND n_tup_hot_upd >= 3), 1::bigint,
   'the three rewrites updated the row in place (HOT)');
+-- Every write changes updated_at (here in one transaction, now() does not
+-- move), so a rewrite of a lead can be HOT only if no index holds it.
+SELECT is((SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid
+            WHERE i.indrelid = 'leadscore.leads'::regclass AND a.attname = 'updated_at'
+              AND (a.attnum = ANY (i.indkey) OR pg_get_expr(i.indpred, i.indrelid) LIKE '%updated_at%')),
+          0::bigint,
+  'no index of leads holds updated_at, so a lead''s rewrite can be HOT too');
 
 -- A day later her writes stop counting, and the service changing her lead
 -- does not spend her allowance (counting her leads by updated_at did both).
