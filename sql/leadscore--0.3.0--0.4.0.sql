@@ -1065,9 +1065,16 @@ BEGIN
         USING ERRCODE = 'program_limit_exceeded',
               HINT = 'Try again later; an operator can raise leadscore.max_private_leads_per_day.';
     END IF;
+    -- Rows another call of the account holds are left: it is rewriting
+    -- them (their written_at moves to now) or deleting them. Waiting for
+    -- them could deadlock, as each call already holds its own leads' rows,
+    -- which the other may see as older than a day.
     IF aged > 0 THEN
       DELETE FROM leadscore.private_writes w
-       WHERE w.account_id = account AND w.written_at <= day_ago;
+       WHERE (w.account_id, w.lead_id) IN
+             (SELECT o.account_id, o.lead_id FROM leadscore.private_writes o
+               WHERE o.account_id = account AND o.written_at <= day_ago
+                 FOR UPDATE SKIP LOCKED);
     END IF;
   END IF;
 
