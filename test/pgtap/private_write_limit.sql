@@ -26,7 +26,7 @@ SELECT throws_ok($$SELECT leadscore.score_leads('[{"id": 702}, {"id": 703}, {"id
   'three new leads after one: over the limit');
 RESET ROLE;
 
--- The limit is checked after the writes it counts; its error undoes them.
+-- A refused call writes nothing.
 SELECT is((SELECT array[(SELECT count(*) FROM leadscore.leads WHERE id BETWEEN 702 AND 704),
                         (SELECT count(*) FROM leadscore.private_writes WHERE lead_id BETWEEN 702 AND 704),
                         (SELECT count(*) FROM leadscore.lead_outcomes WHERE lead_id BETWEEN 702 AND 704),
