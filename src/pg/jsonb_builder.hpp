@@ -39,6 +39,25 @@ class JsonbBuilder {
     text_.reserve(text_bytes);
   }
 
+  // Empties the builder for a new value; its buffers keep their capacity.
+  void clear() {
+    tokens_.clear();
+    text_.clear();
+    open_.clear();
+    complete_ = false;
+  }
+  // The bytes its buffers hold, used or not.
+  size_t capacity_bytes() const {
+    return tokens_.capacity() * sizeof(Token) + text_.capacity() + open_.capacity() * sizeof(Open);
+  }
+  // Empties the builder and frees its buffers.
+  void release() {
+    std::vector<Token>().swap(tokens_);
+    std::string().swap(text_);
+    std::vector<Open>().swap(open_);
+    complete_ = false;
+  }
+
   JsonbBuilder& begin_array();
   JsonbBuilder& end_array();
   JsonbBuilder& begin_object();
