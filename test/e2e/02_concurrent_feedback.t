@@ -41,16 +41,6 @@ as() {
   printf "SET LOCAL ROLE authenticated;\nSELECT set_config('request.jwt.claims', '{\"sub\":\"%s\",\"role\":\"authenticated\"}', true) \\\\g /dev/null\n%s" "$1" "$2"
 }
 
-# wait_for SQL_CONDITION: polls pg_stat_activity of this database for up to
-# 10 seconds until a row matches.
-wait_for() {
-  for _ in $(seq 200); do
-    [ "$(q "$db" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND $1")" != 0 ] && return 0
-    sleep 0.05
-  done
-  return 1
-}
-
 # Both scenarios: session a submits and holds its transaction open, session b
 # submits the conflicting feedback and must wait; then a commits.
 race() {  # race LEAD A_ACCOUNT A_RATING B_ACCOUNT B_RATING
@@ -59,12 +49,12 @@ race() {  # race LEAD A_ACCOUNT A_RATING B_ACCOUNT B_RATING
   send a "BEGIN;"
   send a "$(as "$2" "SELECT leadscore.submit_feedback($1, '$3') \\g /dev/null")"
   ok "session a has submitted and holds its transaction open" \
-    wait_for "application_name = 'e2e_a' AND state = 'idle in transaction' AND query LIKE '%submit_feedback%'"
+    await_session "$db" "application_name = 'e2e_a' AND state = 'idle in transaction' AND query LIKE '%submit_feedback%'"
   send b "BEGIN;"
   send b "$(as "$4" "SELECT leadscore.submit_feedback($1, '$5') \\g /dev/null")"
   send b "COMMIT;"
   ok "session b waits on a lock held by session a" \
-    wait_for "application_name = 'e2e_b' AND wait_event_type = 'Lock'"
+    await_session "$db" "application_name = 'e2e_b' AND wait_event_type = 'Lock'"
   send a "COMMIT;"
   ok "session a commits" close_session a
   ok "session b then completes and commits" close_session b

@@ -27,13 +27,8 @@ done
 # Session B activates model 3 as service_role, meanwhile: it must wait.
 (q "$db" "SET ROLE service_role; SELECT leadscore.activate_model(3) ->> 'previous_version'" >"$E2E_TMP/b.out" 2>&1) &
 b_pid=$!
-waiting=0
-for _ in $(seq 200); do
-  [ "$(q "$db" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-                  AND wait_event_type = 'Lock' AND query LIKE '%activate_model(3)%'")" = 1 ] && waiting=1 && break
-  sleep 0.05
-done
-is "$waiting" 1 "a second activation waits while the first is uncommitted"
+ok "a second activation waits while the first is uncommitted" \
+  await_session "$db" "wait_event_type = 'Lock' AND query LIKE '%activate_model(3)%'"
 
 echo "COMMIT;" >&7
 exec 7>&-

@@ -20,13 +20,8 @@ for _ in $(seq 200); do [ -s "$E2E_TMP/a.out" ] && break; sleep 0.05; done
 (q "$db" "SET ROLE service_role; SELECT jsonb_array_length(leadscore.score_leads('[{\"id\": 2}, {\"id\": 1}]'))" \
    >"$E2E_TMP/b.out" 2>&1) &
 b_pid=$!
-waiting=0
-for _ in $(seq 200); do
-  [ "$(q "$db" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-                  AND wait_event_type = 'Lock' AND query LIKE '%\"id\": 2}, {%'")" = 1 ] && waiting=1 && break
-  sleep 0.05
-done
-is "$waiting" 1 "B waits for lead 1, which A holds"
+ok "B waits for lead 1, which A holds" \
+  await_session "$db" "wait_event_type = 'Lock' AND query LIKE '%\"id\": 2}, {%'"
 
 echo "SELECT jsonb_array_length(leadscore.score_leads('[{\"id\": 2}]')); COMMIT;" >&7
 exec 7>&-

@@ -34,19 +34,13 @@ echo "$as_alice BEGIN; SELECT jsonb_array_length(leadscore.score_leads('[{\"id\"
 # B starts once A's call has returned or is waiting for a lock.
 for _ in $(seq 200); do
   [ "$(wc -l <"$E2E_TMP/a.out")" -ge 2 ] && break
-  [ "$(q "$db" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-                  AND wait_event_type = 'Lock' AND query LIKE '%\"id\": 11}%'")" = 1 ] && break
+  [ "$(sessions_where "$db" "wait_event_type = 'Lock' AND query LIKE '%\"id\": 11}%'")" != 0 ] && break
   sleep 0.05
 done
 (q "$db" "$as_alice SELECT jsonb_array_length(leadscore.score_leads('[{\"id\": 12}]'))" >"$E2E_TMP/b.out" 2>&1) &
 b_pid=$!
-waiting=0
-for _ in $(seq 200); do
-  [ "$(q "$db" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-                  AND wait_event_type = 'Lock' AND query LIKE '%\"id\": 12}%'")" = 1 ] && waiting=1 && break
-  sleep 0.05
-done
-is "$waiting" 1 "B waits for a row lock"
+ok "B waits for a row lock" \
+  await_session "$db" "wait_event_type = 'Lock' AND query LIKE '%\"id\": 12}%'"
 
 # C lets go, then A commits once its call returns. Each session's psql ends
 # when every copy of its pipe's writing end is closed, and the background

@@ -81,6 +81,22 @@ q() {
   psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" -c "$2"
 }
 
+# sessions_where DB CONDITION: how many sessions of DB's pg_stat_activity
+# match the SQL condition.
+sessions_where() {
+  q "$1" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND $2"
+}
+
+# await_session DB CONDITION: succeeds once a session of DB matches the SQL
+# condition; fails if none has within 10 seconds.
+await_session() {
+  for _ in $(seq 200); do
+    [ "$(sessions_where "$1" "$2")" != 0 ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
 # new_db NAME: creates an empty database whose name is unique to this run and
 # prints the name. Every database made here is dropped when the script exits.
 new_db() {
