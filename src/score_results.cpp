@@ -79,7 +79,7 @@ class BuilderLease {
   }
   ~BuilderLease() {
     if (!owned_) return;
-    if (shared().capacity_bytes() > kKeptBuilderBytes) shared().release();
+    if (shared().capacity_bytes() > kKeptBuilderBytes) shared() = JsonbBuilder();  // frees its buffers
     lent_ = false;
   }
   BuilderLease(const BuilderLease&) = delete;

@@ -50,13 +50,6 @@ class JsonbBuilder {
   size_t capacity_bytes() const {
     return tokens_.capacity() * sizeof(Token) + text_.capacity() + open_.capacity() * sizeof(Open);
   }
-  // Empties the builder and frees its buffers.
-  void release() {
-    std::vector<Token>().swap(tokens_);
-    std::string().swap(text_);
-    std::vector<Open>().swap(open_);
-    complete_ = false;
-  }
 
   JsonbBuilder& begin_array();
   JsonbBuilder& end_array();

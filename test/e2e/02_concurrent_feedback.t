@@ -10,32 +10,6 @@ plan 17
 db=$(new_leadscore_db main) || { echo "Bail out! cannot create a leadscore database"; exit 1; }
 q "$db" "INSERT INTO auth.users (id) VALUES ('$ALICE'), ('$BOB')"
 
-# A session that stopped on an error must fail its checks, not kill the
-# script with SIGPIPE when it is sent more input.
-trap '' PIPE
-
-# open_session NAME: a psql session that reads its statements from a fifo,
-# so that its transaction stays open between send calls.
-declare -A session_fd session_pid
-open_session() {
-  local fifo="$E2E_TMP/$1.in" fd
-  rm -f "$fifo"
-  mkfifo "$fifo"
-  PGAPPNAME="e2e_$1" psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" <"$fifo" >"$E2E_TMP/$1.out" 2>&1 &
-  session_pid[$1]=$!
-  exec {fd}>"$fifo"
-  session_fd[$1]=$fd
-}
-send() { printf '%s\n' "$2" >&"${session_fd[$1]}"; }
-# close_session NAME: quits psql and waits; returns psql's exit status. (\q
-# rather than end of input: later sessions inherit the fifo's write end.)
-close_session() {
-  local fd=${session_fd[$1]}
-  send "$1" '\q'
-  exec {fd}>&-
-  wait "${session_pid[$1]}"
-}
-
 # as ACCOUNT SQL: the statements of one request, inside an open transaction.
 as() {
   printf "SET LOCAL ROLE authenticated;\nSELECT set_config('request.jwt.claims', '{\"sub\":\"%s\",\"role\":\"authenticated\"}', true) \\\\g /dev/null\n%s" "$1" "$2"
@@ -44,8 +18,8 @@ as() {
 # Both scenarios: session a submits and holds its transaction open, session b
 # submits the conflicting feedback and must wait; then a commits.
 race() {  # race LEAD A_ACCOUNT A_RATING B_ACCOUNT B_RATING
-  open_session a
-  open_session b
+  open_session "$db" a
+  open_session "$db" b
   send a "BEGIN;"
   send a "$(as "$2" "SELECT leadscore.submit_feedback($1, '$3') \\g /dev/null")"
   ok "session a has submitted and holds its transaction open" \

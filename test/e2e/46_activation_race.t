@@ -14,15 +14,9 @@ q "$db" "INSERT INTO leadscore.models (algorithm, params, feature_spec, metrics,
          SELECT leadscore.activate_model(1);" >/dev/null
 
 # Session A activates model 2 and keeps its transaction open.
-mkfifo "$E2E_TMP/a.in"
-psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" <"$E2E_TMP/a.in" >"$E2E_TMP/a.out" 2>&1 &
-a_pid=$!
-exec 7>"$E2E_TMP/a.in"
-echo "BEGIN; SELECT leadscore.activate_model(2) ->> 'previous_version';" >&7
-for _ in $(seq 200); do
-  [ -s "$E2E_TMP/a.out" ] && break
-  sleep 0.05
-done
+open_session "$db" a
+send a "BEGIN; SELECT leadscore.activate_model(2) ->> 'previous_version';"
+await_session "$db" "application_name = 'e2e_a' AND state = 'idle in transaction' AND query LIKE '%activate_model(2)%'"
 
 # Session B activates model 3 as service_role, meanwhile: it must wait.
 (q "$db" "SET ROLE service_role; SELECT leadscore.activate_model(3) ->> 'previous_version'" >"$E2E_TMP/b.out" 2>&1) &
@@ -30,9 +24,8 @@ b_pid=$!
 ok "a second activation waits while the first is uncommitted" \
   await_session "$db" "wait_event_type = 'Lock' AND query LIKE '%activate_model(3)%'"
 
-echo "COMMIT;" >&7
-exec 7>&-
-wait "$a_pid"
+send a "COMMIT;"
+close_session a
 wait "$b_pid"
 is "$(cat "$E2E_TMP/a.out")" "1" "the first activation replaced model 1"
 is "$(cat "$E2E_TMP/b.out")" "2" "the second, once the first committed, replaced model 2 without an error"

@@ -10,12 +10,9 @@ plan 3
 
 db=$(new_leadscore_db main) || { echo "Bail out! cannot create a leadscore database"; exit 1; }
 
-mkfifo "$E2E_TMP/a.in"
-psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" <"$E2E_TMP/a.in" >"$E2E_TMP/a.out" 2>&1 &
-a_pid=$!
-exec 7>"$E2E_TMP/a.in"
-echo "SET ROLE service_role; BEGIN; SELECT jsonb_array_length(leadscore.score_leads('[{\"id\": 1}]'));" >&7
-for _ in $(seq 200); do [ -s "$E2E_TMP/a.out" ] && break; sleep 0.05; done
+open_session "$db" a
+send a "SET ROLE service_role; BEGIN; SELECT jsonb_array_length(leadscore.score_leads('[{\"id\": 1}]'));"
+await_session "$db" "application_name = 'e2e_a' AND state = 'idle in transaction' AND query LIKE '%\"id\": 1}%'"
 
 (q "$db" "SET ROLE service_role; SELECT jsonb_array_length(leadscore.score_leads('[{\"id\": 2}, {\"id\": 1}]'))" \
    >"$E2E_TMP/b.out" 2>&1) &
@@ -23,9 +20,8 @@ b_pid=$!
 ok "B waits for lead 1, which A holds" \
   await_session "$db" "wait_event_type = 'Lock' AND query LIKE '%\"id\": 2}, {%'"
 
-echo "SELECT jsonb_array_length(leadscore.score_leads('[{\"id\": 2}]')); COMMIT;" >&7
-exec 7>&-
-wait "$a_pid"
+send a "SELECT jsonb_array_length(leadscore.score_leads('[{\"id\": 2}]')); COMMIT;"
+close_session a
 wait "$b_pid"
 is "$(tr '\n' ' ' <"$E2E_TMP/a.out")" "1 1 " "A writes lead 2 without waiting for B: B did not lock it first"
 is "$(cat "$E2E_TMP/b.out")" "2" "and B completes once A commits: no deadlock"

@@ -11,7 +11,6 @@ source "$(dirname "$0")/lib.sh"
 plan 4
 
 db=$(new_leadscore_db main) || { echo "Bail out! cannot create a leadscore database"; exit 1; }
-ALICE=aaaaaaaa-0000-4000-8000-000000000001
 claims="{\"sub\":\"$ALICE\",\"role\":\"authenticated\"}"
 as_alice="SET ROLE authenticated; SELECT set_config('request.jwt.claims', '$claims', false) IS NULL;"
 # z < x < y, inserted in that order: a scan of her rows meets z first.
@@ -21,36 +20,26 @@ q "$db" "INSERT INTO auth.users (id) VALUES ('$ALICE');
          VALUES ('$ALICE', 10, now() - interval '2 days'), ('$ALICE', 11, now() - interval '2 days'),
                 ('$ALICE', 12, now() - interval '2 days');" >/dev/null
 
-session() {  # session NAME: psql reading NAME.in, writing NAME.out
-  mkfifo "$E2E_TMP/$1.in"
-  psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" <"$E2E_TMP/$1.in" >"$E2E_TMP/$1.out" 2>&1 &
-}
-session c; c_pid=$!; exec 7>"$E2E_TMP/c.in"
-echo "BEGIN; SELECT lead_id FROM leadscore.private_writes WHERE lead_id = 10 FOR UPDATE;" >&7
-for _ in $(seq 200); do [ -s "$E2E_TMP/c.out" ] && break; sleep 0.05; done
+open_session "$db" c
+send c "BEGIN; SELECT lead_id FROM leadscore.private_writes WHERE lead_id = 10 FOR UPDATE;"
+await_session "$db" "application_name = 'e2e_c' AND state = 'idle in transaction' AND query LIKE '%FOR UPDATE%'"
 
-session a; a_pid=$!; exec 8>"$E2E_TMP/a.in"
-echo "$as_alice BEGIN; SELECT jsonb_array_length(leadscore.score_leads('[{\"id\": 11}]'));" >&8
+open_session "$db" a
+send a "$as_alice BEGIN; SELECT jsonb_array_length(leadscore.score_leads('[{\"id\": 11}]'));"
 # B starts once A's call has returned or is waiting for a lock.
-for _ in $(seq 200); do
-  [ "$(wc -l <"$E2E_TMP/a.out")" -ge 2 ] && break
-  [ "$(sessions_where "$db" "wait_event_type = 'Lock' AND query LIKE '%\"id\": 11}%'")" != 0 ] && break
-  sleep 0.05
-done
+await_session "$db" "application_name = 'e2e_a' AND query LIKE '%\"id\": 11}%'
+                      AND (state = 'idle in transaction' OR wait_event_type = 'Lock')"
 (q "$db" "$as_alice SELECT jsonb_array_length(leadscore.score_leads('[{\"id\": 12}]'))" >"$E2E_TMP/b.out" 2>&1) &
 b_pid=$!
 ok "B waits for a row lock" \
   await_session "$db" "wait_event_type = 'Lock' AND query LIKE '%\"id\": 12}%'"
 
-# C lets go, then A commits once its call returns. Each session's psql ends
-# when every copy of its pipe's writing end is closed, and the background
-# sessions hold copies of each other's, so all are closed before any wait.
-echo "COMMIT;" >&7
-echo "COMMIT;" >&8
-exec 7>&- 8>&-
+# C lets go, then A commits once its call returns.
+send c "COMMIT;"
+close_session c
+send a "COMMIT;"
 wait "$b_pid"
-wait "$a_pid"
-wait "$c_pid"
+close_session a
 is "$(tr '\n' ' ' <"$E2E_TMP/a.out")" "f 1 " "A's call completes"
 is "$(tr '\n' ' ' <"$E2E_TMP/b.out")" "f 1 " "and so does B's: no deadlock"
 is "$(q "$db" "SELECT string_agg(lead_id || ':' || (written_at > now() - interval '1 day'), ' ' ORDER BY lead_id)

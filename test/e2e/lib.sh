@@ -97,6 +97,35 @@ await_session() {
   return 1
 }
 
+# open_session DB NAME: a psql session (application_name e2e_NAME) that
+# reads its statements from a fifo, so that its transaction stays open
+# between send calls; what it prints goes to $E2E_TMP/NAME.out. A session
+# that stopped on an error fails its checks rather than killing the script
+# with SIGPIPE when it is sent more input.
+declare -A _session_fd _session_pid
+open_session() {
+  local fifo="$E2E_TMP/$2.in" fd
+  trap '' PIPE
+  rm -f "$fifo"
+  mkfifo "$fifo"
+  PGAPPNAME="e2e_$2" psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" <"$fifo" >"$E2E_TMP/$2.out" 2>&1 &
+  _session_pid[$2]=$!
+  exec {fd}>"$fifo"
+  _session_fd[$2]=$fd
+}
+
+# send NAME SQL: sends SQL to the session.
+send() { printf '%s\n' "$2" >&"${_session_fd[$1]}"; }
+
+# close_session NAME: quits psql and waits; returns psql's exit status. (\q
+# rather than end of input: later sessions inherit the fifo's write end.)
+close_session() {
+  local fd=${_session_fd[$1]}
+  send "$1" '\q'
+  exec {fd}>&-
+  wait "${_session_pid[$1]}"
+}
+
 # new_db NAME: creates an empty database whose name is unique to this run and
 # prints the name. Every database made here is dropped when the script exits.
 new_db() {
